@@ -1,0 +1,35 @@
+import { PlexusError } from '../errors.js';
+
+/** An error answered to an API caller: HTTP status plus the `{error:{code,message}}` body. */
+export class ApiError extends PlexusError {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  constructor(status: number, code: string, message: string, headers: Record<string, string> = {}) {
+    super(code, message);
+    this.status = status;
+    this.headers = headers;
+  }
+}
+
+/** HTTP status for SDK error codes that reach the API. Anything else is a 500. */
+export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
+  INVALID_ADDRESS: 400,
+  INVALID_BODY: 400,
+  PEER_NOT_FOUND: 404,
+  BAN_NOT_FOUND: 404,
+  SELF_CONNECTION: 409,
+  DIAL_FAILED: 502,
+  PROTOCOL_ERROR: 502,
+  UNSUPPORTED_VERSION: 502,
+  BAD_SIGNATURE: 502,
+  NODE_ID_MISMATCH: 502,
+  BANNED: 502,
+  TOO_MANY_PEERS: 502,
+  DUPLICATE_CONNECTION: 502,
+  CONNECTION_CLOSED: 502,
+  GOING_AWAY: 502,
+  HANDSHAKE_TIMEOUT: 504,
+  REQUEST_TIMEOUT: 504,
+  NOT_STARTED: 503,
+  ABORTED: 503,
+};

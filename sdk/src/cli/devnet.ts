@@ -1,0 +1,206 @@
+import type { Command } from 'commander';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { ApiClient, type NodeInfo } from '../api/index.js';
+import type { PeerInfo } from '../peers/index.js';
+import { eventLine, paint, peersTable, shortId } from './format.js';
+import { durationOption, portOption, positiveInt } from './options.js';
+
+interface DevnetOptions {
+  nodes: number;
+  dir: string;
+  basePort: number;
+  once?: boolean;
+  timeout: number;
+}
+
+interface DevNode {
+  name: string;
+  dataDir: string;
+  child: ChildProcess;
+  info?: NodeInfo;
+  client?: ApiClient;
+  peers: PeerInfo[];
+  exited: boolean;
+  stderr: string[];
+}
+
+/** Path of the `plexus` launcher to start child nodes with. */
+function cliPath(): string {
+  const candidates = [process.env.PLEXUS_CLI, process.argv[1], join(__dirname, '..', 'bin', 'plexus.js')];
+  for (const c of candidates) if (c && existsSync(c) && /plexus(\.js)?$|cli\.js$/.test(c)) return c;
+  return join(__dirname, '..', 'bin', 'plexus.js');
+}
+
+const DEVNET_HEARTBEAT = ['--heartbeat-interval', '2s', '--heartbeat-timeout', '4s'];
+const MAX_EVENTS = 10;
+
+export function registerDevnetCommand(program: Command, setExitCode: (code: number) => void): void {
+  program
+    .command('devnet')
+    .description('start a local network of nodes on 127.0.0.1 (child processes), connect them and show what each sees')
+    .option('--nodes <n>', 'how many nodes', positiveInt, 3)
+    .option('--dir <dir>', 'parent of the nodes\' data folders (node1, node2, ...)', '.plexus')
+    .option('--base-port <port>', 'node i listens on base+i (peers) and base+100+i (API)', portOption, 47000)
+    .option('--once', 'wait until every node sees every other, print the summary and exit (for scripts)')
+    .option('--timeout <duration>', 'with --once: give up after this long', durationOption, 30_000)
+    .addHelpText('after', '\nWhile it runs, the nodes answer the usual commands, e.g.\n  plexus peers --data-dir .plexus/node1')
+    .action(async (opts: DevnetOptions) => {
+      setExitCode(await runDevnet(opts));
+    });
+}
+
+async function runDevnet(opts: DevnetOptions): Promise<number> {
+  const dir = resolve(opts.dir);
+  const cli = cliPath();
+  const nodes: DevNode[] = [];
+  const events: string[] = [];
+  const log = (line: string): void => {
+    events.push(line);
+    if (events.length > MAX_EVENTS) events.shift();
+    if (!process.stdout.isTTY || opts.once) process.stdout.write(line + '\n');
+  };
+  let shuttingDown = false;
+  const shutdown = async (): Promise<void> => {
+    shuttingDown = true;
+    await Promise.all(
+      nodes.map(
+        (n) =>
+          new Promise<void>((done) => {
+            if (n.exited) return done();
+            n.child.once('exit', () => done());
+            n.child.kill('SIGTERM');
+            setTimeout(() => n.child.kill('SIGKILL'), 5_000).unref();
+          }),
+      ),
+    );
+  };
+
+  process.stdout.write(`${paint.bold('Plexus devnet')}: ${opts.nodes} nodes on 127.0.0.1, data in ${relative(process.cwd(), dir) || '.'}/\n`);
+  try {
+    for (let i = 1; i <= opts.nodes; i++) {
+      const name = `node${i}`;
+      const peerArgs = nodes.flatMap((n) => ['--peer', n.info!.addresses.p2p!]);
+      const args = [cli, 'node', '--json', '--data-dir', join(dir, name), '--name', name];
+      args.push('--p2p-port', String(opts.basePort + i), '--api-port', String(opts.basePort + 100 + i), ...DEVNET_HEARTBEAT, ...peerArgs);
+      const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      const node: DevNode = { name, dataDir: join(dir, name), child, peers: [], exited: false, stderr: [] };
+      nodes.push(node);
+      await startNode(node, log, () => shuttingDown);
+    }
+  } catch (err) {
+    process.stderr.write(`${paint.red('error')}: ${(err as Error).message}\n`);
+    await shutdown();
+    return 1;
+  }
+
+  const refresh = async (): Promise<void> => {
+    await Promise.all(
+      nodes.map(async (n) => {
+        try {
+          n.peers = (await n.client!.get<{ peers: PeerInfo[] }>('/network/peers')).peers;
+        } catch {
+          n.peers = [];
+        }
+      }),
+    );
+  };
+  const nameOf = (nodeId: string): string => nodes.find((n) => n.info?.nodeId === nodeId)?.name ?? shortId(nodeId);
+  const render = (): string => {
+    const lines: string[] = [];
+    for (const n of nodes) {
+      const state = n.exited ? paint.red('exited') : paint.green('running');
+      lines.push(`${paint.bold(n.name)} ${shortId(n.info!.nodeId)}  p2p ${n.info!.addresses.p2p}  api ${n.info!.addresses.api}  pid ${n.child.pid}  ${state}`);
+      const named = n.peers.map((p) => ({ ...p, name: nameOf(p.nodeId) }));
+      lines.push(peersTable(named).replace(/^/gm, '    '));
+    }
+    return lines.join('\n');
+  };
+  const converged = (): boolean =>
+    nodes.every((n) => n.peers.length === nodes.length - 1 && n.peers.every((p) => p.rttMs !== null));
+
+  if (opts.once) {
+    const deadline = Date.now() + opts.timeout;
+    await refresh();
+    while (!converged() && Date.now() < deadline && nodes.every((n) => !n.exited)) {
+      await new Promise((r) => setTimeout(r, 250));
+      await refresh();
+    }
+    const ok = converged();
+    process.stdout.write('\n' + render() + '\n\n');
+    process.stdout.write(
+      ok
+        ? paint.green(`every node sees ${nodes.length - 1} peers with measured round-trip times\n`)
+        : paint.red(`not converged within ${opts.timeout} ms\n`),
+    );
+    await shutdown();
+    return ok ? 0 : 1;
+  }
+
+  process.stdout.write(paint.dim(`Try: plexus peers --data-dir ${relative(process.cwd(), nodes[0]!.dataDir)}   Ctrl-C stops the network.\n`));
+  const live = process.stdout.isTTY;
+  let timer: NodeJS.Timeout | undefined;
+  const tick = async (): Promise<void> => {
+    await refresh();
+    if (shuttingDown) return;
+    if (live) {
+      process.stdout.write('\x1b[H\x1b[2J');
+      process.stdout.write(`${paint.bold('Plexus devnet')} ${nodes.length} nodes, ${new Date().toISOString().slice(11, 19)}  ${paint.dim('(Ctrl-C to stop)')}\n\n`);
+      process.stdout.write(render() + '\n\n' + paint.bold('Recent events') + '\n' + events.join('\n') + '\n');
+    }
+    timer = setTimeout(() => void tick(), 1000);
+  };
+  if (!live) {
+    await refresh();
+    process.stdout.write(render() + '\n');
+  }
+  await tick();
+  await new Promise<void>((resolveStop) => {
+    const stop = (): void => {
+      clearTimeout(timer);
+      process.stdout.write(paint.dim('\nstopping the devnet...\n'));
+      void shutdown().then(resolveStop);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  return 0;
+}
+
+/** Wait for a child node's `node:start` line and then stream its events into the log. */
+function startNode(node: DevNode, log: (line: string) => void, shuttingDown: () => boolean): Promise<void> {
+  return new Promise((resolveStart, rejectStart) => {
+    let started = false;
+    const lines = createInterface({ input: node.child.stdout! });
+    createInterface({ input: node.child.stderr! }).on('line', (line) => {
+      node.stderr.push(line);
+      if (started && !shuttingDown()) log(`${paint.dim(node.name)} ${paint.red(line)}`);
+    });
+    lines.on('line', (line) => {
+      let message: { event: string; payload: Record<string, unknown> };
+      try {
+        message = JSON.parse(line);
+      } catch {
+        return;
+      }
+      if (message.event === 'node:start' && !started) {
+        started = true;
+        node.info = message.payload as unknown as NodeInfo;
+        void ApiClient.fromDataDir(node.dataDir).then((client) => {
+          node.client = client;
+          log(`${paint.dim(node.name)} started ${shortId(node.info!.nodeId)} on ${node.info!.addresses.p2p}`);
+          resolveStart();
+        }, rejectStart);
+        return;
+      }
+      if (message.event !== 'node:stop') log(`${paint.dim(node.name)} ${eventLine(message.event, message.payload)}`);
+    });
+    node.child.once('exit', (code, signal) => {
+      node.exited = true;
+      if (!started) rejectStart(new Error(`${node.name} exited (${signal ?? code}) before starting:\n${node.stderr.join('\n')}`));
+      else if (!shuttingDown()) log(`${node.name} ${paint.red(`exited (${signal ?? code})`)}`);
+    });
+  });
+}

@@ -1,0 +1,127 @@
+import type { Command } from 'commander';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { TOKEN_FILE } from '../api/index.js';
+import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS } from '../heartbeat/index.js';
+import { createNode, type NodeInit, RUN_FILE, type RunInfo } from '../node/index.js';
+import { MAX_PEERS } from '../peers/index.js';
+import { eventLine, formatDuration, paint, shortId } from './format.js';
+import { addressOption, defaultDataDir, durationOption, portOption, positiveInt } from './options.js';
+
+interface NodeOptions {
+  dataDir: string;
+  p2pPort?: number;
+  apiPort?: number;
+  host: string;
+  apiHost: string;
+  announce?: string;
+  peer?: string[];
+  name?: string;
+  maxPeers: number;
+  heartbeatInterval: number;
+  heartbeatTimeout: number;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+/** The port this data folder's node used last time, so peers' address books stay right. */
+async function previousPort(dataDir: string, kind: 'p2p' | 'api'): Promise<number> {
+  try {
+    const run = JSON.parse(await fs.readFile(join(dataDir, RUN_FILE), 'utf8')) as RunInfo;
+    const address = kind === 'p2p' ? run.p2pAddress : run.apiUrl;
+    return Number(/:(\d+)$/.exec(address ?? '')?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+export function registerNodeCommand(program: Command, done: (code: number) => void): void {
+  program
+    .command('node')
+    .description('run a node until Ctrl-C (SIGINT) or SIGTERM, with the HTTP API on 127.0.0.1')
+    .option('-d, --data-dir <dir>', 'folder for identity, database and API token', defaultDataDir())
+    .option('-p, --p2p-port <port>', 'port for peers; 0 picks a free one (default: the port used last time, else any)', portOption)
+    .option('-a, --api-port <port>', 'port of the HTTP API (default: the port used last time, else any)', portOption)
+    .option('--host <ip>', 'interface peers connect to', '127.0.0.1')
+    .option('--api-host <ip>', 'interface of the HTTP API; keep it on loopback unless you know why', '127.0.0.1')
+    .option('--announce <host:port>', 'address announced to peers when it differs from host:port')
+    .option('--peer <host:port>', 'peer to connect to and keep connected (repeatable)', addressOption)
+    .option('-n, --name <name>', 'display name shown to peers')
+    .option('--max-peers <n>', 'most connected peers', positiveInt, MAX_PEERS)
+    .option('--heartbeat-interval <duration>', 'pause between heartbeat pings (e.g. 5s, 500ms)', durationOption, HEARTBEAT_INTERVAL_MS)
+    .option('--heartbeat-timeout <duration>', 'how long a ping waits for its pong before the peer is dead', durationOption, HEARTBEAT_TIMEOUT_MS)
+    .option('--json', 'print events as JSON lines (for scripts)')
+    .option('-q, --quiet', 'print only the start banner and errors')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  plexus node --p2p-port 5000 --api-port 8080 --data-dir ./a --name alice
+  plexus node --p2p-port 5001 --api-port 8081 --data-dir ./b --peer 127.0.0.1:5000
+
+Other commands find this node's API through --data-dir (DIR/node.json, DIR/${TOKEN_FILE}).`,
+    )
+    .action(async (opts: NodeOptions) => {
+      const init: NodeInit = {
+        dataDir: opts.dataDir,
+        name: opts.name ?? null,
+        host: opts.host,
+        p2pPort: opts.p2pPort ?? (await previousPort(opts.dataDir, 'p2p')),
+        announceAddress: opts.announce,
+        peers: opts.peer ?? [],
+        maxPeers: opts.maxPeers,
+        heartbeat: { intervalMs: opts.heartbeatInterval, timeoutMs: opts.heartbeatTimeout },
+        api: { host: opts.apiHost, port: opts.apiPort ?? (await previousPort(opts.dataDir, 'api')) },
+      };
+      const print = (line: string): void => void process.stdout.write(line + '\n');
+      let node;
+      try {
+        node = await createNode(init);
+      } catch (err) {
+        // A remembered port that is taken now: fall back to any free port rather than fail.
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'EADDRINUSE' || opts.p2pPort !== undefined || opts.apiPort !== undefined) throw err;
+        process.stderr.write(paint.yellow(`the ports used last time are taken; picking free ones\n`));
+        node = await createNode({ ...init, p2pPort: 0, api: { host: opts.apiHost, port: 0 } });
+      }
+      const info = node.info();
+      if (opts.json) {
+        print(JSON.stringify({ event: 'node:start', at: Date.now(), payload: { ...info, dataDir: opts.dataDir } }));
+        node.onAny((event, payload) => print(JSON.stringify({ event, at: Date.now(), payload })));
+      } else {
+        print(`${paint.bold('Plexus node')} ${info.nodeId}${info.name ? ` (${info.name})` : ''}`);
+        print(`  p2p   ${info.addresses.p2p}  ${paint.dim(`(ws://${info.addresses.p2p}/plexus)`)}`);
+        print(`  api   ${info.addresses.api}/api/v1  ${paint.dim(`(token in ${join(opts.dataDir, TOKEN_FILE)})`)}`);
+        print(`  data  ${opts.dataDir}`);
+        print(`  heartbeat every ${formatDuration(node.init.heartbeat!.intervalMs!)}, dead after ${formatDuration(node.deadPeerBoundMs)} of silence at most`);
+        print(paint.dim('Press Ctrl-C to stop.'));
+        if (!opts.quiet) node.onAny((event, payload) => print(eventLine(event, payload)));
+      }
+      let stopping = false;
+      let stopped!: () => void;
+      const finished = new Promise<void>((resolve) => (stopped = resolve));
+      const stop = (signal: string): void => {
+        if (stopping) {
+          process.stderr.write(`second ${signal}: exiting without a clean stop\n`);
+          process.exit(130);
+        }
+        stopping = true;
+        if (!opts.json) print(paint.dim(`${signal}: stopping ${shortId(info.nodeId)}...`));
+        node.stop().then(
+          () => {
+            if (!opts.json) print(paint.dim('stopped cleanly'));
+            done(0);
+            stopped();
+          },
+          (err) => {
+            process.stderr.write(`error while stopping: ${(err as Error).message}\n`);
+            done(1);
+            stopped();
+          },
+        );
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      await finished;
+    });
+}

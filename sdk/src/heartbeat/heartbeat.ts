@@ -1,0 +1,106 @@
+import { randomBytes } from 'node:crypto';
+import type { EventBus } from '../events.js';
+import type { PeerEvents, PeerInfo, PeerManager } from '../peers/index.js';
+import { type Codec, type PingBody, RequestTimeoutError } from '../transport/index.js';
+import { base64url } from '../util/encoding.js';
+import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS } from './constants.js';
+
+export interface HeartbeatComponents {
+  peers: PeerManager;
+  codec: Codec;
+  events: EventBus<PeerEvents>;
+}
+
+export interface HeartbeatInit {
+  /** Pause between one ping's end and the next ping (ms). Default HEARTBEAT_INTERVAL_MS. */
+  intervalMs?: number;
+  /** How long a ping waits for its pong before the peer is declared dead (ms). Default HEARTBEAT_TIMEOUT_MS. */
+  timeoutMs?: number;
+}
+
+/**
+ * Heartbeat: `Ping {nonce}` / `Pong {nonce}` on every connection.
+ *
+ * Each peer gets a ping as soon as it connects, then one `intervalMs` after each pong. A pong
+ * gives a round-trip sample (smoothed as in RFC 6298). A ping unanswered after `timeoutMs`
+ * declares the peer dead, unless other frames arrived from it meanwhile (a busy link is a
+ * live link). A closed socket needs no heartbeat: the peer manager notices it at once.
+ * Worst case from silence to removal: intervalMs + timeoutMs.
+ */
+export class Heartbeat {
+  readonly #c: HeartbeatComponents;
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly #timers = new Map<string, NodeJS.Timeout>();
+  #started = false;
+
+  constructor(components: HeartbeatComponents, init: HeartbeatInit = {}) {
+    this.#c = components;
+    this.intervalMs = init.intervalMs ?? HEARTBEAT_INTERVAL_MS;
+    this.timeoutMs = init.timeoutMs ?? HEARTBEAT_TIMEOUT_MS;
+    components.peers.handle('Ping', (envelope, peer) => {
+      peer.connection.reply<PingBody>(envelope, 'Pong', { nonce: (envelope.body as unknown as PingBody).nonce });
+    });
+  }
+
+  /** Upper bound from a peer's silence to its removal (ms). */
+  get detectionBoundMs(): number {
+    return this.intervalMs + this.timeoutMs;
+  }
+
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    this.#c.events.on('peer:connect', this.#onConnect);
+    this.#c.events.on('peer:disconnect', this.#onDisconnect);
+    for (const peer of this.#c.peers.all()) this.#schedule(peer.nodeId, 0);
+  }
+
+  stop(): Promise<void> {
+    this.#started = false;
+    this.#c.events.off('peer:connect', this.#onConnect);
+    this.#c.events.off('peer:disconnect', this.#onDisconnect);
+    for (const timer of this.#timers.values()) clearTimeout(timer);
+    this.#timers.clear();
+    return Promise.resolve();
+  }
+
+  readonly #onConnect = (info: PeerInfo): void => this.#schedule(info.nodeId, 0);
+  readonly #onDisconnect = ({ nodeId }: { nodeId: string }): void => {
+    clearTimeout(this.#timers.get(nodeId));
+    this.#timers.delete(nodeId);
+  };
+
+  #schedule(nodeId: string, delayMs: number): void {
+    if (!this.#started) return;
+    clearTimeout(this.#timers.get(nodeId));
+    const timer = setTimeout(() => void this.#ping(nodeId), delayMs);
+    timer.unref();
+    this.#timers.set(nodeId, timer);
+  }
+
+  async #ping(nodeId: string): Promise<void> {
+    const peer = this.#c.peers.get(nodeId);
+    if (!peer || !this.#started) return;
+    const connection = peer.connection;
+    const nonce = base64url(randomBytes(8));
+    const sentAt = performance.now();
+    const sentAtWall = Date.now();
+    try {
+      const reply = await connection.request<PingBody>('Ping', { nonce }, { timeoutMs: this.timeoutMs });
+      if ((reply.body as unknown as PingBody).nonce !== nonce) {
+        this.#c.peers.penalize(nodeId, 10, 'INVALID_MESSAGE', 'Pong nonce does not match the Ping');
+      } else {
+        peer.recordRtt(performance.now() - sentAt);
+      }
+    } catch (err) {
+      if (!(err instanceof RequestTimeoutError)) return; // closed or stopped: the peer manager handles it
+      if (connection.lastReceivedAt <= sentAtWall && this.#c.peers.get(nodeId)?.connection === connection) {
+        this.#timers.delete(nodeId);
+        this.#c.peers.declareDead(nodeId, 'heartbeat-timeout');
+        return;
+      }
+    }
+    if (this.#c.peers.get(nodeId)) this.#schedule(nodeId, this.intervalMs);
+  }
+}

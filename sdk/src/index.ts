@@ -1,0 +1,31 @@
+/**
+ * @plexus/sdk: a Plexus peer-to-peer node for scripts, servers and editors.
+ *
+ *   import { createNode } from '@plexus/sdk';
+ *   const node = await createNode({ dataDir: './data', p2pPort: 5000 });
+ *
+ * The wire protocol is specified in docs/protocol.md, the HTTP API in docs/api.md.
+ */
+export { PlexusNode, createNode, type NodeInit, type NodeEvents, type NodeState, DataDirInUseError, type RunInfo } from './node/index.js';
+export { PlexusError, AbortedError, NotStartedError } from './errors.js';
+export { TypedEmitter } from './events.js';
+export { SDK_VERSION, AGENT } from './version.js';
+export { Identity, deriveNodeId, verifySignature, IdentityFileError } from './identity/index.js';
+export { type PeerInfo, type PeerEvents, type DeathReason, InvalidAddressError, PeerNotFoundError, SelfDialError, parseAddress } from './peers/index.js';
+export { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS, type HeartbeatInit } from './heartbeat/index.js';
+export {
+  CloseCode,
+  ErrorCode,
+  PROTOCOL_VERSION,
+  MAX_PAYLOAD_BYTES,
+  P2P_PATH,
+  DialError,
+  HandshakeError,
+  RemoteError,
+  RequestTimeoutError,
+  ConnectionClosedError,
+  type Envelope,
+  type HelloBody,
+} from './transport/index.js';
+export { Store, StoreCorruptError, StoreVersionError, StoreSaveError, type PeerRecord, type BanRecord } from './store/index.js';
+export { ApiClient, ApiClientError, NodeNotRunningError, type NodeInfo } from './api/index.js';

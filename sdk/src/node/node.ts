@@ -1,0 +1,291 @@
+import { join } from 'node:path';
+import { ApiServer, generateToken, loadOrCreateToken, type NodeInfo } from '../api/index.js';
+import { NotStartedError } from '../errors.js';
+import { TypedEmitter } from '../events.js';
+import { Heartbeat, type HeartbeatInit } from '../heartbeat/index.js';
+import { Identity, loadOrCreateIdentity } from '../identity/index.js';
+import { PeerManager, type PeerEvents, type PeerInfo } from '../peers/index.js';
+import { BansRepository, DATABASE_FILE, MetaRepository, PeersRepository, Store, type BanRecord, type PeerRecord } from '../store/index.js';
+import { Codec, PROTOCOL_VERSION, Transport } from '../transport/index.js';
+import { AGENT, SDK_VERSION } from '../version.js';
+import { lockDataDir, markStopped, writeRunInfo } from './data-dir.js';
+
+/** Options of a node. Every timing is here so tests can shrink it; defaults are in each capability's constants. */
+export interface NodeInit {
+  /** Folder for the identity key, database, API token and run file. null: in memory, fresh identity. */
+  dataDir?: string | null;
+  /** Display name sent to peers (at most 64 characters). */
+  name?: string | null;
+  /** Interface for the peer port. Default 127.0.0.1. */
+  host?: string;
+  /** Peer port; 0 picks a free one; null does not listen. Default 0. */
+  p2pPort?: number | null;
+  /** Address announced to peers, when it differs from host:port (NAT, 0.0.0.0). */
+  announceAddress?: string;
+  /** Peers ("host:port") to dial at start and keep connected. */
+  peers?: string[];
+  /** Most connected peers. Default 50. */
+  maxPeers?: number;
+  /** Largest inbound frame (bytes). Default 1 MiB. */
+  maxPayload?: number;
+  /** Time allowed for the whole handshake (ms). Default 5000. */
+  handshakeTimeoutMs?: number;
+  heartbeat?: HeartbeatInit;
+  /** First redial delay (ms), doubled per failure up to dialBackoffMaxMs. Defaults 1000 / 60000. */
+  dialBackoffBaseMs?: number;
+  dialBackoffMaxMs?: number;
+  /** Ban a peer when its score reaches minus this. Default 100. */
+  banScoreThreshold?: number;
+  /** How long an automatic ban lasts (ms). Default 1 hour. */
+  banDurationMs?: number;
+  store?: { groupCommitMs?: number; wasmPath?: string };
+  /** Start the HTTP API. Off by default for embedded nodes; `plexus node` turns it on. */
+  api?: { port?: number; host?: string; token?: string } | false;
+}
+
+export type NodeState = 'stopped' | 'starting' | 'running' | 'stopping';
+
+/** Every event a node emits. */
+export interface NodeEvents extends PeerEvents {
+  'node:start': { nodeId: string; p2pAddress: string | null; apiUrl: string | null };
+  'node:stop': { nodeId: string };
+}
+
+interface Running {
+  identity: Identity;
+  store: Store;
+  peersRepo: PeersRepository;
+  bansRepo: BansRepository;
+  transport: Transport;
+  peers: PeerManager;
+  heartbeat: Heartbeat;
+  api: ApiServer | null;
+  unlock: (() => Promise<void>) | null;
+  startedAt: number;
+}
+
+/**
+ * A Plexus node: the composition root that builds and wires every capability.
+ *
+ * Start order: lock the data folder, identity, store, transport (listen), peers (dial the
+ * address book), heartbeat, API, run file; `stop()` undoes it in reverse. Both are safe to
+ * call twice. Events: see NodeEvents; `onAny` sees all of them (the SSE stream uses it).
+ *
+ * @example
+ *   const node = await createNode({ dataDir: './data', p2pPort: 5000, peers: ['127.0.0.1:5001'] });
+ *   node.on('peer:connect', (p) => console.log('connected', p.nodeId));
+ *   await node.stop();
+ */
+export class PlexusNode extends TypedEmitter<NodeEvents> {
+  readonly init: Readonly<NodeInit>;
+  #state: NodeState = 'stopped';
+  #running: Running | undefined;
+  #starting: Promise<void> | undefined;
+  #stopping: Promise<void> | undefined;
+
+  constructor(init: NodeInit = {}) {
+    super();
+    this.init = { ...init };
+  }
+
+  get state(): NodeState {
+    return this.#state;
+  }
+
+  /** Hex node ID. @throws NotStartedError before start() */
+  get nodeId(): string {
+    return this.#get().identity.nodeId;
+  }
+
+  get publicKey(): string {
+    return this.#get().identity.publicKey;
+  }
+
+  /** "host:port" where peers reach this node, or null. */
+  get p2pAddress(): string | null {
+    return this.#running?.transport.listenAddress ?? null;
+  }
+
+  /** "http://127.0.0.1:PORT" of the HTTP API, or null when it is off. */
+  get apiUrl(): string | null {
+    return this.#running?.api?.url ?? null;
+  }
+
+  /** The heartbeat's bound from a peer's silence to its removal (ms). */
+  get deadPeerBoundMs(): number {
+    return this.#get().heartbeat.detectionBoundMs;
+  }
+
+  /** The store (for capabilities and tests that need durability). */
+  get store(): Store {
+    return this.#get().store;
+  }
+
+  /** Start the node. Rejects (and releases everything) if any part fails to start. */
+  start(): Promise<void> {
+    if (this.#state === 'running') return Promise.resolve();
+    this.#starting ??= this.#start().finally(() => (this.#starting = undefined));
+    return this.#starting;
+  }
+
+  async #start(): Promise<void> {
+    this.#state = 'starting';
+    this.#stopping = undefined;
+    const dataDir = this.init.dataDir ?? null;
+    const cleanup: Array<() => Promise<void> | void> = [];
+    try {
+      const unlock = dataDir ? await lockDataDir(dataDir) : null;
+      if (unlock) cleanup.push(unlock);
+      const identity = dataDir ? await loadOrCreateIdentity(dataDir) : Identity.generate();
+      const store = await Store.open(dataDir ? join(dataDir, DATABASE_FILE) : null, {
+        ...this.init.store,
+        onSaveError: (err) => this.emit('warning', { code: err.code, message: err.message }),
+      });
+      cleanup.push(() => store.close());
+      const meta = new MetaRepository(store);
+      if (!meta.get('created_at')) meta.set('created_at', String(Date.now()));
+      const peersRepo = new PeersRepository(store);
+      const bansRepo = new BansRepository(store);
+      const codec = new Codec();
+      const transport = new Transport(
+        { codec },
+        { host: this.init.host, port: this.init.p2pPort, announceAddress: this.init.announceAddress, maxPayload: this.init.maxPayload, dialTimeoutMs: this.init.handshakeTimeoutMs },
+      );
+      const peers = new PeerManager(
+        { identity, transport, codec, peersRepo, bansRepo, events: this },
+        {
+          maxPeers: this.init.maxPeers,
+          bootstrap: this.init.peers,
+          handshakeTimeoutMs: this.init.handshakeTimeoutMs,
+          dialBackoffBaseMs: this.init.dialBackoffBaseMs,
+          dialBackoffMaxMs: this.init.dialBackoffMaxMs,
+          banScoreThreshold: this.init.banScoreThreshold,
+          banDurationMs: this.init.banDurationMs,
+          agent: AGENT,
+          name: this.init.name ?? null,
+        },
+      );
+      const heartbeat = new Heartbeat({ peers, codec, events: this }, this.init.heartbeat);
+      await transport.start();
+      cleanup.push(() => transport.stop());
+      peers.start();
+      cleanup.push(() => peers.stop());
+      heartbeat.start();
+      cleanup.push(() => heartbeat.stop());
+      this.#running = { identity, store, peersRepo, bansRepo, transport, peers, heartbeat, api: null, unlock, startedAt: Date.now() };
+      if (this.init.api) {
+        const token = this.init.api.token ?? (dataDir ? await loadOrCreateToken(dataDir) : generateToken());
+        const api = new ApiServer({ node: this as never }, { token, host: this.init.api.host, port: this.init.api.port });
+        await api.start();
+        cleanup.push(() => api.stop());
+        this.#running.api = api;
+      }
+      if (dataDir) {
+        await writeRunInfo(dataDir, {
+          running: true,
+          pid: process.pid,
+          nodeId: identity.nodeId,
+          name: this.init.name ?? null,
+          version: SDK_VERSION,
+          p2pAddress: transport.listenAddress,
+          apiUrl: this.#running.api?.url ?? null,
+          startedAt: this.#running.startedAt,
+        });
+      }
+      this.#state = 'running';
+      this.emit('node:start', { nodeId: identity.nodeId, p2pAddress: transport.listenAddress, apiUrl: this.apiUrl });
+    } catch (err) {
+      this.#running = undefined;
+      for (const undo of cleanup.reverse()) await Promise.resolve(undo()).catch(() => undefined);
+      this.#state = 'stopped';
+      throw err;
+    }
+  }
+
+  /** Stop everything in reverse start order, saving the store. Safe to call twice. */
+  stop(): Promise<void> {
+    if (this.#state === 'stopped' && !this.#starting) return Promise.resolve();
+    this.#stopping ??= (async () => {
+      await this.#starting?.catch(() => undefined);
+      const r = this.#running;
+      if (!r) return;
+      this.#state = 'stopping';
+      const dataDir = this.init.dataDir ?? null;
+      if (dataDir) await markStopped(dataDir);
+      await r.api?.stop();
+      await r.heartbeat.stop();
+      await r.peers.stop();
+      await r.transport.stop();
+      await r.store.close();
+      await r.unlock?.();
+      this.#running = undefined;
+      this.#state = 'stopped';
+      this.emit('node:stop', { nodeId: r.identity.nodeId });
+    })();
+    return this.#stopping;
+  }
+
+  info(): NodeInfo {
+    const r = this.#get();
+    return {
+      nodeId: r.identity.nodeId,
+      publicKey: r.identity.publicKey,
+      name: this.init.name ?? null,
+      version: SDK_VERSION,
+      protocolVersion: PROTOCOL_VERSION,
+      agent: AGENT,
+      addresses: { p2p: r.transport.listenAddress, api: r.api?.url ?? null },
+      startedAt: r.startedAt,
+      uptimeMs: Date.now() - r.startedAt,
+      peerCount: r.peers.size,
+    };
+  }
+
+  /** Connected peers with round-trip times. */
+  peers(): PeerInfo[] {
+    return this.#get().peers.list();
+  }
+
+  /**
+   * Connect to "host:port" and keep reconnecting to it.
+   * @throws InvalidAddressError, SelfDialError, DialError, HandshakeError
+   */
+  connect(address: string): Promise<PeerInfo> {
+    return this.#get().peers.connect(address);
+  }
+
+  /** Drop a peer and stop redialing it. @throws PeerNotFoundError */
+  disconnect(nodeId: string): void {
+    this.#get().peers.disconnect(nodeId);
+  }
+
+  /** Entries of the address book. */
+  addressBook(): PeerRecord[] {
+    return this.#get().peersRepo.list();
+  }
+
+  bans(): BanRecord[] {
+    return this.#get().bansRepo.list(Date.now());
+  }
+
+  /** Ban a node ID (default 1 hour) and drop it if connected. */
+  ban(nodeId: string, durationMs?: number, reason?: string): { nodeId: string; until: number; reason: string } {
+    return this.#get().peers.ban(nodeId, durationMs, reason);
+  }
+
+  unban(nodeId: string): boolean {
+    return this.#get().peers.unban(nodeId);
+  }
+
+  #get(): Running {
+    if (!this.#running) throw new NotStartedError('the node');
+    return this.#running;
+  }
+}
+
+/** Create and start a node. See NodeInit for options. */
+export async function createNode(init: NodeInit = {}): Promise<PlexusNode> {
+  const node = new PlexusNode(init);
+  await node.start();
+  return node;
+}

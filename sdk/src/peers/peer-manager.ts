@@ -1,0 +1,449 @@
+import type { EventBus } from '../events.js';
+import { AbortedError, PlexusError } from '../errors.js';
+import type { Identity } from '../identity/index.js';
+import type { BansRepository, PeersRepository } from '../store/index.js';
+import {
+  CloseCode,
+  type Codec,
+  type Connection,
+  type Envelope,
+  ErrorCode,
+  handshake,
+  HandshakeError,
+  HANDSHAKE_TIMEOUT_MS,
+  type HelloBody,
+  type Refusal,
+  type Transport,
+  type Violation,
+} from '../transport/index.js';
+import { parseAddress } from './address.js';
+import { backoffDelay } from './backoff.js';
+import {
+  BAN_DURATION_MS,
+  BAN_SCORE_THRESHOLD,
+  DEFAULT_PENALTY_POINTS,
+  DIAL_BACKOFF_BASE_MS,
+  DIAL_BACKOFF_MAX_MS,
+  MAX_PEERS,
+  PENALTY_POINTS,
+} from './constants.js';
+import { PeerNotFoundError, SelfDialError } from './errors.js';
+import type { DeathReason, PeerEvents } from './events.js';
+import { Peer, type PeerInfo } from './peer.js';
+
+export interface PeerManagerComponents {
+  identity: Identity;
+  transport: Transport;
+  codec: Codec;
+  peersRepo: PeersRepository;
+  bansRepo: BansRepository;
+  events: EventBus<PeerEvents>;
+}
+
+export interface PeerManagerInit {
+  /** Most connected peers. Default MAX_PEERS. */
+  maxPeers?: number;
+  /** Addresses ("host:port") to dial at start and keep connected. */
+  bootstrap?: string[];
+  handshakeTimeoutMs?: number;
+  dialBackoffBaseMs?: number;
+  dialBackoffMaxMs?: number;
+  banScoreThreshold?: number;
+  banDurationMs?: number;
+  /** Shown to peers in Hello. */
+  agent?: string;
+  name?: string | null;
+}
+
+/** Handles one message type arriving from an authenticated peer. May throw; the peer gets INTERNAL_ERROR. */
+export type MessageHandler = (envelope: Envelope, peer: Peer) => void | Promise<void>;
+
+const HANDSHAKE_TYPES = new Set(['Challenge', 'Hello', 'Ready']);
+
+/**
+ * Owns every connection: runs the handshake on new sockets, admits or refuses peers,
+ * collapses duplicate connections, dispatches messages to handlers by type, scores and
+ * bans misbehaving peers, and keeps the address book's auto-dial entries connected with
+ * exponential backoff and jitter.
+ *
+ * Duplicate rule: when two connections join the same pair of nodes, both sides keep the
+ * one dialed by the node with the smaller node ID (hex order) and close the other with
+ * 4005; between two connections dialed by the same side, the newer wins.
+ */
+export class PeerManager {
+  readonly #c: PeerManagerComponents;
+  readonly #maxPeers: number;
+  readonly #bootstrap: string[];
+  readonly #handshakeTimeoutMs: number;
+  readonly #backoffBaseMs: number;
+  readonly #backoffMaxMs: number;
+  readonly #banThreshold: number;
+  readonly #banDurationMs: number;
+  readonly #agent: string;
+  readonly #name: string | null;
+  readonly #peers = new Map<string, Peer>();
+  readonly #scores = new Map<string, number>();
+  readonly #handlers = new Map<string, MessageHandler>();
+  readonly #dialTimers = new Map<string, NodeJS.Timeout>();
+  readonly #dialsInFlight = new Map<string, Promise<Peer>>();
+  readonly #handshaking = new Set<Connection>();
+  #abort = new AbortController();
+  #started = false;
+
+  constructor(components: PeerManagerComponents, init: PeerManagerInit = {}) {
+    this.#c = components;
+    this.#maxPeers = init.maxPeers ?? MAX_PEERS;
+    this.#bootstrap = (init.bootstrap ?? []).map((a) => parseAddress(a).address);
+    this.#handshakeTimeoutMs = init.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS;
+    this.#backoffBaseMs = init.dialBackoffBaseMs ?? DIAL_BACKOFF_BASE_MS;
+    this.#backoffMaxMs = init.dialBackoffMaxMs ?? DIAL_BACKOFF_MAX_MS;
+    this.#banThreshold = init.banScoreThreshold ?? BAN_SCORE_THRESHOLD;
+    this.#banDurationMs = init.banDurationMs ?? BAN_DURATION_MS;
+    this.#agent = init.agent ?? 'plexus';
+    this.#name = init.name ?? null;
+  }
+
+  /** Register the handler of a message type (registered with the codec separately). */
+  handle(type: string, handler: MessageHandler): void {
+    if (this.#handlers.has(type)) throw new Error(`a handler for ${type} is already registered`);
+    this.#handlers.set(type, handler);
+  }
+
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    this.#abort = new AbortController();
+    this.#c.transport.on('connection', this.#onConnection);
+    const now = Date.now();
+    for (const address of this.#bootstrap) this.#c.peersRepo.add(address, true, now);
+    this.#c.bansRepo.purgeExpired(now);
+    for (const record of this.#c.peersRepo.list()) {
+      if (record.autoDial) this.#scheduleDial(record.address, 0);
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (!this.#started) return;
+    this.#started = false;
+    this.#c.transport.off('connection', this.#onConnection);
+    this.#abort.abort(new AbortedError('peer manager stopped'));
+    for (const timer of this.#dialTimers.values()) clearTimeout(timer);
+    this.#dialTimers.clear();
+    for (const conn of this.#handshaking) conn.close(CloseCode.GOING_AWAY, 'node shutting down');
+    const closing = [...this.#peers.values()].map(
+      (peer) =>
+        new Promise<void>((resolve) => {
+          if (!peer.connection.isOpen) return resolve();
+          peer.connection.once('close', () => resolve());
+          peer.connection.close(CloseCode.GOING_AWAY, 'node shutting down');
+        }),
+    );
+    await Promise.all(closing);
+    await Promise.allSettled([...this.#dialsInFlight.values()]);
+  }
+
+  /** Connected peers. */
+  list(): PeerInfo[] {
+    return [...this.#peers.values()].map((p) => p.info(this.score(p.nodeId)));
+  }
+
+  get size(): number {
+    return this.#peers.size;
+  }
+
+  /** A connected peer by node ID. */
+  get(nodeId: string): Peer | undefined {
+    return this.#peers.get(nodeId);
+  }
+
+  /** All connected peers (for capabilities that broadcast). */
+  all(): Peer[] {
+    return [...this.#peers.values()];
+  }
+
+  score(nodeId: string): number {
+    return this.#scores.get(nodeId) ?? 0;
+  }
+
+  /**
+   * Connect to "host:port" now (resetting its backoff), add it to the address book for
+   * auto-dial, and resolve with the peer once the handshake is done.
+   * @throws InvalidAddressError, SelfDialError, DialError, HandshakeError, AbortedError
+   */
+  async connect(address: string): Promise<PeerInfo> {
+    const normalised = parseAddress(address).address;
+    if (normalised === this.#c.transport.listenAddress) throw new SelfDialError(normalised);
+    const existing = this.#peerAt(normalised);
+    if (existing) return existing.info(this.score(existing.nodeId));
+    this.#c.peersRepo.add(normalised, true, Date.now());
+    clearTimeout(this.#dialTimers.get(normalised));
+    this.#dialTimers.delete(normalised);
+    const peer = await this.#dial(normalised);
+    return peer.info(this.score(peer.nodeId));
+  }
+
+  /** Close the connection to a peer and stop auto-dialing its address. @throws PeerNotFoundError */
+  disconnect(nodeId: string): void {
+    const peer = this.#peers.get(nodeId);
+    if (!peer) throw new PeerNotFoundError(nodeId);
+    for (const address of [peer.listenAddress, peer.dialedAddress]) {
+      if (address) this.#c.peersRepo.setAutoDial(address, false);
+    }
+    peer.connection.close(CloseCode.DISCONNECT_REQUESTED, 'disconnect requested');
+  }
+
+  /**
+   * Remove a peer from the active set at once because it stopped answering (called by the
+   * heartbeat). Emits `peer:dead` then `peer:disconnect`, drops the socket, and schedules a
+   * redial of its address.
+   */
+  declareDead(nodeId: string, reason: DeathReason): void {
+    const peer = this.#peers.get(nodeId);
+    if (!peer || peer.deadReason) return;
+    peer.deadReason = reason;
+    peer.connection.close(CloseCode.HEARTBEAT_TIMEOUT, 'heartbeat timeout');
+    peer.connection.terminate();
+  }
+
+  /** Ban a node ID for `durationMs` and drop it if connected. */
+  ban(nodeId: string, durationMs: number = this.#banDurationMs, reason = 'banned by operator'): { nodeId: string; until: number; reason: string } {
+    const now = Date.now();
+    const ban = { nodeId, until: now + durationMs, reason, bannedAt: now };
+    this.#c.bansRepo.put(ban);
+    this.#c.events.emit('peer:ban', { nodeId, until: ban.until, reason });
+    this.#peers.get(nodeId)?.connection.close(CloseCode.BANNED, `banned: ${reason}`);
+    return { nodeId, until: ban.until, reason };
+  }
+
+  /** Lift a ban; returns whether one was active. */
+  unban(nodeId: string): boolean {
+    const had = this.#c.bansRepo.remove(nodeId, Date.now());
+    this.#scores.delete(nodeId);
+    if (had) this.#c.events.emit('peer:unban', { nodeId });
+    return had;
+  }
+
+  /**
+   * Take points from a peer's score; at or below -banScoreThreshold it is banned for
+   * banDurationMs and disconnected with 4009.
+   */
+  penalize(nodeId: string, points: number, code: string, message: string): void {
+    const score = this.score(nodeId) - points;
+    this.#scores.set(nodeId, score);
+    this.#c.events.emit('peer:penalty', { nodeId, code, message, points, score });
+    if (score <= -this.#banThreshold && !this.#c.bansRepo.active(nodeId, Date.now())) {
+      this.ban(nodeId, this.#banDurationMs, `misbehaviour (score ${score}, last: ${code})`);
+      this.#peers.get(nodeId)?.connection.close(CloseCode.MISBEHAVIOUR, `score ${score}`);
+    }
+  }
+
+  // --- connections --------------------------------------------------------------------
+
+  readonly #onConnection = (conn: Connection): void => {
+    if (conn.direction !== 'inbound') return;
+    void this.#runHandshake(conn, null).catch(() => undefined);
+  };
+
+  #peerAt(address: string): Peer | undefined {
+    for (const peer of this.#peers.values()) {
+      if (peer.listenAddress === address || peer.dialedAddress === address) return peer;
+    }
+    return undefined;
+  }
+
+  #dial(address: string): Promise<Peer> {
+    let inFlight = this.#dialsInFlight.get(address);
+    if (!inFlight) {
+      inFlight = (async () => {
+        const conn = await this.#c.transport.dial(address, this.#abort.signal);
+        try {
+          return await this.#runHandshake(conn, address);
+        } catch (err) {
+          // The peer kept the other connection between us (simultaneous dial); it reaches
+          // us within one handshake time.
+          if (err instanceof HandshakeError && err.closeCode === CloseCode.DUPLICATE_CONNECTION) {
+            const survivor = await this.#awaitPeerAt(address, this.#handshakeTimeoutMs);
+            if (survivor) return survivor;
+          }
+          throw err;
+        }
+      })().finally(() => this.#dialsInFlight.delete(address));
+      this.#dialsInFlight.set(address, inFlight);
+    }
+    return inFlight;
+  }
+
+  #awaitPeerAt(address: string, timeoutMs: number): Promise<Peer | undefined> {
+    const found = this.#peerAt(address);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve) => {
+      const onConnect = (): void => {
+        const peer = this.#peerAt(address);
+        if (peer) finish(peer);
+      };
+      const finish = (peer: Peer | undefined): void => {
+        clearTimeout(timer);
+        this.#c.events.off('peer:connect', onConnect);
+        resolve(peer);
+      };
+      const timer = setTimeout(() => finish(undefined), timeoutMs);
+      this.#c.events.on('peer:connect', onConnect);
+    });
+  }
+
+  async #runHandshake(conn: Connection, dialedAddress: string | null): Promise<Peer> {
+    this.#handshaking.add(conn);
+    // Violations during the handshake close the socket; after it they cost score.
+    try {
+      const hello = await handshake(conn, {
+        identity: this.#c.identity,
+        listenAddress: this.#c.transport.listenAddress,
+        agent: this.#agent,
+        name: this.#name,
+        timeoutMs: this.#handshakeTimeoutMs,
+        admit: (h, c) => this.#admit(h, c),
+      });
+      return this.#establish(conn, hello, dialedAddress);
+    } finally {
+      this.#handshaking.delete(conn);
+    }
+  }
+
+  #admit(hello: HelloBody, conn: Connection): Refusal | null {
+    const ban = this.#c.bansRepo.active(hello.nodeId, Date.now());
+    if (ban) return { closeCode: CloseCode.BANNED, code: 'BANNED', reason: `banned until ${new Date(ban.until).toISOString()}` };
+    if (!this.#started) return { closeCode: CloseCode.GOING_AWAY, code: 'GOING_AWAY', reason: 'node shutting down' };
+    const duplicate = this.#peers.has(hello.nodeId);
+    if (!duplicate && this.#peers.size >= this.#maxPeers && conn.direction === 'inbound') {
+      return { closeCode: CloseCode.TOO_MANY_PEERS, code: 'TOO_MANY_PEERS', reason: `peer limit ${this.#maxPeers} reached` };
+    }
+    return null;
+  }
+
+  #establish(conn: Connection, hello: HelloBody, dialedAddress: string | null): Peer {
+    const existing = this.#peers.get(hello.nodeId);
+    if (existing) {
+      const keepNew = this.#prefers(conn, existing.connection, hello.nodeId);
+      const loser = keepNew ? existing.connection : conn;
+      if (keepNew) {
+        existing.connection = conn;
+        existing.dialedAddress ??= dialedAddress;
+        this.#wire(existing, conn);
+      }
+      loser.close(CloseCode.DUPLICATE_CONNECTION, 'duplicate connection');
+      return existing;
+    }
+    const peer = new Peer({
+      nodeId: hello.nodeId,
+      publicKey: hello.publicKey,
+      name: hello.name,
+      agent: hello.agent,
+      listenAddress: hello.listenAddress,
+      dialedAddress,
+      connection: conn,
+    });
+    this.#peers.set(peer.nodeId, peer);
+    this.#wire(peer, conn);
+    const bookAddress = dialedAddress ?? hello.listenAddress;
+    if (bookAddress) {
+      clearTimeout(this.#dialTimers.get(bookAddress));
+      this.#dialTimers.delete(bookAddress);
+      this.#c.peersRepo.markConnected(bookAddress, peer.nodeId, peer.name, Date.now());
+    }
+    this.#c.events.emit('peer:connect', peer.info(this.score(peer.nodeId)));
+    return peer;
+  }
+
+  /** Whether `candidate` should replace `current` as the connection to `remoteId`. */
+  #prefers(candidate: Connection, current: Connection, remoteId: string): boolean {
+    if (candidate.direction === current.direction) return true; // same dialer: the newer one
+    const lowerIsUs = this.#c.identity.nodeId < remoteId;
+    const keptDirection = lowerIsUs ? 'outbound' : 'inbound';
+    return candidate.direction === keptDirection;
+  }
+
+  #wire(peer: Peer, conn: Connection): void {
+    conn.on('message', (envelope) => {
+      if (peer.connection === conn) void this.#dispatch(peer, envelope);
+    });
+    conn.on('violation', (v: Violation) => this.penalize(peer.nodeId, PENALTY_POINTS[v.code] ?? DEFAULT_PENALTY_POINTS, v.code, v.message));
+    conn.on('close', ({ code, reason }) => {
+      if (peer.connection === conn) this.#onPeerClosed(peer, code, reason);
+    });
+  }
+
+  async #dispatch(peer: Peer, envelope: Envelope): Promise<void> {
+    if (envelope.type === 'Error') {
+      const body = envelope.body as { code: string; message: string };
+      this.#c.events.emit('warning', { code: 'PEER_REPORTED_ERROR', message: `${body.code}: ${body.message}`, nodeId: peer.nodeId });
+      return;
+    }
+    const handler = this.#handlers.get(envelope.type);
+    if (!handler || HANDSHAKE_TYPES.has(envelope.type)) {
+      const message = `${envelope.type} is not expected here`;
+      peer.connection.replyError(envelope, ErrorCode.UNEXPECTED_MESSAGE, message);
+      this.penalize(peer.nodeId, PENALTY_POINTS.UNEXPECTED_MESSAGE ?? DEFAULT_PENALTY_POINTS, ErrorCode.UNEXPECTED_MESSAGE, message);
+      return;
+    }
+    try {
+      await handler(envelope, peer);
+    } catch (err) {
+      const code = err instanceof PlexusError ? err.code : ErrorCode.INTERNAL_ERROR;
+      peer.connection.replyError(envelope, code, (err as Error).message);
+      this.#c.events.emit('warning', { code: 'HANDLER_FAILED', message: `${envelope.type}: ${(err as Error).message}`, nodeId: peer.nodeId });
+    }
+  }
+
+  #onPeerClosed(peer: Peer, code: number, reason: string): void {
+    if (this.#peers.get(peer.nodeId) !== peer) return;
+    this.#peers.delete(peer.nodeId);
+    const address = peer.address;
+    const silentForMs = Date.now() - peer.connection.lastReceivedAt;
+    // 1006: the socket ended without a close frame (process killed, cable pulled).
+    const death: DeathReason | null = (peer.deadReason as DeathReason | null) ?? (code === 1006 ? 'connection-lost' : null);
+    if (death) this.#c.events.emit('peer:dead', { nodeId: peer.nodeId, address, reason: death, silentForMs });
+    this.#c.events.emit('peer:disconnect', { nodeId: peer.nodeId, address, code, reason: death === 'heartbeat-timeout' ? 'heartbeat timeout' : reason });
+    const redial = peer.dialedAddress ?? peer.listenAddress;
+    if (redial && this.#started && this.#c.peersRepo.get(redial)?.autoDial) {
+      this.#scheduleDial(redial, backoffDelay(1, this.#backoffBaseMs, this.#backoffMaxMs));
+    }
+  }
+
+  // --- auto-dial ----------------------------------------------------------------------
+
+  #scheduleDial(address: string, delayMs: number): void {
+    if (!this.#started || this.#dialTimers.has(address)) return;
+    const timer = setTimeout(() => {
+      this.#dialTimers.delete(address);
+      void this.#autoDial(address);
+    }, delayMs);
+    timer.unref();
+    this.#dialTimers.set(address, timer);
+  }
+
+  async #autoDial(address: string): Promise<void> {
+    if (!this.#started || this.#peerAt(address) || address === this.#c.transport.listenAddress) return;
+    const record = this.#c.peersRepo.get(address);
+    if (!record?.autoDial) return;
+    if (record.nodeId && this.#peers.has(record.nodeId)) return;
+    if (this.#peers.size >= this.#maxPeers) {
+      this.#scheduleDial(address, this.#backoffMaxMs);
+      return;
+    }
+    try {
+      await this.#dial(address);
+    } catch (err) {
+      if (!this.#started || err instanceof AbortedError) return;
+      const failures = this.#c.peersRepo.markFailed(address);
+      const code = err instanceof PlexusError ? err.code : 'DIAL_FAILED';
+      // Being refused as banned or reaching ourselves will not change by retrying.
+      const permanent =
+        err instanceof HandshakeError && (err.closeCode === CloseCode.BANNED || err.closeCode === CloseCode.SELF_CONNECTION);
+      if (permanent) this.#c.peersRepo.setAutoDial(address, false);
+      const retryInMs = permanent ? null : backoffDelay(failures, this.#backoffBaseMs, this.#backoffMaxMs);
+      this.#c.events.emit('peer:dial-failed', { address, code, message: (err as Error).message, failures, retryInMs });
+      if (retryInMs !== null) this.#scheduleDial(address, retryInMs);
+    }
+  }
+}
+

@@ -1,0 +1,97 @@
+import Ajv, { type AnySchema, type ValidateFunction } from 'ajv';
+import { ErrorCode, type ErrorCodeValue, PROTOCOL_VERSION } from './constants.js';
+import {
+  CHALLENGE_SCHEMA,
+  ENVELOPE_SCHEMA,
+  ERROR_SCHEMA,
+  HELLO_SCHEMA,
+  PING_SCHEMA,
+  READY_SCHEMA,
+  type Envelope,
+} from './messages.js';
+
+/**
+ * How a message type uses the envelope's ids: a `request` carries `id` and expects a reply;
+ * a `reply` carries `re`; a `notice` carries neither. `Error` may carry `re`.
+ */
+export type MessageKind = 'request' | 'reply' | 'notice';
+
+interface MessageSpec {
+  kind: MessageKind;
+  validate: ValidateFunction;
+}
+
+export type DecodeResult =
+  | { ok: true; envelope: Envelope }
+  | { ok: false; code: ErrorCodeValue; message: string; re?: number };
+
+/**
+ * Encodes and validates envelopes. Capabilities register their message types with a JSON
+ * Schema (draft-07, checked with Ajv); nothing reaches a handler before its body passed.
+ */
+export class Codec {
+  readonly #ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
+  readonly #envelope: ValidateFunction;
+  readonly #specs = new Map<string, MessageSpec>();
+
+  constructor() {
+    this.#envelope = this.#ajv.compile(ENVELOPE_SCHEMA);
+    this.register('Challenge', CHALLENGE_SCHEMA, 'notice');
+    this.register('Hello', HELLO_SCHEMA, 'notice');
+    this.register('Ready', READY_SCHEMA, 'notice');
+    this.register('Ping', PING_SCHEMA, 'request');
+    this.register('Pong', PING_SCHEMA, 'reply');
+    this.register('Error', ERROR_SCHEMA, 'notice');
+  }
+
+  /** Register a message type. @throws Error if the type is already registered. */
+  register(type: string, schema: AnySchema, kind: MessageKind): void {
+    if (this.#specs.has(type)) throw new Error(`message type ${type} is already registered`);
+    this.#specs.set(type, { kind, validate: this.#ajv.compile(schema) });
+  }
+
+  has(type: string): boolean {
+    return this.#specs.has(type);
+  }
+
+  /** Serialize an envelope to the text of one frame. */
+  encode(envelope: Envelope<unknown>): string {
+    return JSON.stringify(envelope);
+  }
+
+  /** Parse and validate one text frame. Never throws. */
+  decode(text: string): DecodeResult {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      return { ok: false, code: ErrorCode.MALFORMED_FRAME, message: `not JSON: ${(err as Error).message}` };
+    }
+    const re = requestIdOf(value);
+    if (!this.#envelope(value)) {
+      return { ok: false, code: ErrorCode.INVALID_ENVELOPE, message: `envelope${this.#ajv.errorsText(this.#envelope.errors, { dataVar: '' })}`, re };
+    }
+    const envelope = value as Envelope;
+    if (envelope.v !== PROTOCOL_VERSION) {
+      return { ok: false, code: ErrorCode.UNSUPPORTED_VERSION, message: `envelope version ${envelope.v} is not ${PROTOCOL_VERSION}`, re };
+    }
+    const spec = this.#specs.get(envelope.type);
+    if (!spec) return { ok: false, code: ErrorCode.UNKNOWN_TYPE, message: `unknown message type ${envelope.type}`, re };
+    if (spec.kind === 'request' && envelope.id === undefined) {
+      return { ok: false, code: ErrorCode.INVALID_ENVELOPE, message: `${envelope.type} is a request and needs an id`, re };
+    }
+    if (spec.kind === 'reply' && envelope.re === undefined) {
+      return { ok: false, code: ErrorCode.INVALID_ENVELOPE, message: `${envelope.type} is a reply and needs re`, re };
+    }
+    if (!spec.validate(envelope.body)) {
+      return { ok: false, code: ErrorCode.INVALID_MESSAGE, message: `${envelope.type}${this.#ajv.errorsText(spec.validate.errors, { dataVar: '.body' })}`, re };
+    }
+    return { ok: true, envelope };
+  }
+}
+
+/** The id of what looks like a request, so an Error reply can name it. */
+function requestIdOf(value: unknown): number | undefined {
+  const id = (value as { id?: unknown } | null)?.id;
+  return typeof value === 'object' && Number.isSafeInteger(id) && (id as number) > 0 && (id as number) < 2 ** 31 ? (id as number) : undefined;
+}

@@ -1,0 +1,226 @@
+import WebSocket from 'ws';
+import { TypedEmitter } from '../events.js';
+import { AbortedError } from '../errors.js';
+import { CloseCode, ErrorCode, type ErrorCodeValue, REQUEST_TIMEOUT_MS } from './constants.js';
+import type { Codec } from './codec.js';
+import { ConnectionClosedError, RemoteError, RequestTimeoutError } from './errors.js';
+import type { Envelope, ErrorBody } from './messages.js';
+
+export type Direction = 'inbound' | 'outbound';
+
+/** Something the remote side did wrong; the peer manager turns these into penalties. */
+export interface Violation {
+  code: ErrorCodeValue;
+  message: string;
+}
+
+export interface ConnectionEvents {
+  /** A valid message that is not a reply to one of our requests. */
+  message: Envelope;
+  /** A binary frame (bulk data); only delivered when `acceptBinary` is set. */
+  binary: Buffer;
+  violation: Violation;
+  close: { code: number; reason: string; local: boolean };
+}
+
+export interface RequestOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+interface Pending {
+  type: string;
+  resolve: (e: Envelope) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+  cleanup: () => void;
+}
+
+const MAX_ID = 2 ** 31 - 1;
+
+/**
+ * One WebSocket to a peer, speaking the JSON envelope protocol.
+ *
+ * Every inbound text frame is decoded and schema-checked by the codec. A bad frame is
+ * answered with `Error {code, message}` (naming the request id when it had one) and
+ * reported as a `violation`; it never reaches a handler. Replies (`re`) settle the
+ * matching `request()`; everything else is emitted as `message`. Every request ends:
+ * with its reply, with RemoteError for an `Error` reply, with RequestTimeoutError, with
+ * ConnectionClosedError when the socket closes, or with AbortedError from its signal.
+ */
+export class Connection extends TypedEmitter<ConnectionEvents> {
+  readonly direction: Direction;
+  /** "ip:port" of the socket's remote end (not necessarily where the peer listens). */
+  readonly remoteAddress: string;
+  /** ms since epoch when the socket opened. */
+  readonly openedAt = Date.now();
+  /** ms since epoch of the last frame received (any frame counts as a sign of life). */
+  lastReceivedAt = Date.now();
+  /** Accept binary frames (set by capabilities that move bulk data). */
+  acceptBinary = false;
+  bytesIn = 0;
+  bytesOut = 0;
+  readonly #ws: WebSocket;
+  readonly #codec: Codec;
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 1;
+  #closeInfo: { code: number; reason: string } | undefined;
+  #closedLocally = false;
+
+  constructor(ws: WebSocket, codec: Codec, direction: Direction, remoteAddress: string) {
+    super();
+    this.#ws = ws;
+    this.#codec = codec;
+    this.direction = direction;
+    this.remoteAddress = remoteAddress;
+    ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => this.#onFrame(data, isBinary));
+    ws.on('error', (err: Error & { code?: string }) => this.#onSocketError(err));
+    ws.on('close', (code: number, reason: Buffer) => this.#onClose(code, reason.toString('utf8')));
+  }
+
+  get isOpen(): boolean {
+    return this.#ws.readyState === WebSocket.OPEN;
+  }
+
+  /** Send a message that expects no reply. @throws ConnectionClosedError */
+  send<B>(type: string, body: B, ids: { id?: number; re?: number } = {}): void {
+    this.#write({ v: 1, type, ...ids, body });
+  }
+
+  /** Answer the request `to` with `type`/`body`. */
+  reply<B>(to: Envelope, type: string, body: B): void {
+    this.send(type, body, { re: to.id });
+  }
+
+  /** Answer the request `to` (or the connection, if `to` has no id) with an Error message. */
+  replyError(to: Envelope | undefined, code: string, message: string): void {
+    if (!this.isOpen) return;
+    this.send<ErrorBody>('Error', { code, message: message.slice(0, 1024) }, to?.id ? { re: to.id } : {});
+  }
+
+  /**
+   * Send a request and wait for the message whose `re` equals its id.
+   * @throws RequestTimeoutError, RemoteError, ConnectionClosedError, AbortedError
+   */
+  request<B>(type: string, body: B, options: RequestOptions = {}): Promise<Envelope> {
+    const timeoutMs = options.timeoutMs ?? REQUEST_TIMEOUT_MS;
+    const id = this.#nextId;
+    this.#nextId = this.#nextId >= MAX_ID ? 1 : this.#nextId + 1;
+    return new Promise<Envelope>((resolve, reject) => {
+      const signal = options.signal;
+      if (signal?.aborted) return reject(new AbortedError());
+      const onAbort = (): void => finish(new AbortedError());
+      const finish = (err: Error | null, reply?: Envelope): void => {
+        const pending = this.#pending.get(id);
+        if (!pending) return;
+        this.#pending.delete(id);
+        pending.cleanup();
+        if (err) reject(err);
+        else resolve(reply!);
+      };
+      const timer = setTimeout(() => finish(new RequestTimeoutError(type, timeoutMs)), timeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#pending.set(id, {
+        type,
+        timer,
+        resolve: (e) => finish(null, e),
+        reject: (e) => finish(e),
+        cleanup: () => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+        },
+      });
+      try {
+        this.#write({ v: 1, type, id, body });
+      } catch (err) {
+        finish(err as Error);
+      }
+    });
+  }
+
+  /** Send a binary frame. @throws ConnectionClosedError */
+  sendBinary(data: Uint8Array): void {
+    if (!this.isOpen) throw this.#closedError();
+    this.bytesOut += data.byteLength;
+    this.#ws.send(data, { binary: true });
+  }
+
+  /** Close with a code and reason (RFC 6455 close frame). Safe to call twice. */
+  close(code: number = CloseCode.NORMAL, reason = ''): void {
+    if (this.#ws.readyState === WebSocket.CLOSED || this.#ws.readyState === WebSocket.CLOSING) return;
+    this.#closedLocally = true;
+    // Close reasons are limited to 123 bytes.
+    this.#ws.close(code, Buffer.from(reason).subarray(0, 123).toString());
+    // A peer that never answers the close frame must not keep the socket alive.
+    const kill = setTimeout(() => this.#ws.terminate(), 2_000);
+    kill.unref();
+    this.#ws.once('close', () => clearTimeout(kill));
+  }
+
+  /** Drop the socket at once, without a close handshake. */
+  terminate(): void {
+    this.#closedLocally = true;
+    this.#ws.terminate();
+  }
+
+  #write(envelope: Envelope<unknown>): void {
+    if (!this.isOpen) throw this.#closedError();
+    const text = this.#codec.encode(envelope);
+    this.bytesOut += Buffer.byteLength(text);
+    this.#ws.send(text);
+  }
+
+  #closedError(): ConnectionClosedError {
+    return new ConnectionClosedError(this.#closeInfo?.code ?? 1006, this.#closeInfo?.reason ?? 'socket is not open');
+  }
+
+  #onFrame(data: WebSocket.RawData, isBinary: boolean): void {
+    const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    this.bytesIn += buffer.byteLength;
+    this.lastReceivedAt = Date.now();
+    if (isBinary) {
+      if (this.acceptBinary) this.emit('binary', buffer);
+      else this.#violation(undefined, ErrorCode.UNEXPECTED_BINARY, 'binary frames are not accepted on this connection');
+      return;
+    }
+    const result = this.#codec.decode(buffer.toString('utf8'));
+    if (!result.ok) {
+      this.#violation(result.re, result.code, result.message);
+      return;
+    }
+    const envelope = result.envelope;
+    if (envelope.re !== undefined) {
+      const pending = this.#pending.get(envelope.re);
+      if (pending) {
+        if (envelope.type === 'Error') {
+          const body = envelope.body as unknown as ErrorBody;
+          pending.reject(new RemoteError(body.code, body.message));
+        } else pending.resolve(envelope);
+        return;
+      }
+      // A late reply to a request that already timed out: harmless, dropped.
+      if (envelope.type !== 'Error') return;
+    }
+    this.emit('message', envelope);
+  }
+
+  #violation(re: number | undefined, code: ErrorCodeValue, message: string): void {
+    if (this.isOpen) this.send<ErrorBody>('Error', { code, message: message.slice(0, 1024) }, re ? { re } : {});
+    this.emit('violation', { code, message });
+  }
+
+  #onSocketError(err: Error & { code?: string }): void {
+    // ws closes the socket itself after these (1009 for an oversized frame, 1002 otherwise).
+    if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+      this.emit('violation', { code: ErrorCode.MESSAGE_TOO_LARGE, message: err.message });
+    } else if (err.code?.startsWith('WS_ERR_')) {
+      this.emit('violation', { code: ErrorCode.MALFORMED_FRAME, message: err.message });
+    }
+  }
+
+  #onClose(code: number, reason: string): void {
+    this.#closeInfo = { code, reason };
+    for (const pending of [...this.#pending.values()]) pending.reject(new ConnectionClosedError(code, reason));
+    this.emit('close', { code, reason, local: this.#closedLocally });
+  }
+}
