@@ -182,7 +182,7 @@ export class Store {
       this.#saveTimer = undefined;
       await this.#saving?.catch(() => undefined);
       try {
-        if (this.#savedGeneration < this.#writeGeneration) await this.#save();
+        if (this.path !== null && this.#savedGeneration < this.#writeGeneration) await this.#save();
       } finally {
         this.#closed = true;
         this.#db.close();

@@ -64,6 +64,8 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
   readonly #codec: Codec;
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
+  /** Frames that arrived before resume(): ws may deliver a frame in the same tick as 'open'. */
+  #held: Array<[WebSocket.RawData, boolean]> | null = [];
   #closeInfo: { code: number; reason: string } | undefined;
   #closedLocally = false;
 
@@ -73,9 +75,34 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     this.#codec = codec;
     this.direction = direction;
     this.remoteAddress = remoteAddress;
-    ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => this.#onFrame(data, isBinary));
+    ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
+      if (this.#held) this.#held.push([data, isBinary]);
+      else this.#onFrame(data, isBinary);
+    });
     ws.on('error', (err: Error & { code?: string }) => this.#onSocketError(err));
-    ws.on('close', (code: number, reason: Buffer) => this.#onClose(code, reason.toString('utf8')));
+    ws.on('close', (code: number, reason: Buffer) => {
+      const text = reason.toString('utf8');
+      if (this.#held) {
+        // Deliver what arrived before the close once resumed, then the close itself.
+        const held = this.#held;
+        this.#held = null;
+        queueMicrotask(() => {
+          for (const [data, isBinary] of held) this.#onFrame(data, isBinary);
+          this.#onClose(code, text);
+        });
+      } else this.#onClose(code, text);
+    });
+  }
+
+  /**
+   * Start delivering frames. Frames are held from the socket's opening until the consumer
+   * has attached its listeners and calls this (once; later calls do nothing).
+   */
+  resume(): void {
+    const held = this.#held;
+    if (!held) return;
+    this.#held = null;
+    for (const [data, isBinary] of held) this.#onFrame(data, isBinary);
   }
 
   get isOpen(): boolean {

@@ -143,11 +143,14 @@ export function handshake(conn: Connection, options: HandshakeOptions): Promise<
     conn.on('violation', onViolation);
     conn.on('close', onClose);
     try {
+      // Our Challenge is the first frame we send, before we answer anything already received.
       conn.send<ChallengeBody>('Challenge', { nonce: ourNonce });
     } catch (err) {
       cleanup();
       reject(new HandshakeError('PROTOCOL_ERROR', 1006, (err as Error).message, true));
+      return;
     }
+    conn.resume();
   });
 }
 
