@@ -1,0 +1,232 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import WebSocket from 'ws';
+import { createNode, type NodeEvents, type NodeInit, type PlexusNode } from '../src/index';
+import { Identity } from '../src/identity/index';
+import { helloSigningPayload } from '../src/transport/index';
+
+/** Timers shrunk so tests run in milliseconds, not minutes. */
+export const FAST: NodeInit = {
+  heartbeat: { intervalMs: 100, timeoutMs: 300 },
+  dialBackoffBaseMs: 50,
+  dialBackoffMaxMs: 400,
+  handshakeTimeoutMs: 2000,
+  store: { groupCommitMs: 5 },
+};
+
+export const CLI = resolve(__dirname, '../bin/plexus.js');
+
+type Teardown = () => unknown;
+
+/**
+ * Resources registered here are released after each test, newest first, so a test
+ * registers teardown right after creating each resource (hyperswarm style).
+ */
+export class Resources {
+  #teardowns: Teardown[] = [];
+
+  add(teardown: Teardown): void {
+    this.#teardowns.push(teardown);
+  }
+
+  async release(): Promise<void> {
+    const list = this.#teardowns.splice(0).reverse();
+    for (const t of list) {
+      try {
+        await t();
+      } catch {
+        // best effort: keep releasing the rest
+      }
+    }
+  }
+
+  tmpDir(prefix = 'plexus-test-'): string {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
+    this.add(() => rmSync(dir, { recursive: true, force: true }));
+    return dir;
+  }
+
+  async node(init: NodeInit = {}): Promise<PlexusNode> {
+    const node = await createNode({ ...FAST, dataDir: null, ...init });
+    this.add(() => node.stop());
+    return node;
+  }
+
+  /** A `plexus node --json` child process; resolves once it printed node:start. */
+  async cliNode(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliNode> {
+    const child = spawn(process.execPath, [CLI, 'node', '--json', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    });
+    const cli = new CliNode(child);
+    this.add(() => cli.kill('SIGKILL'));
+    await cli.started;
+    return cli;
+  }
+}
+
+/** A node running as a child process, with its JSON event lines. */
+export class CliNode {
+  readonly child: ChildProcess;
+  readonly events: Array<{ event: string; payload: Record<string, unknown> }> = [];
+  readonly stderr: string[] = [];
+  readonly started: Promise<{ nodeId: string; addresses: { p2p: string; api: string } }>;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  #listeners = new Set<() => void>();
+
+  constructor(child: ChildProcess) {
+    this.child = child;
+    createInterface({ input: child.stderr! }).on('line', (l) => this.stderr.push(l));
+    this.exited = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
+    this.started = new Promise((resolveStart, rejectStart) => {
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        let message;
+        try {
+          message = JSON.parse(line);
+        } catch {
+          return;
+        }
+        this.events.push(message);
+        if (message.event === 'node:start') resolveStart(message.payload);
+        for (const l of this.#listeners) l();
+      });
+      void this.exited.then(({ code, signal }) => rejectStart(new Error(`node exited (${signal ?? code}) before start: ${this.stderr.join('\n')}`)));
+    });
+  }
+
+  /** Resolve when an event matching `predicate` has been printed (including earlier ones). */
+  waitFor(event: string, predicate: (payload: Record<string, unknown>) => boolean = () => true, timeoutMs = 10_000): Promise<Record<string, unknown>> {
+    return new Promise((resolveWait, rejectWait) => {
+      const check = (): boolean => {
+        const hit = this.events.find((e) => e.event === event && predicate(e.payload));
+        if (!hit) return false;
+        clearTimeout(timer);
+        this.#listeners.delete(check);
+        resolveWait(hit.payload);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        this.#listeners.delete(check);
+        rejectWait(new Error(`timed out waiting for ${event}`));
+      }, timeoutMs);
+      if (!check()) this.#listeners.add(check);
+    });
+  }
+
+  kill(signal: NodeJS.Signals): Promise<unknown> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    return this.exited;
+  }
+}
+
+/** Resolve with the payload of the next `event` matching `predicate`; reject after `timeoutMs`. */
+export function nextEvent<K extends keyof NodeEvents & string>(
+  node: PlexusNode,
+  event: K,
+  predicate: (payload: NodeEvents[K]) => boolean = () => true,
+  timeoutMs = 5_000,
+): Promise<NodeEvents[K]> {
+  return new Promise((resolveEvent, rejectEvent) => {
+    const listener = (payload: NodeEvents[K]): void => {
+      if (!predicate(payload)) return;
+      clearTimeout(timer);
+      node.off(event, listener);
+      resolveEvent(payload);
+    };
+    const timer = setTimeout(() => {
+      node.off(event, listener);
+      rejectEvent(new Error(`timed out after ${timeoutMs} ms waiting for ${event}`));
+    }, timeoutMs);
+    node.on(event, listener);
+  });
+}
+
+/** Poll `condition` every 10 ms until true; reject after `timeoutMs` with `what`. */
+export async function until(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** A raw WebSocket client speaking the wire protocol by hand, for tests of bad behaviour. */
+export class RawPeer {
+  readonly ws: WebSocket;
+  readonly frames: Array<Record<string, unknown>> = [];
+  readonly closed: Promise<{ code: number; reason: string }>;
+  readonly opened: Promise<void>;
+  #waiters = new Set<() => void>();
+
+  constructor(address: string, options: WebSocket.ClientOptions = {}) {
+    this.ws = new WebSocket(`ws://${address}/plexus`, options);
+    this.opened = new Promise((r, j) => {
+      this.ws.once('open', () => r());
+      this.ws.once('error', j);
+    });
+    this.closed = new Promise((r) => this.ws.once('close', (code, reason) => r({ code, reason: reason.toString() })));
+    this.ws.on('error', () => undefined);
+    this.ws.on('message', (data, isBinary) => {
+      if (!isBinary) this.frames.push(JSON.parse(data.toString()));
+      for (const w of this.#waiters) w();
+    });
+  }
+
+  send(frame: unknown): void {
+    this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+  }
+
+  /** Next received frame (from the start of the log) of `type` matching `predicate`. */
+  waitFrame(type: string, predicate: (f: Record<string, unknown>) => boolean = () => true, timeoutMs = 3_000): Promise<Record<string, unknown>> {
+    return new Promise((r, j) => {
+      const check = (): boolean => {
+        const hit = this.frames.find((f) => f.type === type && predicate(f));
+        if (!hit) return false;
+        clearTimeout(timer);
+        this.#waiters.delete(check);
+        r(hit);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        this.#waiters.delete(check);
+        j(new Error(`no ${type} frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames)}`));
+      }, timeoutMs);
+      if (!check()) this.#waiters.add(check);
+    });
+  }
+
+  /**
+   * Run the handshake as `identity`, with optional corruptions. Resolves after our Ready
+   * is sent (the node's Ready may or may not follow, depending on the corruption).
+   */
+  async handshake(
+    identity: Identity,
+    tweak: { version?: number; badSignature?: boolean; claimNodeId?: string; listenAddress?: string | null } = {},
+  ): Promise<void> {
+    await this.opened;
+    const nonce = Buffer.alloc(32, 7).toString('base64url');
+    this.send({ v: 1, type: 'Challenge', body: { nonce } });
+    const challenge = await this.waitFrame('Challenge');
+    const peerNonce = (challenge.body as { nonce: string }).nonce;
+    const unsigned = {
+      version: tweak.version ?? 1,
+      nodeId: tweak.claimNodeId ?? identity.nodeId,
+      publicKey: identity.publicKey,
+      listenAddress: tweak.listenAddress ?? null,
+      agent: 'raw-test-peer',
+      name: 'raw',
+    };
+    let signature = identity.sign(helloSigningPayload(unsigned, peerNonce));
+    if (tweak.badSignature) signature = identity.sign(helloSigningPayload(unsigned, Buffer.alloc(32, 1).toString('base64url')));
+    this.send({ v: 1, type: 'Hello', body: { ...unsigned, signature } });
+    await Promise.race([this.waitFrame('Hello'), this.closed]);
+    this.send({ v: 1, type: 'Ready', body: {} });
+  }
+
+  close(): void {
+    this.ws.terminate();
+  }
+}

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { Codec } from '../../src/transport/index';
+
+describe('codec', () => {
+  const codec = new Codec();
+  const nonce11 = 'AAAAAAAAAAA';
+
+  it('accepts a valid request and a valid reply', () => {
+    const ping = codec.decode(JSON.stringify({ v: 1, type: 'Ping', id: 3, body: { nonce: nonce11 } }));
+    assert.equal(ping.ok, true);
+    const pong = codec.decode(JSON.stringify({ v: 1, type: 'Pong', re: 3, body: { nonce: nonce11 } }));
+    assert.equal(pong.ok, true);
+  });
+
+  const cases: Array<[string, string, string, number | undefined]> = [
+    ['not JSON', '{"v":1,', 'MALFORMED_FRAME', undefined],
+    ['a JSON array', '[1,2]', 'INVALID_ENVELOPE', undefined],
+    ['missing body', '{"v":1,"type":"Ping","id":4}', 'INVALID_ENVELOPE', 4],
+    ['extra envelope field', '{"v":1,"type":"Ping","id":4,"body":{"nonce":"AAAAAAAAAAA"},"x":1}', 'INVALID_ENVELOPE', 4],
+    ['lower-case type', '{"v":1,"type":"ping","id":4,"body":{}}', 'INVALID_ENVELOPE', 4],
+    ['negative id', '{"v":1,"type":"Ping","id":-1,"body":{}}', 'INVALID_ENVELOPE', undefined],
+    ['other version', '{"v":2,"type":"Ping","id":4,"body":{"nonce":"AAAAAAAAAAA"}}', 'UNSUPPORTED_VERSION', 4],
+    ['unknown type', '{"v":1,"type":"Gimme","id":5,"body":{}}', 'UNKNOWN_TYPE', 5],
+    ['request without id', '{"v":1,"type":"Ping","body":{"nonce":"AAAAAAAAAAA"}}', 'INVALID_ENVELOPE', undefined],
+    ['reply without re', '{"v":1,"type":"Pong","body":{"nonce":"AAAAAAAAAAA"}}', 'INVALID_ENVELOPE', undefined],
+    ['bad body field', '{"v":1,"type":"Ping","id":6,"body":{"nonce":42}}', 'INVALID_MESSAGE', 6],
+    ['extra body field', '{"v":1,"type":"Ping","id":7,"body":{"nonce":"AAAAAAAAAAA","evil":true}}', 'INVALID_MESSAGE', 7],
+  ];
+  for (const [label, text, code, re] of cases) {
+    it(`rejects ${label} with ${code}`, () => {
+      const result = codec.decode(text);
+      assert.equal(result.ok, false);
+      if (!result.ok) {
+        assert.equal(result.code, code);
+        assert.equal(result.re, re);
+        assert.ok(result.message.length > 0);
+      }
+    });
+  }
+
+  it('refuses to register a type twice', () => {
+    const c = new Codec();
+    assert.throws(() => c.register('Ping', { type: 'object' }, 'request'));
+  });
+});
