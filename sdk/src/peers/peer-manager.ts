@@ -166,8 +166,8 @@ export class PeerManager {
   }
 
   /**
-   * Connect to "host:port" now (resetting its backoff), add it to the address book for
-   * auto-dial, and resolve with the peer once the handshake is done.
+   * Connect to "host:port" now (resetting its backoff) and resolve with the peer once the
+   * handshake is done; on success the address joins the address book for auto-dial.
    * @throws InvalidAddressError, SelfDialError, DialError, HandshakeError, AbortedError
    */
   async connect(address: string): Promise<PeerInfo> {
@@ -175,7 +175,7 @@ export class PeerManager {
     if (normalised === this.#c.transport.listenAddress) throw new SelfDialError(normalised);
     const existing = this.#peerAt(normalised);
     if (existing) return existing.info(this.score(existing.nodeId));
-    this.#c.peersRepo.add(normalised, true, Date.now());
+    // The address joins the address book (for redialing) once a handshake succeeded there.
     clearTimeout(this.#dialTimers.get(normalised));
     this.#dialTimers.delete(normalised);
     const peer = await this.#dial(normalised);
@@ -321,6 +321,15 @@ export class PeerManager {
   }
 
   #establish(conn: Connection, hello: HelloBody, dialedAddress: string | null): Peer {
+    // A ban issued while the handshake was finishing still applies.
+    const ban = this.#c.bansRepo.active(hello.nodeId, Date.now());
+    if (ban || !this.#started) {
+      const [closeCode, code, reason] = ban
+        ? [CloseCode.BANNED, 'BANNED', `banned: ${ban.reason}`]
+        : [CloseCode.GOING_AWAY, 'GOING_AWAY', 'node shutting down'];
+      conn.close(closeCode, reason);
+      throw new HandshakeError(code, closeCode, reason, false);
+    }
     const existing = this.#peers.get(hello.nodeId);
     if (existing) {
       const keepNew = this.#prefers(conn, existing.connection, hello.nodeId);
