@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { TOKEN_FILE } from '../api/index.js';
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS } from '../heartbeat/index.js';
-import { createNode, type NodeInit, RUN_FILE, type RunInfo } from '../node/index.js';
+import { type NodeInit, PlexusNode, RUN_FILE, type RunInfo } from '../node/index.js';
 import { MAX_PEERS } from '../peers/index.js';
 import { eventLine, formatDuration, paint, shortId } from './format.js';
 import { addressOption, defaultDataDir, durationOption, portOption, positiveInt } from './options.js';
@@ -74,29 +74,49 @@ Other commands find this node's API through --data-dir (DIR/node.json, DIR/${TOK
         api: { host: opts.apiHost, port: opts.apiPort ?? (await previousPort(opts.dataDir, 'api')) },
       };
       const print = (line: string): void => void process.stdout.write(line + '\n');
-      let node;
+      const banner = (): void => {
+        const info = node.info();
+        if (opts.json) {
+          print(JSON.stringify({ event: 'node:start', at: Date.now(), payload: { ...info, dataDir: opts.dataDir } }));
+          return;
+        }
+        print(`${paint.bold('Plexus node')} ${info.nodeId}${info.name ? ` (${info.name})` : ''}`);
+        print(`  p2p   ${info.addresses.p2p}  ${paint.dim(`(ws://${info.addresses.p2p}/plexus)`)}`);
+        print(`  api   ${info.addresses.api}/api/v1  ${paint.dim(`(token in ${join(opts.dataDir, TOKEN_FILE)})`)}`);
+        print(`  data  ${opts.dataDir}`);
+        print(`  heartbeat every ${formatDuration(opts.heartbeatInterval)}, a silent peer is dropped within ${formatDuration(node.deadPeerBoundMs)}`);
+        print(paint.dim('Press Ctrl-C to stop.'));
+      };
+      // Subscribe before start so that nothing emitted while starting is lost; events from
+      // before node:start are printed right after the banner.
+      let early: Array<[string, unknown]> | null = [];
+      const onEvent = (event: string, payload: unknown): void => {
+        if (event === 'node:start') {
+          banner();
+          const held = early ?? [];
+          early = null;
+          for (const [e, p] of held) onEvent(e, p);
+          return;
+        }
+        if (early) return void early.push([event, payload]);
+        if (opts.json) print(JSON.stringify({ event, at: Date.now(), payload }));
+        else if (!opts.quiet) print(eventLine(event, payload));
+      };
+      let node = new PlexusNode(init);
+      node.onAny(onEvent);
       try {
-        node = await createNode(init);
+        await node.start();
       } catch (err) {
         // A remembered port that is taken now: fall back to any free port rather than fail.
         const code = (err as NodeJS.ErrnoException).code;
         if (code !== 'EADDRINUSE' || opts.p2pPort !== undefined || opts.apiPort !== undefined) throw err;
         process.stderr.write(paint.yellow(`the ports used last time are taken; picking free ones\n`));
-        node = await createNode({ ...init, p2pPort: 0, api: { host: opts.apiHost, port: 0 } });
+        early = [];
+        node = new PlexusNode({ ...init, p2pPort: 0, api: { host: opts.apiHost, port: 0 } });
+        node.onAny(onEvent);
+        await node.start();
       }
       const info = node.info();
-      if (opts.json) {
-        print(JSON.stringify({ event: 'node:start', at: Date.now(), payload: { ...info, dataDir: opts.dataDir } }));
-        node.onAny((event, payload) => print(JSON.stringify({ event, at: Date.now(), payload })));
-      } else {
-        print(`${paint.bold('Plexus node')} ${info.nodeId}${info.name ? ` (${info.name})` : ''}`);
-        print(`  p2p   ${info.addresses.p2p}  ${paint.dim(`(ws://${info.addresses.p2p}/plexus)`)}`);
-        print(`  api   ${info.addresses.api}/api/v1  ${paint.dim(`(token in ${join(opts.dataDir, TOKEN_FILE)})`)}`);
-        print(`  data  ${opts.dataDir}`);
-        print(`  heartbeat every ${formatDuration(node.init.heartbeat!.intervalMs!)}, dead after ${formatDuration(node.deadPeerBoundMs)} of silence at most`);
-        print(paint.dim('Press Ctrl-C to stop.'));
-        if (!opts.quiet) node.onAny((event, payload) => print(eventLine(event, payload)));
-      }
       let stopping = false;
       let stopped!: () => void;
       const finished = new Promise<void>((resolve) => (stopped = resolve));
