@@ -204,7 +204,7 @@ export class RawPeer {
    */
   async handshake(
     identity: Identity,
-    tweak: { version?: number; badSignature?: boolean; claimNodeId?: string; listenAddress?: string | null } = {},
+    tweak: { version?: number; badSignature?: boolean; claimNodeId?: string; listenAddress?: string | null; thenAtOnce?: unknown[] } = {},
   ): Promise<void> {
     await this.opened;
     const nonce = Buffer.alloc(32, 7).toString('base64url');
@@ -224,6 +224,8 @@ export class RawPeer {
     this.send({ v: 1, type: 'Hello', body: { ...unsigned, signature } });
     await Promise.race([this.waitFrame('Hello'), this.closed]);
     this.send({ v: 1, type: 'Ready', body: {} });
+    // Frames to send in the same tick as Ready (likely the same TCP segment).
+    for (const frame of tweak.thenAtOnce ?? []) this.send(frame);
   }
 
   close(): void {

@@ -338,6 +338,7 @@ export class PeerManager {
         existing.connection = conn;
         existing.dialedAddress ??= dialedAddress;
         this.#wire(existing, conn);
+        conn.resume();
       }
       loser.close(CloseCode.DUPLICATE_CONNECTION, 'duplicate connection');
       return existing;
@@ -360,6 +361,8 @@ export class PeerManager {
       this.#c.peersRepo.markConnected(bookAddress, peer.nodeId, peer.name, Date.now());
     }
     this.#c.events.emit('peer:connect', peer.info(this.score(peer.nodeId)));
+    // Listeners know the peer now; deliver what it sent right after its Ready.
+    conn.resume();
     return peer;
   }
 

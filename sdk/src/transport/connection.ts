@@ -95,8 +95,17 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
   }
 
   /**
-   * Start delivering frames. Frames are held from the socket's opening until the consumer
-   * has attached its listeners and calls this (once; later calls do nothing).
+   * Hold incoming frames (in order) until `resume()`: used when the connection passes from
+   * one consumer to the next (handshake -> peer manager), so that a frame arriving in the
+   * same read as the last handshake frame is not emitted to nobody.
+   */
+  pause(): void {
+    this.#held ??= [];
+  }
+
+  /**
+   * Deliver held frames and start delivering new ones. Frames are held from the socket's
+   * opening, and after `pause()`, until the consumer has attached its listeners.
    */
   resume(): void {
     const held = this.#held;

@@ -44,6 +44,8 @@ export function helloSigningPayload(hello: Omit<HelloBody, 'signature'>, challen
  *
  * Any failure closes the socket with a specific close code (see CloseCode) and rejects
  * with HandshakeError; a refusal by the peer rejects with `remote: true` and its code.
+ * On success the connection is left paused: the caller attaches its listeners and then
+ * calls `conn.resume()`.
  */
 export function handshake(conn: Connection, options: HandshakeOptions): Promise<HelloBody> {
   const ourNonce = base64url(randomBytes(CHALLENGE_BYTES));
@@ -130,6 +132,8 @@ export function handshake(conn: Connection, options: HandshakeOptions): Promise<
         }
         case 'Ready': {
           if (peerHello === undefined || !sentReady) return refuse(CloseCode.PROTOCOL_ERROR, 'PROTOCOL_ERROR', 'Ready before Hello');
+          // Frames after Ready belong to the next consumer, which resumes the connection.
+          conn.pause();
           cleanup();
           resolve(peerHello);
           return;

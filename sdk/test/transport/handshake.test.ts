@@ -46,6 +46,17 @@ describe('handshake', () => {
     assert.equal((await connected).nodeId, id.nodeId);
   });
 
+  it('answers a request sent right behind Ready (same TCP read) instead of dropping it', async () => {
+    const node = await res.node({ heartbeat: { intervalMs: 60_000, timeoutMs: 60_000 } });
+    for (let round = 0; round < 20; round++) {
+      const client = raw(node.p2pAddress!);
+      await client.handshake(Identity.generate(), { thenAtOnce: [{ v: 1, type: 'Ping', id: 5, body: { nonce: 'CCCCCCCCCCC' } }] });
+      const pong = await client.waitFrame('Pong', (f) => f.re === 5, 1_000);
+      assert.deepEqual(pong.body, { nonce: 'CCCCCCCCCCC' });
+      client.close();
+    }
+  });
+
   it('rejects a Hello whose signature is not over our challenge with 4002', async () => {
     const node = await res.node();
     const client = raw(node.p2pAddress!);
