@@ -28,7 +28,7 @@ export function activate(context: vscode.ExtensionContext): PlexusExtensionApi {
       if (node.state !== 'running') return vscode.window.showWarningMessage('The Plexus node is not running.');
       const info = node.info();
       const choice = await vscode.window.showInformationMessage(
-        `Plexus node ${info.nodeId.slice(0, 12)} on ${info.addresses.p2p}, ${info.peerCount} peers`,
+        `Plexus node ${info.nodeId.slice(0, 12)} on ${info.addresses.p2p}, ${info.peerCount} ${info.peerCount === 1 ? 'peer' : 'peers'}`,
         'Copy Node ID',
       );
       if (choice === 'Copy Node ID') await vscode.env.clipboard.writeText(info.nodeId);

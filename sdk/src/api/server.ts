@@ -1,10 +1,11 @@
-import Ajv, { type JSONSchemaType, type ValidateFunction } from 'ajv';
+import Ajv, { type SchemaObject, type ValidateFunction } from 'ajv';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PlexusError } from '../errors.js';
 import type { AnyListener } from '../events.js';
 import type { PeerInfo } from '../peers/index.js';
 import type { BanRecord, PeerRecord } from '../store/index.js';
+import { CloseCode, HandshakeError } from '../transport/index.js';
 import { API_HOST, API_PREFIX, MAX_BODY_BYTES, SSE_KEEPALIVE_MS } from './constants.js';
 import { ApiError, STATUS_BY_CODE } from './errors.js';
 import { tokensEqual } from './token.js';
@@ -31,7 +32,7 @@ export interface ApiNode {
   disconnect(nodeId: string): void;
   addressBook(): PeerRecord[];
   bans(): BanRecord[];
-  ban(nodeId: string, durationMs?: number, reason?: string): { nodeId: string; until: number; reason: string };
+  ban(nodeId: string, durationMs?: number, reason?: string): BanRecord;
   unban(nodeId: string): boolean;
   onAny(listener: AnyListener<Record<string, unknown>>): () => void;
 }
@@ -131,18 +132,18 @@ export class ApiServer {
 
   #buildRoutes(): Route[] {
     const ajv = new Ajv({ allErrors: true, strict: true });
-    const connectBody: JSONSchemaType<{ address: string }> = {
+    const connectBody: SchemaObject = {
       type: 'object',
       properties: { address: { type: 'string', minLength: 3, maxLength: 260 } },
       required: ['address'],
       additionalProperties: false,
     };
-    const banBody: JSONSchemaType<{ nodeId: string; durationMs?: number; reason?: string }> = {
+    const banBody: SchemaObject = {
       type: 'object',
       properties: {
         nodeId: { type: 'string', pattern: '^[0-9a-f]{64}$' },
-        durationMs: { type: 'integer', minimum: 1, maximum: 10 * 365 * 24 * 3600 * 1000, nullable: true },
-        reason: { type: 'string', maxLength: 200, nullable: true },
+        durationMs: { type: 'integer', minimum: 1, maximum: 10 * 365 * 24 * 3600 * 1000 },
+        reason: { type: 'string', minLength: 1, maxLength: 200 },
       },
       required: ['nodeId'],
       additionalProperties: false,
@@ -208,7 +209,9 @@ export class ApiServer {
       const apiError =
         err instanceof ApiError
           ? err
-          : err instanceof PlexusError
+          : err instanceof HandshakeError
+            ? new ApiError(err.closeCode === CloseCode.HANDSHAKE_TIMEOUT ? 504 : 502, err.code, err.message)
+            : err instanceof PlexusError
             ? new ApiError(STATUS_BY_CODE[err.code] ?? 500, err.code, err.message)
             : new ApiError(500, 'INTERNAL_ERROR', (err as Error)?.message ?? String(err));
       if (!res.headersSent) send(res, apiError.status, { error: { code: apiError.code, message: apiError.message } }, apiError.headers);

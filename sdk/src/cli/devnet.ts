@@ -43,7 +43,7 @@ export function registerDevnetCommand(program: Command, setExitCode: (code: numb
     .description('start a local network of nodes on 127.0.0.1 (child processes), connect them and show what each sees')
     .option('--nodes <n>', 'how many nodes', positiveInt, 3)
     .option('--dir <dir>', 'parent of the nodes\' data folders (node1, node2, ...)', '.plexus')
-    .option('--base-port <port>', 'node i listens on base+i (peers) and base+100+i (API)', portOption, 47000)
+    .option('--base-port <port>', 'node i listens on base+i (peers) and base+100+i (API); 0 takes any free ports', portOption, 47000)
     .option('--once', 'wait until every node sees every other, print the summary and exit (for scripts)')
     .option('--timeout <duration>', 'with --once: give up after this long', durationOption, 30_000)
     .addHelpText('after', '\nWhile it runs, the nodes answer the usual commands, e.g.\n  plexus peers --data-dir .plexus/node1')
@@ -84,7 +84,9 @@ async function runDevnet(opts: DevnetOptions): Promise<number> {
       const name = `node${i}`;
       const peerArgs = nodes.flatMap((n) => ['--peer', n.info!.addresses.p2p!]);
       const args = [cli, 'node', '--json', '--data-dir', join(dir, name), '--name', name];
-      args.push('--p2p-port', String(opts.basePort + i), '--api-port', String(opts.basePort + 100 + i), ...DEVNET_HEARTBEAT, ...peerArgs);
+      // Fixed ports keep the nodes' address books right across runs; base 0 takes any free ports.
+      const [p2p, api] = opts.basePort === 0 ? [0, 0] : [opts.basePort + i, opts.basePort + 100 + i];
+      args.push('--p2p-port', String(p2p), '--api-port', String(api), ...DEVNET_HEARTBEAT, ...peerArgs);
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       const node: DevNode = { name, dataDir: join(dir, name), child, peers: [], exited: false, stderr: [] };
       nodes.push(node);

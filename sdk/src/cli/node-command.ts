@@ -6,7 +6,7 @@ import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS } from '../heartbeat/index.
 import { type NodeInit, PlexusNode, RUN_FILE, type RunInfo } from '../node/index.js';
 import { MAX_PEERS } from '../peers/index.js';
 import { eventLine, formatDuration, paint, shortId } from './format.js';
-import { addressOption, defaultDataDir, durationOption, portOption, positiveInt } from './options.js';
+import { addressOption, announceOption, defaultDataDir, durationOption, portOption, positiveInt } from './options.js';
 
 interface NodeOptions {
   dataDir: string;
@@ -44,7 +44,7 @@ export function registerNodeCommand(program: Command, done: (code: number) => vo
     .option('-a, --api-port <port>', 'port of the HTTP API (default: the port used last time, else any)', portOption)
     .option('--host <ip>', 'interface peers connect to', '127.0.0.1')
     .option('--api-host <ip>', 'interface of the HTTP API; keep it on loopback unless you know why', '127.0.0.1')
-    .option('--announce <host:port>', 'address announced to peers when it differs from host:port')
+    .option('--announce <host:port>', 'address announced to peers when it differs from host:port', announceOption)
     .option('--peer <host:port>', 'peer to connect to and keep connected (repeatable)', addressOption)
     .option('-n, --name <name>', 'display name shown to peers')
     .option('--max-peers <n>', 'most connected peers', positiveInt, MAX_PEERS)

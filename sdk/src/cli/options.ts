@@ -28,6 +28,14 @@ export function durationOption(text: string): number {
   }
 }
 
+export function announceOption(text: string): string {
+  try {
+    return parseAddress(text).address;
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
 export function addressOption(text: string, previous: string[] = []): string[] {
   try {
     return [...previous, parseAddress(text).address];

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { EventBus } from '../events.js';
 import type { PeerEvents, PeerInfo, PeerManager } from '../peers/index.js';
-import { type Codec, type PingBody, RequestTimeoutError } from '../transport/index.js';
+import { AbortedError } from '../errors.js';
+import { type Codec, ConnectionClosedError, type PingBody, RequestTimeoutError } from '../transport/index.js';
 import { base64url } from '../util/encoding.js';
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS } from './constants.js';
 
@@ -94,12 +95,16 @@ export class Heartbeat {
         peer.recordRtt(performance.now() - sentAt);
       }
     } catch (err) {
-      if (!(err instanceof RequestTimeoutError)) return; // closed or stopped: the peer manager handles it
-      if (connection.lastReceivedAt <= sentAtWall && this.#c.peers.get(nodeId)?.connection === connection) {
-        this.#timers.delete(nodeId);
-        this.#c.peers.declareDead(nodeId, 'heartbeat-timeout');
-        return;
+      // Closed or stopped: the peer manager has already removed the peer.
+      if (err instanceof ConnectionClosedError || err instanceof AbortedError) return;
+      if (err instanceof RequestTimeoutError) {
+        if (connection.lastReceivedAt <= sentAtWall && this.#c.peers.get(nodeId)?.connection === connection) {
+          this.#timers.delete(nodeId);
+          this.#c.peers.declareDead(nodeId, 'heartbeat-timeout');
+          return;
+        }
       }
+      // An Error reply instead of a Pong is no pong: keep pinging, the timeout rule decides.
     }
     if (this.#c.peers.get(nodeId)) this.#schedule(nodeId, this.intervalMs);
   }

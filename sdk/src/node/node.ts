@@ -4,7 +4,7 @@ import { NotStartedError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { Heartbeat, type HeartbeatInit } from '../heartbeat/index.js';
 import { Identity, loadOrCreateIdentity } from '../identity/index.js';
-import { PeerManager, type PeerEvents, type PeerInfo } from '../peers/index.js';
+import { parseAddress, PeerManager, type PeerEvents, type PeerInfo } from '../peers/index.js';
 import { BansRepository, DATABASE_FILE, MetaRepository, PeersRepository, Store, type BanRecord, type PeerRecord } from '../store/index.js';
 import { Codec, PROTOCOL_VERSION, Transport } from '../transport/index.js';
 import { AGENT, SDK_VERSION } from '../version.js';
@@ -132,6 +132,7 @@ export class PlexusNode extends TypedEmitter<NodeEvents> {
     this.#state = 'starting';
     this.#stopping = undefined;
     const dataDir = this.init.dataDir ?? null;
+    if (this.init.announceAddress) parseAddress(this.init.announceAddress);
     const cleanup: Array<() => Promise<void> | void> = [];
     try {
       const unlock = dataDir ? await lockDataDir(dataDir) : null;
@@ -269,7 +270,7 @@ export class PlexusNode extends TypedEmitter<NodeEvents> {
   }
 
   /** Ban a node ID (default 1 hour) and drop it if connected. */
-  ban(nodeId: string, durationMs?: number, reason?: string): { nodeId: string; until: number; reason: string } {
+  ban(nodeId: string, durationMs?: number, reason?: string): BanRecord {
     return this.#get().peers.ban(nodeId, durationMs, reason);
   }
 

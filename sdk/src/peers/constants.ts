@@ -4,6 +4,8 @@ export const MAX_PEERS = 50;
 export const DIAL_BACKOFF_BASE_MS = 1_000;
 /** Longest redial delay (ms). */
 export const DIAL_BACKOFF_MAX_MS = 60_000;
+/** Consecutive failed dials after which an address we never reached stops being dialed. */
+export const MAX_UNCONFIRMED_DIAL_FAILURES = 8;
 /** A peer whose score falls to or below minus this is banned. */
 export const BAN_SCORE_THRESHOLD = 100;
 /** How long a misbehaving peer stays banned (ms). */

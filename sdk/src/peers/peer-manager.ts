@@ -1,7 +1,7 @@
 import type { EventBus } from '../events.js';
 import { AbortedError, PlexusError } from '../errors.js';
 import type { Identity } from '../identity/index.js';
-import type { BansRepository, PeersRepository } from '../store/index.js';
+import type { BanRecord, BansRepository, PeersRepository } from '../store/index.js';
 import {
   CloseCode,
   type Codec,
@@ -25,6 +25,7 @@ import {
   DIAL_BACKOFF_BASE_MS,
   DIAL_BACKOFF_MAX_MS,
   MAX_PEERS,
+  MAX_UNCONFIRMED_DIAL_FAILURES,
   PENALTY_POINTS,
 } from './constants.js';
 import { PeerNotFoundError, SelfDialError } from './errors.js';
@@ -50,6 +51,11 @@ export interface PeerManagerInit {
   dialBackoffMaxMs?: number;
   banScoreThreshold?: number;
   banDurationMs?: number;
+  /**
+   * Stop auto-dialing an address we never reached (learned from an inbound peer's Hello)
+   * after this many consecutive failures. Default MAX_UNCONFIRMED_DIAL_FAILURES.
+   */
+  maxUnconfirmedDialFailures?: number;
   /** Shown to peers in Hello. */
   agent?: string;
   name?: string | null;
@@ -79,6 +85,7 @@ export class PeerManager {
   readonly #backoffMaxMs: number;
   readonly #banThreshold: number;
   readonly #banDurationMs: number;
+  readonly #maxUnconfirmedFailures: number;
   readonly #agent: string;
   readonly #name: string | null;
   readonly #peers = new Map<string, Peer>();
@@ -99,6 +106,7 @@ export class PeerManager {
     this.#backoffMaxMs = init.dialBackoffMaxMs ?? DIAL_BACKOFF_MAX_MS;
     this.#banThreshold = init.banScoreThreshold ?? BAN_SCORE_THRESHOLD;
     this.#banDurationMs = init.banDurationMs ?? BAN_DURATION_MS;
+    this.#maxUnconfirmedFailures = init.maxUnconfirmedDialFailures ?? MAX_UNCONFIRMED_DIAL_FAILURES;
     this.#agent = init.agent ?? 'plexus';
     this.#name = init.name ?? null;
   }
@@ -133,7 +141,8 @@ export class PeerManager {
     const closing = [...this.#peers.values()].map(
       (peer) =>
         new Promise<void>((resolve) => {
-          if (!peer.connection.isOpen) return resolve();
+          // Also wait for connections already closing, so nothing touches the store after stop.
+          if (peer.connection.isClosed) return resolve();
           peer.connection.once('close', () => resolve());
           peer.connection.close(CloseCode.GOING_AWAY, 'node shutting down');
         }),
@@ -201,18 +210,23 @@ export class PeerManager {
     const peer = this.#peers.get(nodeId);
     if (!peer || peer.deadReason) return;
     peer.deadReason = reason;
+    // Tell it why if it can still hear us, but do not wait for a close handshake.
     peer.connection.close(CloseCode.HEARTBEAT_TIMEOUT, 'heartbeat timeout');
-    peer.connection.terminate();
+    peer.connection.terminate(CloseCode.HEARTBEAT_TIMEOUT);
   }
 
-  /** Ban a node ID for `durationMs` and drop it if connected. */
-  ban(nodeId: string, durationMs: number = this.#banDurationMs, reason = 'banned by operator'): { nodeId: string; until: number; reason: string } {
+  /**
+   * Ban a node ID for `durationMs` and drop it if connected (close code 4004, or 4009 when
+   * the ban is for misbehaviour). Its score starts again from 0 when the ban ends.
+   */
+  ban(nodeId: string, durationMs: number = this.#banDurationMs, reason = 'banned by operator', closeCode: number = CloseCode.BANNED): BanRecord {
     const now = Date.now();
-    const ban = { nodeId, until: now + durationMs, reason, bannedAt: now };
+    const ban: BanRecord = { nodeId, until: now + durationMs, reason, bannedAt: now };
     this.#c.bansRepo.put(ban);
+    this.#scores.delete(nodeId);
     this.#c.events.emit('peer:ban', { nodeId, until: ban.until, reason });
-    this.#peers.get(nodeId)?.connection.close(CloseCode.BANNED, `banned: ${reason}`);
-    return { nodeId, until: ban.until, reason };
+    this.#peers.get(nodeId)?.connection.close(closeCode, `banned: ${reason}`);
+    return ban;
   }
 
   /** Lift a ban; returns whether one was active. */
@@ -232,8 +246,7 @@ export class PeerManager {
     this.#scores.set(nodeId, score);
     this.#c.events.emit('peer:penalty', { nodeId, code, message, points, score });
     if (score <= -this.#banThreshold && !this.#c.bansRepo.active(nodeId, Date.now())) {
-      this.ban(nodeId, this.#banDurationMs, `misbehaviour (score ${score}, last: ${code})`);
-      this.#peers.get(nodeId)?.connection.close(CloseCode.MISBEHAVIOUR, `score ${score}`);
+      this.ban(nodeId, this.#banDurationMs, `misbehaviour (score ${score}, last: ${code})`, CloseCode.MISBEHAVIOUR);
     }
   }
 
@@ -354,11 +367,13 @@ export class PeerManager {
     });
     this.#peers.set(peer.nodeId, peer);
     this.#wire(peer, conn);
+    // We dialed it: the address is confirmed. It dialed us: its signed listen address is
+    // only a claim, added for redialing but given up after repeated failures.
     const bookAddress = dialedAddress ?? hello.listenAddress;
     if (bookAddress) {
       clearTimeout(this.#dialTimers.get(bookAddress));
       this.#dialTimers.delete(bookAddress);
-      this.#c.peersRepo.markConnected(bookAddress, peer.nodeId, peer.name, Date.now());
+      this.#c.peersRepo.markConnected(bookAddress, peer.nodeId, peer.name, Date.now(), dialedAddress !== null);
     }
     this.#c.events.emit('peer:connect', peer.info(this.score(peer.nodeId)));
     // Listeners know the peer now; deliver what it sent right after its Ready.
@@ -411,11 +426,13 @@ export class PeerManager {
     this.#peers.delete(peer.nodeId);
     const address = peer.address;
     const silentForMs = Date.now() - peer.connection.lastReceivedAt;
-    // 1006: the socket ended without a close frame (process killed, cable pulled).
+    // 1006: the socket ended without a close frame (process killed, cable pulled). When we
+    // closed it ourselves the connection reports the code we sent instead.
     const death: DeathReason | null = (peer.deadReason as DeathReason | null) ?? (code === 1006 ? 'connection-lost' : null);
     if (death) this.#c.events.emit('peer:dead', { nodeId: peer.nodeId, address, reason: death, silentForMs });
     this.#c.events.emit('peer:disconnect', { nodeId: peer.nodeId, address, code, reason: death === 'heartbeat-timeout' ? 'heartbeat timeout' : reason });
     const redial = peer.dialedAddress ?? peer.listenAddress;
+    if (redial && this.#c.peersRepo.get(redial)) this.#c.peersRepo.markSeen(redial, peer.connection.lastReceivedAt);
     if (redial && this.#started && this.#c.peersRepo.get(redial)?.autoDial) {
       this.#scheduleDial(redial, backoffDelay(1, this.#backoffBaseMs, this.#backoffMaxMs));
     }
@@ -451,8 +468,10 @@ export class PeerManager {
       // Being refused as banned or reaching ourselves will not change by retrying.
       const permanent =
         err instanceof HandshakeError && (err.closeCode === CloseCode.BANNED || err.closeCode === CloseCode.SELF_CONNECTION);
-      if (permanent) this.#c.peersRepo.setAutoDial(address, false);
-      const retryInMs = permanent ? null : backoffDelay(failures, this.#backoffBaseMs, this.#backoffMaxMs);
+      // An address that never answered as claimed is given up after enough tries.
+      const unconfirmed = record.lastConnected === null && failures >= this.#maxUnconfirmedFailures;
+      if (permanent || unconfirmed) this.#c.peersRepo.setAutoDial(address, false);
+      const retryInMs = permanent || unconfirmed ? null : backoffDelay(failures, this.#backoffBaseMs, this.#backoffMaxMs);
       this.#c.events.emit('peer:dial-failed', { address, code, message: (err as Error).message, failures, retryInMs });
       if (retryInMs !== null) this.#scheduleDial(address, retryInMs);
     }

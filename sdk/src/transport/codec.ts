@@ -80,6 +80,12 @@ export class Codec {
     if (spec.kind === 'request' && envelope.id === undefined) {
       return { ok: false, code: ErrorCode.INVALID_ENVELOPE, message: `${envelope.type} is a request and needs an id`, re };
     }
+    if (spec.kind === 'request' && envelope.re !== undefined) {
+      return { ok: false, code: ErrorCode.INVALID_ENVELOPE, message: `${envelope.type} is a request and must not carry re`, re };
+    }
+    if (spec.kind !== 'request' && envelope.id !== undefined) {
+      return { ok: false, code: ErrorCode.INVALID_ENVELOPE, message: `${envelope.type} is not a request and must not carry an id`, re };
+    }
     if (spec.kind === 'reply' && envelope.re === undefined) {
       return { ok: false, code: ErrorCode.INVALID_ENVELOPE, message: `${envelope.type} is a reply and needs re`, re };
     }

@@ -68,6 +68,8 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
   #held: Array<[WebSocket.RawData, boolean]> | null = [];
   #closeInfo: { code: number; reason: string } | undefined;
   #closedLocally = false;
+  /** The close code we sent (or ws sent for us after a protocol error), reported instead of 1006. */
+  #localCode: number | undefined;
 
   constructor(ws: WebSocket, codec: Codec, direction: Direction, remoteAddress: string) {
     super();
@@ -116,6 +118,11 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
 
   get isOpen(): boolean {
     return this.#ws.readyState === WebSocket.OPEN;
+  }
+
+  /** True once the socket is fully closed and the `close` event has been emitted. */
+  get isClosed(): boolean {
+    return this.#closeInfo !== undefined;
   }
 
   /** Send a message that expects no reply. @throws ConnectionClosedError */
@@ -185,17 +192,18 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
   close(code: number = CloseCode.NORMAL, reason = ''): void {
     if (this.#ws.readyState === WebSocket.CLOSED || this.#ws.readyState === WebSocket.CLOSING) return;
     this.#closedLocally = true;
-    // Close reasons are limited to 123 bytes.
-    this.#ws.close(code, Buffer.from(reason).subarray(0, 123).toString());
+    this.#localCode ??= code;
+    this.#ws.close(code, truncateUtf8(reason, 123));
     // A peer that never answers the close frame must not keep the socket alive.
     const kill = setTimeout(() => this.#ws.terminate(), 2_000);
     kill.unref();
     this.#ws.once('close', () => clearTimeout(kill));
   }
 
-  /** Drop the socket at once, without a close handshake. */
-  terminate(): void {
+  /** Drop the socket at once, without a close handshake; `code` is what the close event reports. */
+  terminate(code?: number): void {
     this.#closedLocally = true;
+    if (code !== undefined) this.#localCode ??= code;
     this.#ws.terminate();
   }
 
@@ -246,17 +254,35 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
   }
 
   #onSocketError(err: Error & { code?: string }): void {
-    // ws closes the socket itself after these (1009 for an oversized frame, 1002 otherwise).
+    // ws closes the socket itself after these: 1009 for an oversized frame, 1007 for bad
+    // UTF-8, 1002 for other framing errors.
+    if (!err.code?.startsWith('WS_ERR_')) return;
+    this.#closedLocally = true;
     if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+      this.#localCode ??= CloseCode.MESSAGE_TOO_BIG;
       this.emit('violation', { code: ErrorCode.MESSAGE_TOO_LARGE, message: err.message });
-    } else if (err.code?.startsWith('WS_ERR_')) {
+    } else {
+      this.#localCode ??= err.code === 'WS_ERR_INVALID_UTF8' ? 1007 : 1002;
       this.emit('violation', { code: ErrorCode.MALFORMED_FRAME, message: err.message });
     }
   }
 
-  #onClose(code: number, reason: string): void {
+  #onClose(wireCode: number, reason: string): void {
+    // When we ended the connection (close or terminate), 1006 only says the socket went away
+    // before the close handshake finished; the code we sent is the truth.
+    const code = wireCode === 1006 && this.#localCode !== undefined ? this.#localCode : wireCode;
     this.#closeInfo = { code, reason };
     for (const pending of [...this.#pending.values()]) pending.reject(new ConnectionClosedError(code, reason));
     this.emit('close', { code, reason, local: this.#closedLocally });
   }
+}
+
+/** Cut `text` to at most `maxBytes` of UTF-8 without splitting a character. */
+export function truncateUtf8(text: string, maxBytes: number): string {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= maxBytes) return text;
+  let end = maxBytes;
+  // Back up over continuation bytes (10xxxxxx) to the start of a character.
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString('utf8');
 }

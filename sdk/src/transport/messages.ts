@@ -45,7 +45,8 @@ export interface ErrorBody {
 }
 
 const B64URL = '^[A-Za-z0-9_-]*$';
-const ADDRESS = '^[^\\s:]{1,253}:[0-9]{1,5}$';
+/** "host:port" with a DNS name or IPv4 host, or "[ipv6]:port". */
+const ADDRESS = '^(\\[[0-9A-Fa-f:.]{2,45}\\]|[A-Za-z0-9.-]{1,253}):[0-9]{1,5}$';
 const MAX_ID = 2 ** 31 - 1;
 
 export const ENVELOPE_SCHEMA: SchemaObject = {
@@ -53,8 +54,8 @@ export const ENVELOPE_SCHEMA: SchemaObject = {
   properties: {
     v: { type: 'integer', minimum: 1, maximum: 65535 },
     type: { type: 'string', pattern: '^[A-Z][A-Za-z0-9]{0,63}$' },
-    id: { type: 'integer', minimum: 1, maximum: MAX_ID, nullable: true },
-    re: { type: 'integer', minimum: 1, maximum: MAX_ID, nullable: true },
+    id: { type: 'integer', minimum: 1, maximum: MAX_ID },
+    re: { type: 'integer', minimum: 1, maximum: MAX_ID },
     body: { type: 'object', required: [] },
   },
   required: ['v', 'type', 'body'],

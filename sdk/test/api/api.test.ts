@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiClient } from '../../src/api/index';
 import type { PlexusNode } from '../../src/index';
-import { Resources } from '../helpers';
+import { Resources, until } from '../helpers';
 
 describe('HTTP API', () => {
   const res = new Resources();
@@ -102,6 +102,18 @@ describe('HTTP API', () => {
       ['unknown peer', call(`${url}/network/peers/${'ab'.repeat(32)}`, { token, method: 'DELETE' }), 404, 'PEER_NOT_FOUND'],
       ['unknown ban', call(`${url}/network/bans/${'ab'.repeat(32)}`, { token, method: 'DELETE' }), 404, 'BAN_NOT_FOUND'],
       [
+        'null ban duration',
+        call(`${url}/network/bans`, { token, method: 'POST', headers: json, body: JSON.stringify({ nodeId: 'ab'.repeat(32), durationMs: null }) }),
+        400,
+        'INVALID_BODY',
+      ],
+      [
+        'null ban reason',
+        call(`${url}/network/bans`, { token, method: 'POST', headers: json, body: JSON.stringify({ nodeId: 'ab'.repeat(32), reason: null }) }),
+        400,
+        'INVALID_BODY',
+      ],
+      [
         'bad ban node ID',
         call(`${url}/network/bans`, { token, method: 'POST', headers: json, body: '{"nodeId":"xyz"}' }),
         400,
@@ -138,9 +150,24 @@ describe('HTTP API', () => {
       body: JSON.stringify({ nodeId, durationMs: 60_000, reason: 'spam' }),
     });
     assert.equal(ban.status, 201);
+    assert.equal(ban.body.ban.nodeId, nodeId);
+    assert.equal(ban.body.ban.until - ban.body.ban.bannedAt, 60_000);
     assert.equal((await call(`${url}/network/bans`, { token })).body.bans[0].reason, 'spam');
     assert.equal((await call(`${url}/network/bans/${nodeId}`, { token, method: 'DELETE' })).status, 200);
     assert.deepEqual((await call(`${url}/network/bans`, { token })).body.bans, []);
+  });
+
+  it('DELETE /network/peers/{id} drops the peer and stops redialing it, even if it comes back on its own', async () => {
+    const { node, url, token } = await apiNode();
+    const other = await res.node();
+    await node.connect(other.p2pAddress!);
+    const r = await call(`${url}/network/peers/${other.nodeId}`, { token, method: 'DELETE' });
+    assert.equal(r.status, 200);
+    await until(() => node.peers().length === 0, 'dropped');
+    // The other side redials us; we accept it, but still do not dial it ourselves.
+    await other.connect(node.p2pAddress!);
+    await until(() => node.peers().length === 1, 'it came back inbound');
+    assert.equal(node.addressBook().find((e) => e.address === other.p2pAddress)?.autoDial, false);
   });
 
   it('streams node events over SSE', async () => {

@@ -42,6 +42,27 @@ describe('heartbeat', () => {
     await silent.closed;
   });
 
+  it('keeps pinging a peer that answers Ping with Error, and reports a heartbeat death with 4010', async () => {
+    const node = await res.node();
+    const rude = new RawPeer(node.p2pAddress!);
+    res.add(() => rude.close());
+    const id = Identity.generate();
+    let answering = true;
+    rude.ws.on('message', (data) => {
+      const f = JSON.parse(data.toString());
+      if (f.type === 'Ping' && answering) rude.send({ v: 1, type: 'Error', re: f.id, body: { code: 'NOPE', message: 'no pongs here' } });
+    });
+    await rude.handshake(id);
+    await until(() => node.peers().length === 1, 'connected');
+    await new Promise((r) => setTimeout(r, BOUND_MS * 3));
+    assert.ok(rude.frames.filter((f) => f.type === 'Ping').length >= 4, 'pinged again and again');
+    answering = false;
+    const gone = nextEvent(node, 'peer:disconnect', (d) => d.nodeId === id.nodeId, 5_000);
+    const dead = await nextEvent(node, 'peer:dead', (d) => d.nodeId === id.nodeId, 5_000);
+    assert.equal(dead.reason, 'heartbeat-timeout');
+    assert.equal((await gone).code, 4010);
+  });
+
   it('does not declare a peer dead while it keeps sending other frames', async () => {
     const node = await res.node();
     const busy = new RawPeer(node.p2pAddress!);

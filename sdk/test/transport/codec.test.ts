@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { Codec } from '../../src/transport/index';
+import { truncateUtf8 } from '../../src/transport/connection';
 
 describe('codec', () => {
   const codec = new Codec();
@@ -23,6 +24,9 @@ describe('codec', () => {
     ['unknown type', '{"v":1,"type":"Gimme","id":5,"body":{}}', 'UNKNOWN_TYPE', 5],
     ['request without id', '{"v":1,"type":"Ping","body":{"nonce":"AAAAAAAAAAA"}}', 'INVALID_ENVELOPE', undefined],
     ['reply without re', '{"v":1,"type":"Pong","body":{"nonce":"AAAAAAAAAAA"}}', 'INVALID_ENVELOPE', undefined],
+    ['a null id', '{"v":1,"type":"Ping","id":null,"body":{"nonce":"AAAAAAAAAAA"}}', 'INVALID_ENVELOPE', undefined],
+    ['a request carrying re', '{"v":1,"type":"Ping","id":3,"re":2,"body":{"nonce":"AAAAAAAAAAA"}}', 'INVALID_ENVELOPE', 3],
+    ['a reply carrying an id', '{"v":1,"type":"Pong","id":3,"re":2,"body":{"nonce":"AAAAAAAAAAA"}}', 'INVALID_ENVELOPE', 3],
     ['bad body field', '{"v":1,"type":"Ping","id":6,"body":{"nonce":42}}', 'INVALID_MESSAGE', 6],
     ['extra body field', '{"v":1,"type":"Ping","id":7,"body":{"nonce":"AAAAAAAAAAA","evil":true}}', 'INVALID_MESSAGE', 7],
   ];
@@ -37,6 +41,13 @@ describe('codec', () => {
       }
     });
   }
+
+  it('cuts close reasons to 123 bytes without splitting a UTF-8 character', () => {
+    const cut = truncateUtf8('é'.repeat(100), 123);
+    assert.ok(Buffer.byteLength(cut) <= 123);
+    assert.equal(cut, 'é'.repeat(61));
+    assert.equal(truncateUtf8('short', 123), 'short');
+  });
 
   it('refuses to register a type twice', () => {
     const c = new Codec();

@@ -101,6 +101,16 @@ describe('handshake', () => {
     await until(() => a.peers().length === 1, 'a admits b');
   });
 
+  it('bans a connected peer with a long non-ASCII reason', async () => {
+    const a = await res.node();
+    const b = await res.node();
+    await b.connect(a.p2pAddress!);
+    await until(() => a.peers().length === 1, 'a sees b');
+    const gone = nextEvent(b, 'peer:disconnect');
+    a.ban(b.nodeId, 60_000, 'spam '.repeat(10) + 'ключ 🔑 '.repeat(20));
+    assert.equal((await gone).code, CloseCode.BANNED);
+  });
+
   it('drops a connected peer when it is banned', async () => {
     const a = await res.node();
     const b = await res.node();

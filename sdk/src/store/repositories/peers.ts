@@ -58,17 +58,24 @@ export class PeersRepository {
     );
   }
 
-  /** Record a successful handshake with the node listening at `address`. */
-  markConnected(address: string, nodeId: string, name: string | null, now: number): void {
+  /**
+   * Record a successful handshake with the node at `address`. `dialed`: we connected to that
+   * address ourselves, which confirms it (last_connected) and turns auto-dial on; for an
+   * address only claimed by an inbound peer, a new entry is auto-dialed but an operator's
+   * earlier "do not dial" stays.
+   */
+  markConnected(address: string, nodeId: string, name: string | null, now: number, dialed: boolean): void {
     this.store.transaction(() => {
       // A node that moved to a new address no longer lives at its old one.
       this.store.run('UPDATE peers SET node_id = NULL WHERE node_id = ? AND address <> ?', [nodeId, address]);
       this.store.run(
         `INSERT INTO peers (address, node_id, name, auto_dial, failures, last_seen, last_connected, added_at)
          VALUES (?, ?, ?, 1, 0, ?, ?, ?)
-         ON CONFLICT(address) DO UPDATE SET node_id = excluded.node_id, name = excluded.name, auto_dial = 1,
-           failures = 0, last_seen = excluded.last_seen, last_connected = excluded.last_connected`,
-        [address, nodeId, name, now, now, now],
+         ON CONFLICT(address) DO UPDATE SET node_id = excluded.node_id, name = excluded.name,
+           auto_dial = CASE WHEN ? THEN 1 ELSE auto_dial END,
+           failures = 0, last_seen = excluded.last_seen,
+           last_connected = COALESCE(excluded.last_connected, last_connected)`,
+        [address, nodeId, name, now, dialed ? now : null, now, dialed ? 1 : 0],
       );
     });
   }
