@@ -1,0 +1,266 @@
+import variant from '@jitl/quickjs-singlefile-cjs-release-sync';
+import {
+  DefaultIntrinsics,
+  newQuickJSWASMModuleFromVariant,
+  type QuickJSContext,
+  type QuickJSHandle,
+  type QuickJSWASMModule,
+} from 'quickjs-emscripten-core';
+import {
+  CALL_DEADLINE_MS,
+  GAS_LIMIT,
+  MAX_ARGS_BYTES,
+  MAX_RESULT_BYTES,
+  MAX_SOURCE_BYTES,
+  MAX_STATE_BYTES,
+  MEMORY_LIMIT_BYTES,
+  STACK_LIMIT_BYTES,
+} from './constants.js';
+import { ContractError, contractError } from './errors.js';
+
+/** What a contract function receives as its second argument (frozen). */
+export interface ContractContext {
+  /** Node ID of the node that made the call. */
+  caller: string;
+  /** Deterministic time of this update (ms since epoch): the wall part of its hybrid logical clock. */
+  time: number;
+  /** Address of the contract. */
+  address: string;
+  /** Name of the contract. */
+  name: string;
+}
+
+export interface SandboxLimits {
+  /** Instruction budget in gas units (interrupt polls, about 10,000 operations each). */
+  gasLimit?: number;
+  /** Wall-clock deadline per call (ms). */
+  deadlineMs?: number;
+  /** Heap limit per call (bytes). */
+  memoryLimitBytes?: number;
+  /** Stack limit per call (bytes). */
+  stackLimitBytes?: number;
+}
+
+export interface CallOutput {
+  /** The function's return value (undefined becomes null). */
+  result: unknown;
+  /** The state after the call. */
+  state: Record<string, unknown>;
+  /** Gas units used. */
+  gasUsed: number;
+}
+
+// The compiled WebAssembly module is shared by every sandbox in the process; each call
+// still gets its own runtime and heap. A failure inside the module itself drops it.
+let modulePromise: Promise<QuickJSWASMModule> | undefined;
+function loadModule(): Promise<QuickJSWASMModule> {
+  modulePromise ??= newQuickJSWASMModuleFromVariant(variant).catch((err) => {
+    modulePromise = undefined;
+    throw err;
+  });
+  return modulePromise;
+}
+
+/** Globals removed before a contract runs: sources of time, randomness and GC timing. */
+const HARDEN = `
+  delete Math.random;
+  delete globalThis.WeakRef;
+  delete globalThis.FinalizationRegistry;
+`;
+
+/**
+ * Runs contract code in QuickJS (WebAssembly): a fresh runtime and context per call,
+ * an instruction budget enforced by the interrupt handler plus a wall-clock deadline,
+ * a heap limit and a stack limit. No Date, no Math.random, no I/O of any kind: the
+ * only way in is the arguments and the state, the only way out is the result and the
+ * new state, both JSON. Every failure becomes a ContractError with a code; the caller's
+ * state object is never touched.
+ */
+export class Sandbox {
+  readonly gasLimit: number;
+  readonly deadlineMs: number;
+  readonly memoryLimitBytes: number;
+  readonly stackLimitBytes: number;
+  #module: QuickJSWASMModule | undefined;
+
+  constructor(limits: SandboxLimits = {}) {
+    this.gasLimit = limits.gasLimit ?? GAS_LIMIT;
+    this.deadlineMs = limits.deadlineMs ?? CALL_DEADLINE_MS;
+    this.memoryLimitBytes = limits.memoryLimitBytes ?? MEMORY_LIMIT_BYTES;
+    this.stackLimitBytes = limits.stackLimitBytes ?? STACK_LIMIT_BYTES;
+  }
+
+  /** Load the QuickJS WebAssembly module (once per process). */
+  async start(): Promise<void> {
+    this.#module ??= await loadModule();
+  }
+
+  /**
+   * Names of the functions a contract source exports.
+   * @throws ContractError CONTRACT_INVALID_SOURCE, CONTRACT_TOO_LARGE, or a limit error
+   */
+  exports(source: string): string[] {
+    checkSize('the source', Buffer.byteLength(source), MAX_SOURCE_BYTES);
+    const out = this.#run(source, `JSON.stringify(Object.keys(__exports).filter((k) => typeof __exports[k] === 'function').sort())`);
+    return JSON.parse(out.text) as string[];
+  }
+
+  /**
+   * Call `fn(state, ctx, ...args)` of the contract in `source`.
+   * @throws ContractError with the reason as its code
+   */
+  call(source: string, fn: string, state: unknown, args: unknown[], ctx: ContractContext): CallOutput {
+    checkSize('the source', Buffer.byteLength(source), MAX_SOURCE_BYTES);
+    const argsJson = JSON.stringify(args);
+    if (argsJson === undefined || !Array.isArray(args)) throw contractError.invalidArgs('arguments must be a JSON array');
+    checkSize('the arguments', Buffer.byteLength(argsJson), MAX_ARGS_BYTES);
+    const stateJson = JSON.stringify(state);
+    checkSize('the state', Buffer.byteLength(stateJson), MAX_STATE_BYTES);
+    const script = `(() => {
+      'use strict';
+      const fn = __exports[${JSON.stringify(fn)}];
+      if (typeof fn !== 'function') {
+        return JSON.stringify({ missing: Object.keys(__exports).filter((k) => typeof __exports[k] === 'function') });
+      }
+      const state = JSON.parse(${JSON.stringify(stateJson)});
+      const ctx = Object.freeze(JSON.parse(${JSON.stringify(JSON.stringify(ctx))}));
+      const args = JSON.parse(${JSON.stringify(argsJson)});
+      let result;
+      try {
+        result = fn(state, ctx, ...args);
+      } catch (e) {
+        // Engine limits (and the null QuickJS throws when it cannot even allocate an error) go to the host.
+        if (e === null || e instanceof InternalError || e instanceof RangeError && /call stack/.test(e.message)) throw e;
+        const name = e instanceof Error ? e.name : typeof e;
+        const message = e instanceof Error ? String(e.message) : String(e);
+        return JSON.stringify({ threw: { name, message } });
+      }
+      const kind = typeof result;
+      if (kind === 'function' || kind === 'symbol' || kind === 'bigint' || (result !== null && kind === 'object' && typeof result.then === 'function')) {
+        return JSON.stringify({ badResult: 'the function returned a ' + (kind === 'object' ? 'promise' : kind) + ', which is not JSON' });
+      }
+      if (state === null || typeof state !== 'object' || Array.isArray(state)) {
+        return JSON.stringify({ badResult: 'the state must stay a JSON object' });
+      }
+      try {
+        return JSON.stringify({ ok: true, result: result === undefined ? null : result, state });
+      } catch (e) {
+        if (e instanceof InternalError) throw e;
+        return JSON.stringify({ badResult: 'the result or state is not JSON: ' + e.message });
+      }
+    })()`;
+    const { text, gasUsed } = this.#run(source, script);
+    checkSize('the call output', Buffer.byteLength(text), MAX_STATE_BYTES + MAX_RESULT_BYTES + 64);
+    const out = JSON.parse(text) as {
+      ok?: true;
+      result?: unknown;
+      state?: Record<string, unknown>;
+      missing?: string[];
+      threw?: { name: string; message: string };
+      badResult?: string;
+    };
+    if (out.missing) throw contractError.functionNotFound(fn, out.missing);
+    if (out.threw) throw contractError.threw(out.threw.name, out.threw.message);
+    if (out.badResult) throw contractError.invalidResult(out.badResult);
+    checkSize('the result', Buffer.byteLength(JSON.stringify(out.result)), MAX_RESULT_BYTES);
+    checkSize('the new state', Buffer.byteLength(JSON.stringify(out.state)), MAX_STATE_BYTES);
+    return { result: out.result, state: out.state!, gasUsed };
+  }
+
+  /** Evaluate the module, bind its exports to `__exports`, run `script` (global code returning a string). */
+  #run(source: string, script: string): { text: string; gasUsed: number } {
+    const module = this.#module;
+    if (!module) throw new ContractError('NOT_STARTED', 'the contract sandbox is not started');
+    const runtime = module.newRuntime();
+    let gasUsed = 0;
+    let stop: 'gas' | 'time' | null = null;
+    const deadline = performance.now() + this.deadlineMs;
+    runtime.setMemoryLimit(this.memoryLimitBytes);
+    runtime.setMaxStackSize(this.stackLimitBytes);
+    runtime.setInterruptHandler(() => {
+      gasUsed++;
+      if (gasUsed > this.gasLimit) stop = 'gas';
+      else if (performance.now() > deadline) stop = 'time';
+      return stop !== null;
+    });
+    let context: QuickJSContext | undefined;
+    const handles: QuickJSHandle[] = [];
+    try {
+      context = runtime.newContext({ intrinsics: { ...DefaultIntrinsics, Date: false } });
+      const hardened = context.evalCode(HARDEN, 'harden.js', { type: 'global' });
+      if (hardened.error) handles.push(hardened.error);
+      else handles.push(hardened.value);
+      const loaded = context.evalCode(source, 'contract.js', { type: 'module' });
+      if (loaded.error) throw this.#failure(context, loaded.error, stop, 'source');
+      handles.push(loaded.value);
+      let exportsHandle = loaded.value;
+      // A module evaluates to its namespace, or to a promise of it.
+      const promiseState = context.getPromiseState(exportsHandle);
+      if (promiseState.type === 'fulfilled') {
+        if (!promiseState.notAPromise) handles.push(promiseState.value);
+        exportsHandle = promiseState.value;
+      } else if (promiseState.type === 'rejected') {
+        throw this.#failure(context, promiseState.error, stop, 'source');
+      } else {
+        throw contractError.invalidSource('the module did not finish loading (top-level await is not supported)');
+      }
+      context.setProp(context.global, '__exports', exportsHandle);
+      const ran = context.evalCode(script, 'call.js', { type: 'global' });
+      if (ran.error) throw this.#failure(context, ran.error, stop, 'call');
+      handles.push(ran.value);
+      const text = context.getString(ran.value);
+      return { text, gasUsed };
+    } catch (err) {
+      if (err instanceof ContractError) throw err;
+      // A failure of the host side (allocation inside the module, disposal): classify by what stopped the run.
+      throw this.#classify(stop, String((err as Error)?.message ?? err), 'call');
+    } finally {
+      for (const h of handles) if (h.alive) h.dispose();
+      try {
+        context?.dispose();
+        runtime.dispose();
+      } catch {
+        // A runtime that ran out of memory may fail its own teardown; the module is dropped
+        // so the next call starts from a clean WebAssembly instance.
+        modulePromise = undefined;
+        this.#module = undefined;
+      }
+    }
+  }
+
+  #failure(context: QuickJSContext, errorHandle: QuickJSHandle, stop: 'gas' | 'time' | null, phase: 'source' | 'call'): ContractError {
+    let text = '';
+    try {
+      const dumped = context.dump(errorHandle) as { name?: string; message?: string } | string | null;
+      // QuickJS throws null when it cannot even allocate the error object: the heap is full.
+      // (A contract that throws null itself is reported the same way.)
+      text =
+        dumped === null
+          ? 'out of memory (or the contract threw null)'
+          : typeof dumped === 'object'
+            ? `${dumped.name ?? 'Error'}: ${dumped.message ?? ''}`
+            : String(dumped);
+    } catch {
+      text = 'unreadable error';
+    } finally {
+      errorHandle.dispose();
+    }
+    return this.#classify(stop, text, phase);
+  }
+
+  #classify(stop: 'gas' | 'time' | null, text: string, phase: 'source' | 'call'): ContractError {
+    // What the engine says wins over which timer fired: a heap near its limit is slow.
+    // "string too long": rope concatenation reached QuickJS's 2^30 string cap.
+    if (/out of memory|string too long|allocation failed/i.test(text)) return contractError.outOfMemory(this.memoryLimitBytes, text);
+    if (/stack overflow|call stack size/i.test(text)) return contractError.stackOverflow();
+    if (stop === 'gas') return contractError.outOfGas(this.gasLimit);
+    if (stop === 'time') return contractError.timeout(this.deadlineMs);
+    if (phase === 'source') return contractError.invalidSource(`the contract does not load: ${text}`);
+    const match = /^(\w+): ([\s\S]*)$/.exec(text);
+    return contractError.threw(match?.[1] ?? 'Error', match?.[2] ?? text);
+  }
+}
+
+function checkSize(what: string, bytes: number, limit: number): void {
+  if (bytes > limit) throw contractError.tooLarge(what, bytes, limit);
+}
