@@ -26,6 +26,7 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +48,8 @@ const FAIL_FACTOR = 3;
 const SCHEDULING_SLACK_MS = 100;
 /** Longest wait for the child to print node:start and connect to the observer (ms). */
 const START_TIMEOUT_MS = 15_000;
+/** Sampling period of the event-loop delay monitor (ms); its samples include this period. */
+const LOOP_DELAY_RESOLUTION_MS = 10;
 /** Lines of the child's stderr kept for error messages. */
 const STDERR_TAIL_LINES = 20;
 
@@ -185,8 +188,10 @@ async function startVictim({ peer, intervalMs, timeoutMs }) {
   });
   clearTimeout(timer);
   if (!started) {
+    const exit = child.exitCode ?? child.signalCode;
     await stopChild(victim);
-    throw new Error(`the victim did not print node:start within ${START_TIMEOUT_MS} ms${stderrNote(victim)}`);
+    const why = exit === null ? `did not print node:start within ${START_TIMEOUT_MS} ms` : `exited (${exit}) before printing node:start`;
+    throw new Error(`the victim ${why}${stderrNote(victim)}`);
   }
   return victim;
 }
@@ -224,9 +229,15 @@ async function runOnce(scenario, config) {
     // Land the signal at a random point of the heartbeat cycle (a ping goes out on connect).
     await sleep(Math.random() * config.intervalMs);
     if (!observer.peers().some((p) => p.nodeId === victim.nodeId)) {
-      throw new Error('the victim left the observer before the signal was sent');
+      const left = log.entries.filter((e) => e.payload?.nodeId === victim.nodeId && e.event !== 'peer:connect');
+      const what = left.map((e) => `${e.event} ${JSON.stringify(e.payload)} at +${fmt(e.at - connected.at)} ms`).join('; ');
+      throw new Error(`the victim left the observer before the signal was sent: ${what || 'no event'}`);
     }
 
+    // How late this process's timers ran while waiting: a run over the bound whose timers ran
+    // late was held up by the machine, not by the heartbeat.
+    const loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
+    loopDelay.enable();
     const signalledAt = performance.now();
     victim.child.kill(scenario.signal);
     const sinceConnectMs = signalledAt - connected.at;
@@ -234,6 +245,7 @@ async function runOnce(scenario, config) {
     const dead = await log.waitFor(ofVictim('peer:dead'), { since: signalledAt, timeoutMs: FAIL_FACTOR * boundMs });
     // peer:disconnect is emitted right after peer:dead, in the same call.
     const disconnect = await log.waitFor(ofVictim('peer:disconnect'), { since: signalledAt, timeoutMs: dead ? boundMs : 0 });
+    loopDelay.disable();
     const result = {
       scenario: scenario.name,
       config,
@@ -243,6 +255,7 @@ async function runOnce(scenario, config) {
       reason: dead?.payload.reason ?? null,
       silentForMs: dead?.payload.silentForMs ?? null,
       sinceConnectMs,
+      timerLatenessMs: loopDelay.count ? Math.max(0, loopDelay.max / 1e6 - LOOP_DELAY_RESOLUTION_MS) : null,
       problem: null,
     };
     if (!dead && disconnect) result.problem = `peer:disconnect after ${fmt(result.disconnectMs)} ms but no peer:dead`;
@@ -324,7 +337,8 @@ async function main() {
           results.push(result);
           const detail = result.problem
             ? `FAILED: ${result.problem}`
-            : `${result.reason}, signal ${fmt(result.sinceConnectMs)} ms after connect, disconnect +${fmt(result.disconnectMs - result.deadMs)} ms, silent for ${result.silentForMs} ms`;
+            : `${result.reason}, signal ${fmt(result.sinceConnectMs)} ms after connect, disconnect +${fmt(result.disconnectMs - result.deadMs)} ms, silent for ${result.silentForMs} ms` +
+              (result.timerLatenessMs === null ? '' : `, timers late by up to ${fmt(result.timerLatenessMs)} ms`);
           console.log(`  ${scenario.name.padEnd(7)} run ${String(run).padStart(2)}/${config.runs}  ${fmt(result.deadMs).padStart(8)} ms  ${detail}`);
         }
       }
