@@ -4,8 +4,32 @@ import { NotStartedError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { Heartbeat, type HeartbeatInit } from '../heartbeat/index.js';
 import { Identity, loadOrCreateIdentity } from '../identity/index.js';
-import { parseAddress, PeerManager, type PeerEvents, type PeerInfo } from '../peers/index.js';
-import { BansRepository, DATABASE_FILE, MetaRepository, PeersRepository, Store, type BanRecord, type PeerRecord } from '../store/index.js';
+import { parseAddress, PeerManager, type PeerInfo } from '../peers/index.js';
+import {
+  BansRepository,
+  ContractsRepository,
+  DATABASE_FILE,
+  MetaRepository,
+  OutboxRepository,
+  PeersRepository,
+  Store,
+  SyncCursorsRepository,
+  type BanRecord,
+  type OutboxEntry,
+  type PeerRecord,
+} from '../store/index.js';
+import { HybridClock } from '../clock/index.js';
+import {
+  ContractService,
+  Sandbox,
+  type CallResult,
+  type ContractEvents,
+  type ContractRecord,
+  type ContractServiceInit,
+  type ContractSummary,
+  type SandboxLimits,
+} from '../contracts/index.js';
+import { Outbox, type OutboxInit } from '../outbox/index.js';
 import { Codec, PROTOCOL_VERSION, Transport } from '../transport/index.js';
 import { AGENT, SDK_VERSION } from '../version.js';
 import { lockDataDir, markStopped, writeRunInfo } from './data-dir.js';
@@ -39,6 +63,12 @@ export interface NodeInit {
   /** How long an automatic ban lasts (ms). Default 1 hour. */
   banDurationMs?: number;
   store?: { groupCommitMs?: number; wasmPath?: string };
+  /** Physical clock (ms since epoch) under the hybrid logical clock. Default Date.now; tests inject skew. */
+  now?: () => number;
+  /** Contract sandbox limits, sync paging and per-peer caps. */
+  contracts?: SandboxLimits & ContractServiceInit;
+  /** Outbox retry limit and timings. */
+  outbox?: OutboxInit;
   /** Start the HTTP API. Off by default for embedded nodes; `plexus node` turns it on. */
   api?: { port?: number; host?: string; token?: string } | false;
 }
@@ -46,7 +76,7 @@ export interface NodeInit {
 export type NodeState = 'stopped' | 'starting' | 'running' | 'stopping';
 
 /** Every event a node emits. */
-export interface NodeEvents extends PeerEvents {
+export interface NodeEvents extends ContractEvents {
   'node:start': { nodeId: string; p2pAddress: string | null; apiUrl: string | null };
   'node:stop': { nodeId: string };
 }
@@ -59,6 +89,8 @@ interface Running {
   transport: Transport;
   peers: PeerManager;
   heartbeat: Heartbeat;
+  outbox: Outbox;
+  contracts: ContractService;
   api: ApiServer | null;
   unlock: (() => Promise<void>) | null;
   startedAt: number;
@@ -167,13 +199,39 @@ export class PlexusNode extends TypedEmitter<NodeEvents> {
         },
       );
       const heartbeat = new Heartbeat({ peers, codec, events: this }, this.init.heartbeat);
+      const clock = new HybridClock(identity.nodeId, { now: this.init.now });
+      const outbox = new Outbox(
+        { nodeId: identity.nodeId, peers, peersRepo, outboxRepo: new OutboxRepository(store), store, events: this },
+        this.init.outbox,
+      );
+      const contracts = new ContractService(
+        {
+          identity,
+          peers,
+          codec,
+          store,
+          contractsRepo: new ContractsRepository(store),
+          syncCursorsRepo: new SyncCursorsRepository(store),
+          metaRepo: meta,
+          outbox,
+          clock,
+          sandbox: new Sandbox(this.init.contracts),
+          events: this,
+        },
+        this.init.contracts,
+      );
       await transport.start();
       cleanup.push(() => transport.stop());
+      // Capabilities listen for peer:connect before the first peer is dialed.
+      await contracts.start();
+      cleanup.push(() => contracts.stop());
+      outbox.start();
+      cleanup.push(() => outbox.stop());
       peers.start();
       cleanup.push(() => peers.stop());
       heartbeat.start();
       cleanup.push(() => heartbeat.stop());
-      this.#running = { identity, store, peersRepo, bansRepo, transport, peers, heartbeat, api: null, unlock, startedAt: Date.now() };
+      this.#running = { identity, store, peersRepo, bansRepo, transport, peers, heartbeat, outbox, contracts, api: null, unlock, startedAt: Date.now() };
       if (this.init.api) {
         const token = this.init.api.token ?? (dataDir ? await loadOrCreateToken(dataDir) : generateToken());
         const api = new ApiServer({ node: this as never }, { token, host: this.init.api.host, port: this.init.api.port });
@@ -216,6 +274,8 @@ export class PlexusNode extends TypedEmitter<NodeEvents> {
       await r.api?.stop();
       await r.heartbeat.stop();
       await r.peers.stop();
+      await r.outbox.stop();
+      await r.contracts.stop();
       await r.transport.stop();
       await r.store.close();
       await r.unlock?.();
@@ -276,6 +336,44 @@ export class PlexusNode extends TypedEmitter<NodeEvents> {
 
   unban(nodeId: string): boolean {
     return this.#get().peers.unban(nodeId);
+  }
+
+  /**
+   * Deploy a contract (see docs/contracts.md). Resolves with the signed record once it and
+   * its outbox rows are durable.
+   * @throws ContractError
+   */
+  deploy(input: { name: string; source: string; args?: unknown[] }): Promise<ContractRecord> {
+    return this.#get().contracts.deploy(input);
+  }
+
+  /**
+   * Call a contract function. A state change resolves once durable and queued for peers;
+   * a view (no state change) returns at once with `changed: false`.
+   * @throws ContractError
+   */
+  call(address: string, fn: string, args: unknown[] = []): Promise<CallResult> {
+    return this.#get().contracts.call(address, fn, args);
+  }
+
+  /** Every contract this node knows (without source and state). */
+  contracts(): ContractSummary[] {
+    return this.#get().contracts.list();
+  }
+
+  /** One contract's full record. @throws ContractError CONTRACT_NOT_FOUND */
+  contract(address: string): ContractRecord {
+    return this.#get().contracts.get(address);
+  }
+
+  /** Pending broadcasts not yet acknowledged. */
+  outbox(): OutboxEntry[] {
+    return this.#get().outbox.list();
+  }
+
+  /** Pull a connected peer's contract changes now (normally done on connect). */
+  syncContracts(nodeId: string): Promise<void> {
+    return this.#get().contracts.sync(nodeId);
   }
 
   #get(): Running {

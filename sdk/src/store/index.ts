@@ -15,3 +15,6 @@ export { locateSqlWasm } from './sqljs.js';
 export { PeersRepository, type PeerRecord } from './repositories/peers.js';
 export { BansRepository, type BanRecord } from './repositories/bans.js';
 export { MetaRepository } from './repositories/meta.js';
+export { ContractsRepository, type OriginUsage } from './repositories/contracts.js';
+export { OutboxRepository, type OutboxEntry } from './repositories/outbox.js';
+export { SyncCursorsRepository, type SyncCursor } from './repositories/sync-cursors.js';

@@ -181,6 +181,16 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     });
   }
 
+  /**
+   * Send an already encoded envelope (for replies spliced from stored JSON). The caller
+   * vouches that `text` is one valid envelope. @throws ConnectionClosedError
+   */
+  sendRaw(text: string): void {
+    if (!this.isOpen) throw this.#closedError();
+    this.bytesOut += Buffer.byteLength(text);
+    this.#ws.send(text);
+  }
+
   /** Send a binary frame. @throws ConnectionClosedError */
   sendBinary(data: Uint8Array): void {
     if (!this.isOpen) throw this.#closedError();

@@ -4,6 +4,7 @@ import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from '
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Store, StoreCorruptError, StoreVersionError } from '../../src/store/index';
+import { MIGRATIONS } from '../../src/store/migrations';
 import { Resources } from '../helpers';
 
 describe('store', () => {
@@ -26,7 +27,7 @@ describe('store', () => {
     await a.close();
     const b = await open(path);
     assert.equal(b.get<{ value: string }>("SELECT value FROM meta WHERE key = 'k'")?.value, 'v1');
-    assert.equal(b.get<{ user_version: number }>('PRAGMA user_version')?.user_version, 1);
+    assert.equal(b.get<{ user_version: number }>('PRAGMA user_version')?.user_version, MIGRATIONS.length);
   });
 
   it('coalesces writes within the window into fewer saves (group commit)', async () => {

@@ -1,0 +1,101 @@
+import type { ContractRecord } from '../../contracts/record.js';
+import type { Store } from '../store.js';
+
+interface ContractRow extends Record<string, unknown> {
+  record: string;
+  change_seq: number;
+}
+
+/** Per-origin totals, for the per-peer caps. */
+export interface OriginUsage {
+  count: number;
+  bytes: number;
+}
+
+/** The `contracts` table: the current version of every contract this node knows. */
+export class ContractsRepository {
+  constructor(private readonly store: Store) {}
+
+  get(address: string): ContractRecord | undefined {
+    const row = this.store.get<ContractRow>('SELECT record FROM contracts WHERE address = ?', [address]);
+    return row && (JSON.parse(row.record) as ContractRecord);
+  }
+
+  /** Every record, oldest first. */
+  list(): ContractRecord[] {
+    return this.store.all<ContractRow>('SELECT record FROM contracts ORDER BY change_seq').map((r) => JSON.parse(r.record) as ContractRecord);
+  }
+
+  count(): number {
+    return Number(this.store.get<{ n: number }>('SELECT COUNT(*) AS n FROM contracts')?.n ?? 0);
+  }
+
+  /**
+   * Insert or replace the record and give it the next local change sequence.
+   * `originPeer` is kept from the first insert. Returns the change sequence.
+   */
+  put(record: ContractRecord, originPeer: string | null): number {
+    const json = JSON.stringify(record);
+    return this.store.transaction(() => {
+      const next = Number(this.store.get<{ n: number | null }>('SELECT MAX(change_seq) AS n FROM contracts')?.n ?? 0) + 1;
+      this.store.run(
+        `INSERT INTO contracts (address, record, name, version_time, version_counter, version_node, state_hash, seq,
+                                change_seq, origin_peer, size_bytes, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(address) DO UPDATE SET record = excluded.record, version_time = excluded.version_time,
+           version_counter = excluded.version_counter, version_node = excluded.version_node,
+           state_hash = excluded.state_hash, seq = excluded.seq, change_seq = excluded.change_seq,
+           size_bytes = excluded.size_bytes, updated_at = excluded.updated_at`,
+        [
+          record.address,
+          json,
+          record.name,
+          record.version.time,
+          record.version.counter,
+          record.version.nodeId,
+          record.stateHash,
+          record.seq,
+          next,
+          originPeer,
+          Buffer.byteLength(json),
+          record.updatedAt,
+        ],
+      );
+      return next;
+    });
+  }
+
+  /**
+   * Records changed after `cursor` in change order, at most `limit` of them and, past the
+   * first, at most `maxBytes` of record JSON. `cursor` of the answer is the change sequence
+   * of its last record (or the input cursor when empty); `more` tells if others follow.
+   */
+  changedSince(cursor: number, limit: number, maxBytes: number): { records: string[]; cursor: number; more: boolean } {
+    const rows = this.store.all<ContractRow>('SELECT record, change_seq FROM contracts WHERE change_seq > ? ORDER BY change_seq LIMIT ?', [
+      cursor,
+      limit + 1,
+    ]);
+    const records: string[] = [];
+    let bytes = 0;
+    let last = cursor;
+    for (const row of rows.slice(0, limit)) {
+      const size = Buffer.byteLength(row.record);
+      if (records.length > 0 && bytes + size > maxBytes) return { records, cursor: last, more: true };
+      records.push(row.record);
+      bytes += size;
+      last = row.change_seq;
+    }
+    return { records, cursor: last, more: rows.length > limit };
+  }
+
+  /** Count and bytes of the records each peer brought first. */
+  usageByOrigin(): Map<string, OriginUsage> {
+    const usage = new Map<string, OriginUsage>();
+    for (const r of this.store.all<{ origin_peer: string; n: number; b: number }>(
+      'SELECT origin_peer, COUNT(*) AS n, SUM(size_bytes) AS b FROM contracts WHERE origin_peer IS NOT NULL GROUP BY origin_peer',
+    )) {
+      usage.set(r.origin_peer, { count: Number(r.n), bytes: Number(r.b) });
+    }
+    return usage;
+  }
+}
