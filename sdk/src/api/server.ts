@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { PlexusError } from '../errors.js';
 import type { AnyListener } from '../events.js';
 import type { PeerInfo } from '../peers/index.js';
-import type { BanRecord, PeerRecord } from '../store/index.js';
+import type { BanRecord, OutboxEntry, PeerRecord } from '../store/index.js';
+import type { CallResult, ContractRecord, ContractSummary } from '../contracts/index.js';
 import { CloseCode, HandshakeError } from '../transport/index.js';
 import { API_HOST, API_PREFIX, MAX_BODY_BYTES, SSE_KEEPALIVE_MS } from './constants.js';
 import { ApiError, STATUS_BY_CODE } from './errors.js';
@@ -34,6 +35,11 @@ export interface ApiNode {
   bans(): BanRecord[];
   ban(nodeId: string, durationMs?: number, reason?: string): BanRecord;
   unban(nodeId: string): boolean;
+  deploy(input: { name: string; source: string; args?: unknown[] }): Promise<ContractRecord>;
+  call(address: string, fn: string, args?: unknown[]): Promise<CallResult>;
+  contracts(): ContractSummary[];
+  contract(address: string): ContractRecord;
+  outbox(): OutboxEntry[];
   onAny(listener: AnyListener<Record<string, unknown>>): () => void;
 }
 
@@ -69,6 +75,7 @@ interface Route {
 }
 
 const NODE_ID = '([0-9a-f]{64})';
+const ADDRESS = '([0-9a-f]{64})';
 
 /**
  * The node's HTTP API under /api/v1 (documented in docs/api.md). JSON in and out; every
@@ -148,6 +155,25 @@ export class ApiServer {
       required: ['nodeId'],
       additionalProperties: false,
     };
+    const deployBody: SchemaObject = {
+      type: 'object',
+      properties: {
+        name: { type: 'string', minLength: 1, maxLength: 64 },
+        source: { type: 'string', minLength: 1, maxLength: 64 * 1024 },
+        args: { type: 'array', maxItems: 64 },
+      },
+      required: ['name', 'source'],
+      additionalProperties: false,
+    };
+    const callBody: SchemaObject = {
+      type: 'object',
+      properties: {
+        function: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z_$][A-Za-z0-9_$]*$' },
+        args: { type: 'array', maxItems: 64 },
+      },
+      required: ['function'],
+      additionalProperties: false,
+    };
     const node = this.#node;
     const p = (path: string): RegExp => new RegExp(`^${API_PREFIX}${path}$`);
     return [
@@ -185,6 +211,45 @@ export class ApiServer {
           if (!node.unban(r.params[0]!)) throw new ApiError(404, 'BAN_NOT_FOUND', `${r.params[0]} is not banned`);
           return [200, { unbanned: r.params[0] }];
         },
+      },
+      {
+        method: 'POST',
+        pattern: p('/contracts'),
+        body: ajv.compile(deployBody),
+        handle: async (r) => [201, { contract: await node.deploy(r.body as { name: string; source: string; args?: unknown[] }) }],
+      },
+      { method: 'GET', pattern: p('/contracts'), handle: () => [200, { contracts: node.contracts() }] },
+      { method: 'GET', pattern: p(`/contracts/${ADDRESS}`), handle: (r) => [200, { contract: node.contract(r.params[0]!) }] },
+      {
+        method: 'POST',
+        pattern: p(`/contracts/${ADDRESS}/call`),
+        body: ajv.compile(callBody),
+        handle: async (r) => {
+          const b = r.body as { function: string; args?: unknown[] };
+          return [200, await node.call(r.params[0]!, b.function, b.args ?? [])];
+        },
+      },
+      {
+        method: 'GET',
+        pattern: p('/outbox'),
+        handle: () => [
+          200,
+          {
+            entries: node.outbox().map((e) => {
+              const record = JSON.parse(e.contractData) as ContractRecord;
+              return {
+                id: e.id,
+                peerAddress: e.peerAddress,
+                peerNodeId: e.peerNodeId,
+                contractAddress: e.contractAddress,
+                seq: record.seq,
+                version: record.version,
+                createdAt: e.createdAt,
+                retryCount: e.retryCount,
+              };
+            }),
+          },
+        ],
       },
       { method: 'GET', pattern: p('/events'), handle: (r) => this.#openStream(r) },
     ];

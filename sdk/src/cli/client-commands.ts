@@ -1,32 +1,10 @@
 import type { Command } from 'commander';
-import { ApiClient, type NodeInfo } from '../api/index.js';
+import type { NodeInfo } from '../api/index.js';
 import type { PeerInfo } from '../peers/index.js';
 import type { BanRecord, PeerRecord } from '../store/index.js';
 import { eventLine, formatDuration, paint, peersTable, shortId, table } from './format.js';
-import { defaultDataDir, durationOption } from './options.js';
-
-interface ClientOptions {
-  dataDir: string;
-  api?: string;
-  token?: string;
-  json?: boolean;
-}
-
-/** The API client for a verb: --api/--token (or PLEXUS_API_URL/PLEXUS_API_TOKEN), else found via --data-dir. */
-async function clientFor(opts: ClientOptions): Promise<ApiClient> {
-  const url = opts.api ?? process.env.PLEXUS_API_URL;
-  const token = opts.token ?? process.env.PLEXUS_API_TOKEN;
-  if (url && token) return new ApiClient(url, token);
-  return ApiClient.fromDataDir(opts.dataDir);
-}
-
-function withClientOptions(cmd: Command): Command {
-  return cmd
-    .option('-d, --data-dir <dir>', 'data folder of the running node to talk to', defaultDataDir())
-    .option('--api <url>', 'API base URL instead of --data-dir (env PLEXUS_API_URL)')
-    .option('--token <token>', 'API token with --api (env PLEXUS_API_TOKEN)')
-    .option('--json', 'print the raw JSON answer');
-}
+import { durationOption } from './options.js';
+import { clientFor, type ClientOptions, withClientOptions } from './client.js';
 
 const out = (text: string): void => void process.stdout.write(text + '\n');
 

@@ -80,6 +80,21 @@ export function eventLine(event: string, payload: unknown, at = new Date()): str
     case 'peer:dial-failed':
       text = `${paint.yellow('peer:dial-failed')} ${p.address} ${p.code}${p.retryInMs === null ? ', giving up' : `, retry in ${formatDuration(Number(p.retryInMs))}`}`;
       break;
+    case 'contract:new':
+    case 'contract:update': {
+      const from = p.from ? `from ${shortId(String(p.from))}` : 'here';
+      text = `${paint.cyan(event.padEnd(15))} ${shortId(String(p.address))} ${p.name} seq ${p.seq} (${from})`;
+      break;
+    }
+    case 'contract:sync':
+      text = `${paint.cyan('contract:sync')}   ${id} ${p.full ? 'full' : 'incremental'}: ${p.received} received, ${p.applied} applied, ${p.bytes} bytes in ${p.ms}ms`;
+      break;
+    case 'outbox:delivered':
+      text = `${paint.green('outbox:delivered')} ${shortId(String(p.contractAddress))} to ${p.peerAddress} (attempt ${p.attempts})`;
+      break;
+    case 'outbox:dropped':
+      text = `${paint.red('outbox:dropped')} ${shortId(String(p.contractAddress))} for ${p.peerAddress} after ${p.retryCount} attempts: ${p.lastError}`;
+      break;
     case 'warning':
       text = `${paint.yellow('warning')} ${p.code}: ${p.message}${id ? ` (${id})` : ''}`;
       break;

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { PlexusError } from '../errors.js';
 import { SDK_VERSION } from '../version.js';
 import { registerClientCommands } from './client-commands.js';
+import { registerContractCommands } from './contract-commands.js';
 import { registerDevnetCommand } from './devnet.js';
 import { paint } from './format.js';
 import { registerNodeCommand } from './node-command.js';
@@ -20,11 +21,13 @@ Start here:
   plexus devnet                 a local network of 3 nodes, live (what npm start runs)
   plexus node --data-dir ./a    one node; talk to it with the commands below
   plexus peers --data-dir ./a   its peers and round-trip times
+  plexus deploy examples/contracts/token.js --args '["Token","TKN"]' --data-dir ./a
 
 Docs: docs/protocol.md (wire protocol), docs/api.md (HTTP API).`,
     );
   registerNodeCommand(program, setExitCode);
   registerClientCommands(program, setExitCode);
+  registerContractCommands(program);
   registerDevnetCommand(program, setExitCode);
   return program;
 }
