@@ -1,14 +1,16 @@
 import type { Command } from 'commander';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ApiClient, type NodeInfo } from '../api/index.js';
 import type { PeerInfo } from '../peers/index.js';
-import { eventLine, paint, peersTable, shortId } from './format.js';
+import type { ContractRecord } from '../contracts/index.js';
+import { eventLine, paint, peersTable, shortId, table } from './format.js';
 import { durationOption, portOption, positiveInt } from './options.js';
 
 interface DevnetOptions {
+  contract: boolean;
   nodes: number;
   dir: string;
   basePort: number;
@@ -23,6 +25,8 @@ interface DevNode {
   info?: NodeInfo;
   client?: ApiClient;
   peers: PeerInfo[];
+  /** This node's copy of the demo token, when there is one. */
+  token?: ContractRecord;
   exited: boolean;
   stderr: string[];
 }
@@ -46,6 +50,7 @@ export function registerDevnetCommand(program: Command, setExitCode: (code: numb
     .option('--base-port <port>', 'node i listens on base+i (peers) and base+100+i (API); 0 takes any free ports', portOption, 47000)
     .option('--once', 'wait until every node sees every other, print the summary and exit (for scripts)')
     .option('--timeout <duration>', 'with --once: give up after this long', durationOption, 30_000)
+    .option('--no-contract', 'skip the contract demo (deploy the example token on node1, mint on node2)')
     .addHelpText('after', '\nWhile it runs, the nodes answer the usual commands, e.g.\n  plexus peers --data-dir .plexus/node1')
     .action(async (opts: DevnetOptions) => {
       setExitCode(await runDevnet(opts));
@@ -98,77 +103,123 @@ async function runDevnet(opts: DevnetOptions): Promise<number> {
     return 1;
   }
 
-  const refresh = async (): Promise<void> => {
-    await Promise.all(
-      nodes.map(async (n) => {
-        try {
-          n.peers = (await n.client!.get<{ peers: PeerInfo[] }>('/network/peers')).peers;
-        } catch {
-          n.peers = [];
-        }
-      }),
-    );
-  };
-  const nameOf = (nodeId: string): string => nodes.find((n) => n.info?.nodeId === nodeId)?.name ?? shortId(nodeId);
-  const render = (): string => {
-    const lines: string[] = [];
-    for (const n of nodes) {
-      const state = n.exited ? paint.red('exited') : paint.green('running');
-      lines.push(`${paint.bold(n.name)} ${shortId(n.info!.nodeId)}  p2p ${n.info!.addresses.p2p}  api ${n.info!.addresses.api}  pid ${n.child.pid}  ${state}`);
-      const named = n.peers.map((p) => ({ ...p, name: nameOf(p.nodeId) }));
-      lines.push(peersTable(named).replace(/^/gm, '    '));
-    }
-    return lines.join('\n');
-  };
-  const converged = (): boolean =>
-    nodes.every((n) => n.peers.length === nodes.length - 1 && n.peers.every((p) => p.rttMs !== null));
-
-  if (opts.once) {
-    const deadline = Date.now() + opts.timeout;
-    await refresh();
-    while (!converged() && Date.now() < deadline && nodes.every((n) => !n.exited)) {
-      await new Promise((r) => setTimeout(r, 250));
-      await refresh();
-    }
-    const ok = converged();
-    process.stdout.write('\n' + render() + '\n\n');
-    process.stdout.write(
-      ok
-        ? paint.green(`every node sees ${nodes.length - 1} peers with measured round-trip times\n`)
-        : paint.red(`not converged within ${opts.timeout} ms\n`),
-    );
-    await shutdown();
-    return ok ? 0 : 1;
-  }
-
-  process.stdout.write(paint.dim(`Try: plexus peers --data-dir ${relative(process.cwd(), nodes[0]!.dataDir)}   Ctrl-C stops the network.\n`));
-  const live = process.stdout.isTTY;
-  let timer: NodeJS.Timeout | undefined;
-  const tick = async (): Promise<void> => {
-    await refresh();
-    if (shuttingDown) return;
-    if (live) {
-      process.stdout.write('\x1b[H\x1b[2J');
-      process.stdout.write(`${paint.bold('Plexus devnet')} ${nodes.length} nodes, ${new Date().toISOString().slice(11, 19)}  ${paint.dim('(Ctrl-C to stop)')}\n\n`);
-      process.stdout.write(render() + '\n\n' + paint.bold('Recent events') + '\n' + events.join('\n') + '\n');
-    }
-    timer = setTimeout(() => void tick(), 1000);
-  };
-  if (!live) {
-    await refresh();
-    process.stdout.write(render() + '\n');
-  }
-  await tick();
-  await new Promise<void>((resolveStop) => {
-    const stop = (): void => {
-      clearTimeout(timer);
-      process.stdout.write(paint.dim('\nstopping the devnet...\n'));
-      void shutdown().then(resolveStop);
+  // Whatever happens from here on, the child nodes are stopped before we return.
+  try {
+    let tokenAddress: string | null = null;
+    const refresh = async (): Promise<void> => {
+      await Promise.all(
+        nodes.map(async (n) => {
+          try {
+            n.peers = (await n.client!.get<{ peers: PeerInfo[] }>('/network/peers')).peers;
+            if (tokenAddress) n.token = (await n.client!.get<{ contract: ContractRecord }>(`/contracts/${tokenAddress}`)).contract;
+          } catch {
+            if (!n.token) n.peers = [];
+          }
+        }),
+      );
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  return 0;
+    const nameOf = (nodeId: string): string => nodes.find((n) => n.info?.nodeId === nodeId)?.name ?? shortId(nodeId);
+    const render = (): string => {
+      const lines: string[] = [];
+      for (const n of nodes) {
+        const state = n.exited ? paint.red('exited') : paint.green('running');
+        lines.push(`${paint.bold(n.name)} ${shortId(n.info!.nodeId)}  p2p ${n.info!.addresses.p2p}  api ${n.info!.addresses.api}  pid ${n.child.pid}  ${state}`);
+        const named = n.peers.map((p) => ({ ...p, name: nameOf(p.nodeId) }));
+        lines.push(peersTable(named).replace(/^/gm, '    '));
+      }
+      if (tokenAddress) lines.push('', tokenTable());
+      return lines.join('\n');
+    };
+    /** Every node's copy of the token: version and the balance of every node, as that node sees it. */
+    const tokenTable = (): string => {
+      const header = ['NODE', 'SEQ', 'STATE HASH', ...nodes.map((n) => `${n.name} BALANCE`)];
+      const rows = nodes.map((n) => {
+        const balances = (n.token?.state.balances ?? {}) as Record<string, number>;
+        return [n.name, n.token ? String(n.token.seq) : '-', n.token ? n.token.stateHash.slice(0, 12) : '(not here)', ...nodes.map((m) => String(balances[m.info!.nodeId] ?? 0))];
+      });
+      const agree = tokenAgrees() ? paint.green('all nodes agree') : paint.yellow('not in agreement yet');
+      return `${paint.bold('Token')} ${shortId(tokenAddress!)} deployed on node1, minted by node2: ${agree}\n${table(header, rows).replace(/^/gm, '    ')}`;
+    };
+    const tokenAgrees = (): boolean =>
+      tokenAddress !== null && nodes.every((n) => n.token && n.token.stateHash === nodes[0]!.token?.stateHash && n.token.seq === nodes[0]!.token?.seq);
+    const meshed = (): boolean => nodes.every((n) => n.peers.length === nodes.length - 1 && n.peers.every((p) => p.rttMs !== null));
+    const converged = (): boolean => meshed() && (!opts.contract || tokenAgrees());
+    const startDemo = async (): Promise<void> => {
+      if (!opts.contract || nodes.length < 2 || tokenAddress) return;
+      const source = findExample('token.js');
+      if (!source) {
+        log(paint.yellow('examples/contracts/token.js not found here: skipping the contract demo'));
+        opts.contract = false;
+        return;
+      }
+      const [first, second] = [nodes[0]!, nodes[1]!];
+      const { contract } = await first.client!.post<{ contract: ContractRecord }>('/contracts', {
+        name: 'token',
+        source,
+        args: ['Devnet Token', 'DEV', [second.info!.nodeId]],
+      });
+      tokenAddress = contract.address;
+      log(`${paint.dim(first.name)} deployed token ${shortId(contract.address)}`);
+      for (const [i, target] of nodes.entries()) {
+        const amount = 100 * (i + 1);
+        await second.client!.post(`/contracts/${contract.address}/call`, { function: 'mint', args: [target.info!.nodeId, amount] });
+        log(`${paint.dim(second.name)} minted ${amount} DEV to ${target.name}`);
+      }
+    };
+
+    if (opts.once) {
+      const deadline = Date.now() + opts.timeout;
+      await refresh();
+      while (!converged() && Date.now() < deadline && nodes.every((n) => !n.exited)) {
+        await new Promise((r) => setTimeout(r, 250));
+        if (meshed()) await startDemo();
+        await refresh();
+      }
+      const ok = converged();
+      process.stdout.write('\n' + render() + '\n\n');
+      process.stdout.write(
+        ok
+          ? paint.green(
+              `every node sees ${nodes.length - 1} peers with measured round-trip times${opts.contract ? ' and holds the same token state' : ''}\n`,
+            )
+          : paint.red(`not converged within ${opts.timeout} ms\n`),
+      );
+      await shutdown();
+      return ok ? 0 : 1;
+    }
+
+    process.stdout.write(paint.dim(`Try: plexus peers --data-dir ${relative(process.cwd(), nodes[0]!.dataDir)}   Ctrl-C stops the network.\n`));
+    const live = process.stdout.isTTY;
+    let timer: NodeJS.Timeout | undefined;
+    const tick = async (): Promise<void> => {
+      if (meshed()) await startDemo().catch((err: Error) => log(paint.red(`contract demo failed: ${err.message}`)));
+      await refresh();
+      if (shuttingDown) return;
+      if (live) {
+        process.stdout.write('\x1b[H\x1b[2J');
+        process.stdout.write(`${paint.bold('Plexus devnet')} ${nodes.length} nodes, ${new Date().toISOString().slice(11, 19)}  ${paint.dim('(Ctrl-C to stop)')}\n\n`);
+        process.stdout.write(render() + '\n\n' + paint.bold('Recent events') + '\n' + events.join('\n') + '\n');
+      }
+      timer = setTimeout(() => void tick(), 1000);
+    };
+    if (!live) {
+      await refresh();
+      process.stdout.write(render() + '\n');
+    }
+    await tick();
+    await new Promise<void>((resolveStop) => {
+      const stop = (): void => {
+        clearTimeout(timer);
+        process.stdout.write(paint.dim('\nstopping the devnet...\n'));
+        void shutdown().then(resolveStop);
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    return 0;
+  } finally {
+    await shutdown();
+  }
 }
 
 /** Wait for a child node's `node:start` line and then stream its events into the log. */
@@ -205,4 +256,13 @@ function startNode(node: DevNode, log: (line: string) => void, shuttingDown: () 
       else if (!shuttingDown()) log(`${node.name} ${paint.red(`exited (${signal ?? code})`)}`);
     });
   });
+}
+
+/** The source of an example contract, from ./examples or the repository this CLI runs from. */
+function findExample(file: string): string | null {
+  for (const dir of [join(process.cwd(), 'examples', 'contracts'), join(__dirname, '..', '..', 'examples', 'contracts')]) {
+    const path = join(dir, file);
+    if (existsSync(path)) return readFileSync(path, 'utf8');
+  }
+  return null;
 }
