@@ -12,7 +12,7 @@ export { TypedEmitter } from './events.js';
 export { SDK_VERSION, AGENT } from './version.js';
 export { Identity, deriveNodeId, verifySignature, IdentityFileError } from './identity/index.js';
 export { type PeerInfo, type PeerEvents, type DeathReason, InvalidAddressError, PeerNotFoundError, SelfDialError, parseAddress } from './peers/index.js';
-export { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS, type HeartbeatInit } from './heartbeat/index.js';
+export { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS, detectionBoundMs, type HeartbeatInit } from './heartbeat/index.js';
 export {
   CloseCode,
   ErrorCode,

@@ -25,8 +25,10 @@ export interface HeartbeatInit {
  * Each peer gets a ping as soon as it connects, then one `intervalMs` after each pong. A pong
  * gives a round-trip sample (smoothed as in RFC 6298). A ping unanswered after `timeoutMs`
  * declares the peer dead, unless other frames arrived from it meanwhile (a busy link is a
- * live link). A closed socket needs no heartbeat: the peer manager notices it at once.
- * Worst case from silence to removal: intervalMs + timeoutMs.
+ * live link), in which case it is pinged again at once. A closed socket needs no heartbeat:
+ * the peer manager notices it at once. Worst case from silence to removal:
+ * max(intervalMs + timeoutMs, 2 x timeoutMs), see detectionBoundMs().
+
  */
 export class Heartbeat {
   readonly #c: HeartbeatComponents;
@@ -44,9 +46,13 @@ export class Heartbeat {
     });
   }
 
-  /** Upper bound from a peer's silence to its removal (ms). */
+  /**
+   * Upper bound from a peer's silence to its removal (ms): interval + timeout when the
+   * silence begins right after a pong; 2 x timeout when it begins while a ping is out and a
+   * last frame excuses that ping (it is re-sent at once). The larger of the two.
+   */
   get detectionBoundMs(): number {
-    return this.intervalMs + this.timeoutMs;
+    return detectionBoundMs(this.intervalMs, this.timeoutMs);
   }
 
   start(): void {
@@ -86,7 +92,7 @@ export class Heartbeat {
     const connection = peer.connection;
     const nonce = base64url(randomBytes(8));
     const sentAt = performance.now();
-    const sentAtWall = Date.now();
+    const framesBefore = connection.framesIn;
     try {
       const reply = await connection.request<PingBody>('Ping', { nonce }, { timeoutMs: this.timeoutMs });
       if ((reply.body as unknown as PingBody).nonce !== nonce) {
@@ -98,14 +104,23 @@ export class Heartbeat {
       // Closed or stopped: the peer manager has already removed the peer.
       if (err instanceof ConnectionClosedError || err instanceof AbortedError) return;
       if (err instanceof RequestTimeoutError) {
-        if (connection.lastReceivedAt <= sentAtWall && this.#c.peers.get(nodeId)?.connection === connection) {
+        if (connection.framesIn === framesBefore && this.#c.peers.get(nodeId)?.connection === connection) {
           this.#timers.delete(nodeId);
           this.#c.peers.declareDead(nodeId, 'heartbeat-timeout');
           return;
         }
+        // Other frames arrived meanwhile: alive a moment ago. Ask again at once rather than
+        // after a full interval, so a peer that falls silent right now is still caught in time.
+        if (this.#c.peers.get(nodeId)) this.#schedule(nodeId, 0);
+        return;
       }
       // An Error reply instead of a Pong is no pong: keep pinging, the timeout rule decides.
     }
     if (this.#c.peers.get(nodeId)) this.#schedule(nodeId, this.intervalMs);
   }
+}
+
+/** max(interval + timeout, 2 x timeout): see Heartbeat.detectionBoundMs. */
+export function detectionBoundMs(intervalMs: number, timeoutMs: number): number {
+  return Math.max(intervalMs + timeoutMs, 2 * timeoutMs);
 }

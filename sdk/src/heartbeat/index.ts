@@ -6,5 +6,5 @@
  * pong and without any other traffic for `timeoutMs` -> PeerManager.declareDead ->
  * `peer:dead` + `peer:disconnect`. Inbound Pings are answered here too.
  */
-export { Heartbeat, type HeartbeatComponents, type HeartbeatInit } from './heartbeat.js';
+export { Heartbeat, detectionBoundMs, type HeartbeatComponents, type HeartbeatInit } from './heartbeat.js';
 export { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS } from './constants.js';

@@ -60,6 +60,8 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
   acceptBinary = false;
   bytesIn = 0;
   bytesOut = 0;
+  /** Frames received so far (any kind); compared before and after to see if anything arrived. */
+  framesIn = 0;
   readonly #ws: WebSocket;
   readonly #codec: Codec;
   readonly #pending = new Map<number, Pending>();
@@ -231,6 +233,7 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
   #onFrame(data: WebSocket.RawData, isBinary: boolean): void {
     const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
     this.bytesIn += buffer.byteLength;
+    this.framesIn++;
     this.lastReceivedAt = Date.now();
     if (isBinary) {
       if (this.acceptBinary) this.emit('binary', buffer);

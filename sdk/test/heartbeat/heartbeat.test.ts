@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Identity } from '../../src/identity/index';
+import { detectionBoundMs } from '../../src/heartbeat/index';
 import { FAST, nextEvent, RawPeer, Resources, until } from '../helpers';
 
 // The heartbeat of these nodes: ping every 100 ms, dead after 300 ms without a pong.
-const BOUND_MS = FAST.heartbeat!.intervalMs! + FAST.heartbeat!.timeoutMs!;
+const BOUND_MS = detectionBoundMs(FAST.heartbeat!.intervalMs!, FAST.heartbeat!.timeoutMs!);
 // Slack for timer scheduling and process start-up on a loaded 2-core machine.
 const SLACK_MS = 400;
 const CHILD_HEARTBEAT = ['--heartbeat-interval', '100ms', '--heartbeat-timeout', '300ms'];
@@ -23,7 +24,7 @@ describe('heartbeat', () => {
     assert.ok(a.peers()[0]!.lastSeen >= a.peers()[0]!.connectedAt);
   });
 
-  it('removes a peer that stays connected but stops answering pings, within interval + timeout', async () => {
+  it('removes a peer that stays connected but stops answering pings, within the heartbeat bound', async () => {
     const node = await res.node();
     const silent = new RawPeer(node.p2pAddress!);
     res.add(() => silent.close());
@@ -61,6 +62,32 @@ describe('heartbeat', () => {
     const dead = await nextEvent(node, 'peer:dead', (d) => d.nodeId === id.nodeId, 5_000);
     assert.equal(dead.reason, 'heartbeat-timeout');
     assert.equal((await gone).code, 4010);
+  });
+
+  it('re-pings at once when a frame excused a late pong, so silence right after is still caught within the bound', async () => {
+    const node = await res.node();
+    const sly = new RawPeer(node.p2pAddress!);
+    res.add(() => sly.close());
+    const id = Identity.generate();
+    let pings = 0;
+    let silentSince = 0;
+    sly.ws.on('message', (data) => {
+      const f = JSON.parse(data.toString());
+      if (f.type !== 'Ping') return;
+      pings++;
+      if (pings === 1) sly.send({ v: 1, type: 'Pong', re: f.id, body: f.body });
+      else if (pings === 2) {
+        // Ignore this ping but send one last frame that crosses it, then fall silent.
+        sly.send({ v: 1, type: 'Error', body: { code: 'LAST_WORDS', message: 'bye' } });
+        silentSince = Date.now();
+      }
+    });
+    await sly.handshake(id);
+    const dead = await nextEvent(node, 'peer:dead', (d) => d.nodeId === id.nodeId, 5_000);
+    const elapsed = Date.now() - silentSince;
+    assert.equal(dead.reason, 'heartbeat-timeout');
+    assert.ok(pings >= 3, `pinged again after the excused timeout (${pings} pings)`);
+    assert.ok(elapsed <= BOUND_MS + SLACK_MS, `removed ${elapsed} ms after its last frame, bound ${BOUND_MS} ms`);
   });
 
   it('does not declare a peer dead while it keeps sending other frames', async () => {
