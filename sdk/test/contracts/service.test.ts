@@ -1,0 +1,268 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { contractAddress, type ContractRecord, signRecord, sourceHashOf, stateHashOf } from '../../src/contracts/index';
+import { Identity } from '../../src/identity/index';
+import type { NodeInit, PlexusNode } from '../../src/index';
+import { nextEvent, RawPeer, Resources, until } from '../helpers';
+
+const example = (file: string): string => readFileSync(join(__dirname, '../../../examples/contracts', file), 'utf8');
+const COUNTER = example('counter.js');
+const TOKEN = example('token.js');
+const MINUTE = 60_000;
+
+/** A record made and signed by `identity`, outside any node (as a raw peer would). */
+function forge(identity: Identity, overrides: Partial<ContractRecord> = {}, now = Date.now()): ContractRecord {
+  const source = 'export function get(s) { return s.n }';
+  const sourceHash = sourceHashOf(source);
+  const nonce = 'ab'.repeat(16);
+  const state = { n: 1 };
+  return signRecord(
+    {
+      address: contractAddress(identity.nodeId, sourceHash, nonce),
+      name: 'forged',
+      source,
+      sourceHash,
+      functions: ['get'],
+      deployer: identity.nodeId,
+      nonce,
+      createdAt: now,
+      state,
+      stateHash: stateHashOf(state),
+      seq: 0,
+      version: { time: now, counter: 0, nodeId: identity.nodeId },
+      updatedAt: now,
+      updaterPublicKey: identity.publicKey,
+      ...overrides,
+    },
+    identity,
+  );
+}
+
+describe('contracts between nodes', () => {
+  const res = new Resources();
+  afterEach(() => res.release());
+
+  async function pair(initA: NodeInit = {}, initB: NodeInit = {}): Promise<[PlexusNode, PlexusNode]> {
+    const a = await res.node({ name: 'a', ...initA });
+    const b = await res.node({ name: 'b', ...initB });
+    return [a, b];
+  }
+
+  it('deploys on one node and the other gets it on connect, then every update', async () => {
+    const [a, b] = await pair();
+    const record = await a.deploy({ name: 'token', source: TOKEN, args: ['T', 'TKN'] });
+    assert.equal(record.seq, 0);
+    assert.deepEqual(record.state.minters, [a.nodeId]);
+    assert.equal(b.contracts().length, 0);
+    await b.connect(a.p2pAddress!);
+    await until(() => b.contracts().length === 1, 'b has the contract');
+    assert.equal(b.contract(record.address).stateHash, record.stateHash);
+
+    const updated = nextEvent(b, 'contract:update', (u) => u.address === record.address);
+    const minted = await a.call(record.address, 'mint', [b.nodeId, 100]);
+    assert.equal(minted.changed, true);
+    assert.equal(minted.seq, 1);
+    assert.equal((await updated).seq, 1);
+    assert.equal((await b.call(record.address, 'balanceOf', [b.nodeId])).result, 100);
+    await until(() => a.outbox().length === 0, "a's outbox empties once b acknowledged");
+  });
+
+  it('does not version or broadcast a view call', async () => {
+    const [a, b] = await pair();
+    await b.connect(a.p2pAddress!);
+    const record = await a.deploy({ name: 'counter', source: COUNTER, args: [5] });
+    await until(() => b.contracts().length === 1 && a.outbox().length === 0, 'b has it');
+    let updates = 0;
+    b.on('contract:update', () => updates++);
+    const view = await a.call(record.address, 'get');
+    assert.equal(view.result, 5);
+    assert.equal(view.changed, false);
+    assert.deepEqual(view.version, record.version);
+    assert.equal(a.outbox().length, 0);
+    assert.equal(a.contract(record.address).seq, 0);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(updates, 0);
+  });
+
+  it('leaves the state as it was when a call fails', async () => {
+    const [a] = await pair();
+    const record = await a.deploy({ name: 'token', source: TOKEN });
+    await assert.rejects(a.call(record.address, 'transfer', ['x', 5]), (e: Error & { code?: string }) => e.code === 'CONTRACT_THREW');
+    await assert.rejects(a.call(record.address, 'nope'), (e: Error & { code?: string }) => e.code === 'CONTRACT_FUNCTION_NOT_FOUND');
+    await assert.rejects(a.call('f'.repeat(64), 'get'), (e: Error & { code?: string }) => e.code === 'CONTRACT_NOT_FOUND');
+    assert.deepEqual(a.contract(record.address), record);
+    assert.equal(a.outbox().length, 0);
+  });
+
+  it('converges on the later update although the nodes clocks are minutes apart', async () => {
+    const a = await res.node({ name: 'a', now: () => Date.now() });
+    const slow = await res.node({ name: 'slow', now: () => Date.now() - 7 * MINUTE, peers: [a.p2pAddress!] });
+    const fast = await res.node({ name: 'fast', now: () => Date.now() + 4 * MINUTE, peers: [a.p2pAddress!, slow.p2pAddress!] });
+    const nodes = [a, slow, fast];
+    await until(() => nodes.every((n) => n.peers().length === 2), 'full mesh');
+    const { address } = await a.deploy({ name: 'counter', source: COUNTER });
+    await until(() => nodes.every((n) => n.contracts().length === 1), 'all have it');
+
+    // Causal: fast writes, slow sees it and writes after. Slow's wall clock is 11 minutes
+    // behind fast's, yet its later write must win everywhere.
+    await fast.call(address, 'increment', [10]);
+    await until(() => slow.contract(address).seq === 1, 'slow saw the fast update');
+    const later = await slow.call(address, 'increment', [1]);
+    await until(() => nodes.every((n) => n.contract(address).seq === 2), 'all took the later update');
+    for (const n of nodes) assert.equal(n.contract(address).state.count, 11, 'the later update won');
+    assert.equal(later.version.nodeId, slow.nodeId);
+
+    // Concurrent: two writes at once; every node must settle on the same winner.
+    await Promise.all([slow.call(address, 'increment', [100]), fast.call(address, 'increment', [1000])]);
+    await until(() => new Set(nodes.map((n) => n.contract(address).stateHash)).size === 1 && nodes.every((n) => n.outbox().length === 0), 'converged', 10_000);
+    const winner = a.contract(address);
+    assert.ok([111, 1011].includes(winner.state.count as number), `one of the two writes won: ${winner.state.count}`);
+  });
+
+  it('syncs incrementally after the first full sync, and pages large answers', async () => {
+    const dirB = res.tmpDir();
+    const a = await res.node({ name: 'a' });
+    const addresses: string[] = [];
+    for (let i = 0; i < 30; i++) addresses.push((await a.deploy({ name: `c${i}`, source: COUNTER, args: [i] })).address);
+    let b = await res.node({ name: 'b', dataDir: dirB, contracts: { syncPageLimit: 7 } });
+    const first = nextEvent(b, 'contract:sync', (s) => s.nodeId === a.nodeId);
+    await b.connect(a.p2pAddress!);
+    const full = await first;
+    assert.equal(full.full, true);
+    assert.equal(full.received, 30);
+    assert.equal(full.applied, 30);
+    assert.equal(full.pages, 5, '30 records at 7 per page');
+
+    await b.stop();
+    await a.call(addresses[3]!, 'increment', [1]);
+    await a.call(addresses[3]!, 'increment', [1]);
+    b = await res.node({ name: 'b', dataDir: dirB, contracts: { syncPageLimit: 7 } });
+    const second = await nextEvent(b, 'contract:sync', (s) => s.nodeId === a.nodeId, 10_000);
+    assert.equal(second.full, false, 'resumed from the stored cursor');
+    assert.equal(second.received, 1, 'only the changed contract');
+    assert.ok(second.bytes * 5 < full.bytes, `incremental ${second.bytes} bytes vs full ${full.bytes}`);
+    assert.equal(b.contract(addresses[3]!).state.count, 5);
+  });
+
+  it('caps how many contracts one peer may bring', async () => {
+    const [a, b] = await pair({}, { contracts: { maxContractsPerPeer: 4 } });
+    for (let i = 0; i < 6; i++) await a.deploy({ name: `c${i}`, source: COUNTER });
+    const penalties: string[] = [];
+    b.on('peer:penalty', (p) => penalties.push(p.code));
+    await b.connect(a.p2pAddress!);
+    await nextEvent(b, 'contract:sync');
+    assert.equal(b.contracts().length, 4);
+    assert.deepEqual(penalties, ['QUOTA_EXCEEDED', 'QUOTA_EXCEEDED']);
+  });
+
+  describe('records from a misbehaving peer', () => {
+    async function rawPeerOf(node: PlexusNode): Promise<{ raw: RawPeer; id: Identity }> {
+      const raw = new RawPeer(node.p2pAddress!);
+      res.add(() => raw.close());
+      const id = Identity.generate();
+      // Answer the node's sync request with an empty page so that only our pushes matter.
+      raw.ws.on('message', (data) => {
+        const f = JSON.parse(data.toString());
+        if (f.type === 'GetContracts') raw.send({ v: 1, type: 'Contracts', re: f.id, body: { epoch: 'e'.repeat(32), contracts: [], cursor: 0, more: false } });
+        if (f.type === 'Ping') raw.send({ v: 1, type: 'Pong', re: f.id, body: f.body });
+      });
+      await raw.handshake(id);
+      await until(() => node.peers().length === 1, 'connected');
+      return { raw, id };
+    }
+
+    const tampered: Array<[string, (r: ContractRecord, id: Identity) => ContractRecord]> = [
+      ['a forged signature', (r) => ({ ...r, signature: Identity.generate().sign(Buffer.from('x')) })],
+      ['a tampered state', (r) => ({ ...r, state: { n: 1_000_000 } })],
+      ['a state hash that does not match', (r) => ({ ...r, state: { n: 2 }, stateHash: stateHashOf({ n: 2 }).replace(/^./, '0') })],
+      ['a tampered source', (r) => ({ ...r, source: 'export function get() { return 666 }' })],
+      ['someone else\'s key', (r) => ({ ...r, updaterPublicKey: Identity.generate().publicKey })],
+      ['a wrong address', (r, id) => forge(id, { address: 'c'.repeat(64) })],
+    ];
+    for (const [label, corrupt] of tampered) {
+      it(`rejects ${label} with INVALID_CONTRACT and penalises the sender`, async () => {
+        const node = await res.node();
+        const { raw, id } = await rawPeerOf(node);
+        const penalty = nextEvent(node, 'peer:penalty', (p) => p.nodeId === id.nodeId);
+        raw.send({ v: 1, type: 'NewContract', id: 9, body: { contract: corrupt(forge(id), id) } });
+        const error = await raw.waitFrame('Error', (f) => f.re === 9);
+        assert.equal((error.body as { code: string }).code, 'INVALID_CONTRACT');
+        assert.equal((await penalty).code, 'INVALID_CONTRACT');
+        assert.equal(node.contracts().length, 0);
+      });
+    }
+
+    it('accepts a valid record, acknowledges it, applies a resend once, and bans a repeat offender', async () => {
+      const node = await res.node();
+      const { raw, id } = await rawPeerOf(node);
+      const good = forge(id);
+      let news = 0;
+      node.on('contract:new', () => news++);
+      raw.send({ v: 1, type: 'NewContract', id: 1, body: { contract: good } });
+      assert.deepEqual((await raw.waitFrame('ContractAck', (f) => f.re === 1)).body, { address: good.address, version: good.version, result: 'new' });
+      raw.send({ v: 1, type: 'NewContract', id: 2, body: { contract: good } });
+      assert.equal(((await raw.waitFrame('ContractAck', (f) => f.re === 2)).body as { result: string }).result, 'unchanged');
+      assert.equal(news, 1, 'a resend changes nothing');
+      const banned = nextEvent(node, 'peer:ban', (b) => b.nodeId === id.nodeId);
+      for (let i = 0; i < 4; i++) raw.send({ v: 1, type: 'UpdateContract', id: 10 + i, body: { contract: { ...good, state: { n: 100 + i } } } });
+      await banned;
+      assert.equal((await raw.closed).code, 4009);
+      assert.equal(node.contract(good.address).stateHash, good.stateHash);
+    });
+  });
+
+  describe('outbox', () => {
+    it('keeps a broadcast for an offline peer on disk, supersedes it, and delivers it when the peer returns', async () => {
+      const dirA = res.tmpDir();
+      const dirB = res.tmpDir();
+      let a = await res.node({ name: 'a', dataDir: dirA });
+      let b = await res.node({ name: 'b', dataDir: dirB });
+      const bAddress = b.p2pAddress!;
+      await a.connect(bAddress);
+      await b.stop();
+      await until(() => a.peers().length === 0, 'b gone');
+
+      const { address } = await a.deploy({ name: 'counter', source: COUNTER });
+      assert.equal(a.outbox().length, 1);
+      assert.equal(a.outbox()[0]!.peerAddress, bAddress);
+      await a.call(address, 'increment', [1]);
+      await a.call(address, 'increment', [1]);
+      assert.equal(a.outbox().length, 1, 'newer versions supersede the pending one');
+      assert.equal(JSON.parse(a.outbox()[0]!.contractData).seq, 2);
+
+      // Restart a: the outbox comes back from disk.
+      await a.stop();
+      a = await res.node({ name: 'a', dataDir: dirA, p2pPort: 0 });
+      assert.equal(a.outbox().length, 1);
+
+      const port = Number(bAddress.split(':')[1]);
+      b = await res.node({ name: 'b', dataDir: dirB, p2pPort: port });
+      await until(() => a.outbox().length === 0, 'delivered and acknowledged', 10_000);
+      assert.equal(b.contract(address).state.count, 2);
+    });
+
+    it('drops an entry after the retry limit with a warning when the peer never acknowledges', async () => {
+      const node = await res.node({ outbox: { maxRetries: 3, retryIntervalMs: 30, ackTimeoutMs: 50 }, heartbeat: { intervalMs: 60_000, timeoutMs: 60_000 } });
+      const raw = new RawPeer(node.p2pAddress!);
+      res.add(() => raw.close());
+      const id = Identity.generate();
+      raw.ws.on('message', (data) => {
+        const f = JSON.parse(data.toString());
+        if (f.type === 'GetContracts') raw.send({ v: 1, type: 'Contracts', re: f.id, body: { epoch: 'e'.repeat(32), contracts: [], cursor: 0, more: false } });
+        // NewContract is never acknowledged.
+      });
+      await raw.handshake(id, { listenAddress: '127.0.0.1:9' });
+      await until(() => node.peers().length === 1, 'connected');
+      const dropped = nextEvent(node, 'outbox:dropped', () => true, 5_000);
+      const warning = nextEvent(node, 'warning', (w) => w.code === 'OUTBOX_DROPPED', 5_000);
+      const { address } = await node.deploy({ name: 'counter', source: COUNTER });
+      const d = await dropped;
+      assert.equal(d.contractAddress, address);
+      assert.equal(d.retryCount, 3);
+      await warning;
+      assert.equal(node.outbox().length, 0);
+      assert.ok(raw.frames.filter((f) => f.type === 'NewContract').length >= 3, 'it was tried each time');
+    });
+  });
+});
