@@ -170,6 +170,33 @@ describe('HTTP API', () => {
     assert.equal(node.addressBook().find((e) => e.address === other.p2pAddress)?.autoDial, false);
   });
 
+  it('contract routes answer bad input and failing contracts with the right status and code', async () => {
+    const { url, token } = await apiNode();
+    const json = { 'content-type': 'application/json' };
+    const post = (path: string, body: unknown) => call(`${url}${path}`, { token, method: 'POST', headers: json, body: JSON.stringify(body) });
+    const deployed = await post('/contracts', { name: 'c', source: 'export function f(s) { s.n = (s.n ?? 0) + 1; return s.n }\nexport function loop() { for (;;) {} }' });
+    assert.equal(deployed.status, 201);
+    const address = deployed.body.contract.address;
+    const cases: Array<[string, Promise<{ status: number; body: any }>, number, string]> = [
+      ['deploy without source', post('/contracts', { name: 'x' }), 400, 'INVALID_BODY'],
+      ['deploy with args not an array', post('/contracts', { name: 'x', source: 'export function f(){}', args: 5 }), 400, 'INVALID_BODY'],
+      ['deploy broken source', post('/contracts', { name: 'x', source: 'export function (' }), 422, 'CONTRACT_INVALID_SOURCE'],
+      ['unknown contract', call(`${url}/contracts/${'0'.repeat(64)}`, { token }), 404, 'CONTRACT_NOT_FOUND'],
+      ['call without function', post(`/contracts/${address}/call`, { args: [] }), 400, 'INVALID_BODY'],
+      ['call a bad function name', post(`/contracts/${address}/call`, { function: 'no such' }), 400, 'INVALID_BODY'],
+      ['call a missing function', post(`/contracts/${address}/call`, { function: 'g' }), 404, 'CONTRACT_FUNCTION_NOT_FOUND'],
+      ['call an endless loop', post(`/contracts/${address}/call`, { function: 'loop' }), 422, 'CONTRACT_OUT_OF_GAS'],
+    ];
+    for (const [label, pending, status, code] of cases) {
+      const r = await pending;
+      assert.equal(r.status, status, `${label}: status`);
+      assert.equal(r.body.error.code, code, `${label}: code`);
+    }
+    const ok = await post(`/contracts/${address}/call`, { function: 'f' });
+    assert.deepEqual([ok.status, ok.body.result, ok.body.changed, ok.body.seq], [200, 1, true, 1]);
+    assert.deepEqual((await call(`${url}/outbox`, { token })).body.entries, []);
+  });
+
   it('streams node events over SSE', async () => {
     const { node, token } = await apiNode();
     const client = new ApiClient(node.apiUrl!, token);
