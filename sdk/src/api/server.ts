@@ -275,7 +275,7 @@ export class ApiServer {
         err instanceof ApiError
           ? err
           : err instanceof HandshakeError
-            ? new ApiError(err.closeCode === CloseCode.HANDSHAKE_TIMEOUT ? 504 : 502, err.code, err.message)
+            ? new ApiError(STATUS_BY_CODE[err.code] ?? (err.closeCode === CloseCode.HANDSHAKE_TIMEOUT ? 504 : 502), err.code, err.message)
             : err instanceof PlexusError
             ? new ApiError(STATUS_BY_CODE[err.code] ?? 500, err.code, err.message)
             : new ApiError(500, 'INTERNAL_ERROR', (err as Error)?.message ?? String(err));

@@ -164,7 +164,7 @@ export class PlexusNode extends TypedEmitter<NodeEvents> {
     this.#state = 'starting';
     this.#stopping = undefined;
     const dataDir = this.init.dataDir ?? null;
-    if (this.init.announceAddress) parseAddress(this.init.announceAddress);
+    const announceAddress = this.init.announceAddress ? parseAddress(this.init.announceAddress).address : undefined;
     const cleanup: Array<() => Promise<void> | void> = [];
     try {
       const unlock = dataDir ? await lockDataDir(dataDir) : null;
@@ -182,7 +182,7 @@ export class PlexusNode extends TypedEmitter<NodeEvents> {
       const codec = new Codec();
       const transport = new Transport(
         { codec },
-        { host: this.init.host, port: this.init.p2pPort, announceAddress: this.init.announceAddress, maxPayload: this.init.maxPayload, dialTimeoutMs: this.init.handshakeTimeoutMs },
+        { host: this.init.host, port: this.init.p2pPort, announceAddress, maxPayload: this.init.maxPayload, dialTimeoutMs: this.init.handshakeTimeoutMs },
       );
       const peers = new PeerManager(
         { identity, transport, codec, peersRepo, bansRepo, events: this },

@@ -126,7 +126,9 @@ export class PeerManager {
     for (const address of this.#bootstrap) this.#c.peersRepo.add(address, true, now);
     this.#c.bansRepo.purgeExpired(now);
     for (const record of this.#c.peersRepo.list()) {
-      if (record.autoDial) this.#scheduleDial(record.address, 0);
+      if (!record.autoDial) continue;
+      this.#c.peersRepo.resetFailures(record.address);
+      this.#scheduleDial(record.address, 0);
     }
   }
 
@@ -183,7 +185,11 @@ export class PeerManager {
     const normalised = parseAddress(address).address;
     if (normalised === this.#c.transport.listenAddress) throw new SelfDialError(normalised);
     const existing = this.#peerAt(normalised);
-    if (existing) return existing.info(this.score(existing.nodeId));
+    if (existing) {
+      // "connect" means keep connected: undo an earlier disconnect's auto-dial off.
+      this.#c.peersRepo.add(normalised, true, Date.now());
+      return existing.info(this.score(existing.nodeId));
+    }
     // The address joins the address book (for redialing) once a handshake succeeded there.
     clearTimeout(this.#dialTimers.get(normalised));
     this.#dialTimers.delete(normalised);
@@ -469,7 +475,7 @@ export class PeerManager {
       const permanent =
         err instanceof HandshakeError && (err.closeCode === CloseCode.BANNED || err.closeCode === CloseCode.SELF_CONNECTION);
       // An address that never answered as claimed is given up after enough tries.
-      const unconfirmed = record.lastConnected === null && failures >= this.#maxUnconfirmedFailures;
+      const unconfirmed = record.lastConnected === null && failures >= this.#maxUnconfirmedFailures && !this.#bootstrap.includes(address);
       if (permanent || unconfirmed) this.#c.peersRepo.setAutoDial(address, false);
       const retryInMs = permanent || unconfirmed ? null : backoffDelay(failures, this.#backoffBaseMs, this.#backoffMaxMs);
       this.#c.events.emit('peer:dial-failed', { address, code, message: (err as Error).message, failures, retryInMs });

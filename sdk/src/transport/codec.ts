@@ -86,6 +86,9 @@ export class Codec {
     if (spec.kind !== 'request' && envelope.id !== undefined) {
       return { ok: false, code: ErrorCode.INVALID_ENVELOPE, message: `${envelope.type} is not a request and must not carry an id`, re };
     }
+    if (spec.kind === 'notice' && envelope.type !== 'Error' && envelope.re !== undefined) {
+      return { ok: false, code: ErrorCode.INVALID_ENVELOPE, message: `${envelope.type} is not a reply and must not carry re`, re };
+    }
     if (spec.kind === 'reply' && envelope.re === undefined) {
       return { ok: false, code: ErrorCode.INVALID_ENVELOPE, message: `${envelope.type} is a reply and needs re`, re };
     }

@@ -5,7 +5,8 @@ import { base64url } from '../util/encoding.js';
 import type { Connection, Violation } from './connection.js';
 import { CHALLENGE_BYTES, CloseCode, ErrorCode, HELLO_PURPOSE, PROTOCOL_VERSION, SUPPORTED_VERSIONS } from './constants.js';
 import { HandshakeError } from './errors.js';
-import type { ChallengeBody, Envelope, HelloBody } from './messages.js';
+import type { ChallengeBody, Envelope, ErrorBody, HelloBody } from './messages.js';
+import type { ConnectionClosedError } from './errors.js';
 
 /** A refusal: the close code and reason to send. */
 export interface Refusal {
@@ -114,6 +115,10 @@ export function handshake(conn: Connection, options: HandshakeOptions): Promise<
           if (!SUPPORTED_VERSIONS.includes(hello.version)) {
             return refuse(CloseCode.UNSUPPORTED_VERSION, 'UNSUPPORTED_VERSION', `protocol version ${hello.version} is not supported (supported: ${SUPPORTED_VERSIONS.join(', ')})`);
           }
+          const port = hello.listenAddress === null ? 1 : Number(/:(\d+)$/.exec(hello.listenAddress)?.[1]);
+          if (!(port >= 1 && port <= 65535)) {
+            return refuse(CloseCode.PROTOCOL_ERROR, 'PROTOCOL_ERROR', `listenAddress port must be 1-65535`);
+          }
           if (deriveNodeId(hello.publicKey) !== hello.nodeId) {
             return refuse(CloseCode.NODE_ID_MISMATCH, 'NODE_ID_MISMATCH', 'nodeId is not SHA-256 of publicKey');
           }
@@ -138,6 +143,15 @@ export function handshake(conn: Connection, options: HandshakeOptions): Promise<
           resolve(peerHello);
           return;
         }
+        case 'Error': {
+          // The peer is refusing or reporting a problem: surface its own code and words.
+          const body = envelope.body as unknown as ErrorBody;
+          if (settled) return;
+          cleanup();
+          conn.close(CloseCode.PROTOCOL_ERROR, 'handshake failed');
+          reject(new HandshakeError(body.code, CloseCode.PROTOCOL_ERROR, body.message, true));
+          return;
+        }
         default:
           return refuse(CloseCode.PROTOCOL_ERROR, 'PROTOCOL_ERROR', `${envelope.type} is not allowed during the handshake`);
       }
@@ -150,8 +164,11 @@ export function handshake(conn: Connection, options: HandshakeOptions): Promise<
       // Our Challenge is the first frame we send, before we answer anything already received.
       conn.send<ChallengeBody>('Challenge', { nonce: ourNonce });
     } catch (err) {
+      // The peer closed at once: its close event carries the real code, so wait for it.
+      if (!conn.isClosed) return;
+      const closed = err as ConnectionClosedError;
       cleanup();
-      reject(new HandshakeError('PROTOCOL_ERROR', 1006, (err as Error).message, true));
+      reject(new HandshakeError(closeCodeName(closed.closeCode), closed.closeCode, closed.message, true));
       return;
     }
     conn.resume();

@@ -84,7 +84,8 @@ export class Transport extends TypedEmitter<TransportEvents> {
     this.#server = server;
     this.#wss = wss;
     const port = (server.address() as AddressInfo).port;
-    this.#listenAddress = this.#announce ?? `${this.#host === '0.0.0.0' ? '127.0.0.1' : this.#host}:${port}`;
+    const host = this.#host === '0.0.0.0' ? '127.0.0.1' : this.#host === '::' ? '::1' : this.#host;
+    this.#listenAddress = this.#announce ?? `${host.includes(':') ? `[${host}]` : host}:${port}`;
   }
 
   /**

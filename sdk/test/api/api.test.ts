@@ -138,6 +138,10 @@ describe('HTTP API', () => {
     const self = await post(node.p2pAddress!);
     assert.equal(self.status, 409);
     assert.equal(self.body.error.code, 'SELF_CONNECTION');
+    // The same node under another name is found out by the handshake: still a 409.
+    const viaName = await post(`localhost:${node.p2pAddress!.split(':')[1]}`);
+    assert.equal(viaName.status, 409);
+    assert.equal(viaName.body.error.code, 'SELF_CONNECTION');
   });
 
   it('bans, lists and unbans through the API', async () => {

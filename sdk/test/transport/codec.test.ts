@@ -27,6 +27,7 @@ describe('codec', () => {
     ['a null id', '{"v":1,"type":"Ping","id":null,"body":{"nonce":"AAAAAAAAAAA"}}', 'INVALID_ENVELOPE', undefined],
     ['a request carrying re', '{"v":1,"type":"Ping","id":3,"re":2,"body":{"nonce":"AAAAAAAAAAA"}}', 'INVALID_ENVELOPE', 3],
     ['a reply carrying an id', '{"v":1,"type":"Pong","id":3,"re":2,"body":{"nonce":"AAAAAAAAAAA"}}', 'INVALID_ENVELOPE', 3],
+    ['a notice carrying re', '{"v":1,"type":"Ready","re":2,"body":{}}', 'INVALID_ENVELOPE', undefined],
     ['bad body field', '{"v":1,"type":"Ping","id":6,"body":{"nonce":42}}', 'INVALID_MESSAGE', 6],
     ['extra body field', '{"v":1,"type":"Ping","id":7,"body":{"nonce":"AAAAAAAAAAA","evil":true}}', 'INVALID_MESSAGE', 7],
   ];

@@ -28,6 +28,15 @@ describe('handshake', () => {
     assert.equal(other.address, b.p2pAddress, 'the inbound peer is known by its signed listen address');
   });
 
+  it('listens and connects on IPv6 loopback, announcing [::1]:PORT', async () => {
+    const a = await res.node({ host: '::1' });
+    assert.match(a.p2pAddress!, /^\[::1\]:\d+$/);
+    const b = await res.node({ host: '::1' });
+    const peer = await b.connect(a.p2pAddress!);
+    assert.equal(peer.nodeId, a.nodeId);
+    await until(() => a.peers()[0]?.address === b.p2pAddress, 'a knows b by its bracketed address');
+  });
+
   it('connects three nodes in a full mesh', async () => {
     const a = await res.node();
     const b = await res.node({ peers: [a.p2pAddress!] });

@@ -89,6 +89,10 @@ export class PeersRepository {
     return this.get(address)?.failures ?? 0;
   }
 
+  resetFailures(address: string): void {
+    this.store.run('UPDATE peers SET failures = 0 WHERE address = ? AND failures <> 0', [address]);
+  }
+
   setAutoDial(address: string, autoDial: boolean): void {
     this.store.run('UPDATE peers SET auto_dial = ? WHERE address = ?', [autoDial ? 1 : 0, address]);
   }
