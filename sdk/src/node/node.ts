@@ -14,6 +14,7 @@ import {
   PeersRepository,
   Store,
   SyncCursorsRepository,
+  TransfersRepository,
   type BanRecord,
   type OutboxEntry,
   type PeerRecord,
@@ -30,6 +31,7 @@ import {
   type SandboxLimits,
 } from '../contracts/index.js';
 import { Outbox, type OutboxInit } from '../outbox/index.js';
+import { type DownloadProgress, type ShareInfo, TransferService, type TransferEvents, type TransferInit } from '../transfer/index.js';
 import { Codec, PROTOCOL_VERSION, Transport } from '../transport/index.js';
 import { AGENT, SDK_VERSION } from '../version.js';
 import { lockDataDir, markStopped, writeRunInfo } from './data-dir.js';
@@ -69,6 +71,8 @@ export interface NodeInit {
   contracts?: SandboxLimits & ContractServiceInit;
   /** Outbox retry limit and timings. */
   outbox?: OutboxInit;
+  /** File transfer: upload rate limit, snub timeout, pipeline sizes. */
+  transfer?: TransferInit;
   /** Start the HTTP API. Off by default for embedded nodes; `plexus node` turns it on. */
   api?: { port?: number; host?: string; token?: string } | false;
 }
@@ -76,7 +80,7 @@ export interface NodeInit {
 export type NodeState = 'stopped' | 'starting' | 'running' | 'stopping';
 
 /** Every event a node emits. */
-export interface NodeEvents extends ContractEvents {
+export interface NodeEvents extends ContractEvents, TransferEvents {
   'node:start': { nodeId: string; p2pAddress: string | null; apiUrl: string | null };
   'node:stop': { nodeId: string };
 }
@@ -91,6 +95,7 @@ interface Running {
   heartbeat: Heartbeat;
   outbox: Outbox;
   contracts: ContractService;
+  transfers: TransferService;
   api: ApiServer | null;
   unlock: (() => Promise<void>) | null;
   startedAt: number;
@@ -220,18 +225,24 @@ export class PlexusNode extends TypedEmitter<NodeEvents> {
         },
         this.init.contracts,
       );
+      const transfers = new TransferService(
+        { identity, peers, codec, store, transfersRepo: new TransfersRepository(store), events: this },
+        this.init.transfer,
+      );
       await transport.start();
       cleanup.push(() => transport.stop());
       // Capabilities listen for peer:connect before the first peer is dialed.
       await contracts.start();
       cleanup.push(() => contracts.stop());
+      await transfers.start();
+      cleanup.push(() => transfers.stop());
       outbox.start();
       cleanup.push(() => outbox.stop());
       peers.start();
       cleanup.push(() => peers.stop());
       heartbeat.start();
       cleanup.push(() => heartbeat.stop());
-      this.#running = { identity, store, peersRepo, bansRepo, transport, peers, heartbeat, outbox, contracts, api: null, unlock, startedAt: Date.now() };
+      this.#running = { identity, store, peersRepo, bansRepo, transport, peers, heartbeat, outbox, contracts, transfers, api: null, unlock, startedAt: Date.now() };
       if (this.init.api) {
         const token = this.init.api.token ?? (dataDir ? await loadOrCreateToken(dataDir) : generateToken());
         const api = new ApiServer({ node: this as never }, { token, host: this.init.api.host, port: this.init.api.port });
@@ -275,6 +286,7 @@ export class PlexusNode extends TypedEmitter<NodeEvents> {
       await r.heartbeat.stop();
       await r.peers.stop();
       await r.outbox.stop();
+      await r.transfers.stop();
       await r.contracts.stop();
       await r.transport.stop();
       await r.store.close();
@@ -374,6 +386,36 @@ export class PlexusNode extends TypedEmitter<NodeEvents> {
   /** Pull a connected peer's contract changes now (normally done on connect). */
   syncContracts(nodeId: string): Promise<void> {
     return this.#get().contracts.sync(nodeId);
+  }
+
+  /**
+   * Share a file: hash it into pieces, sign the manifest, serve it. Returns the link others
+   * fetch it with. @throws TransferError NOT_A_FILE
+   */
+  share(path: string): Promise<ShareInfo> {
+    return this.#get().transfers.share(path);
+  }
+
+  shares(): ShareInfo[] {
+    return this.#get().transfers.shares();
+  }
+
+  /**
+   * Start downloading a link's file to `outPath` from every peer that has it. Resolves once
+   * started; completion is the `transfer:complete` event (or `download(id).status`).
+   * @throws TransferError INVALID_LINK, MANIFEST_UNAVAILABLE, ALREADY_DOWNLOADING
+   */
+  fetch(link: string, outPath: string): Promise<DownloadProgress> {
+    return this.#get().transfers.download(link, outPath);
+  }
+
+  downloads(): DownloadProgress[] {
+    return this.#get().transfers.downloads();
+  }
+
+  /** @throws TransferError DOWNLOAD_NOT_FOUND */
+  download(id: string): DownloadProgress {
+    return this.#get().transfers.progress(id);
   }
 
   #get(): Running {

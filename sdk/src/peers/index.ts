@@ -8,7 +8,7 @@
  * book (store) lists addresses to keep connected; they are redialed with exponential
  * backoff and jitter after failures and drops.
  */
-export { PeerManager, type PeerManagerComponents, type PeerManagerInit, type MessageHandler } from './peer-manager.js';
+export { PeerManager, type PeerManagerComponents, type PeerManagerInit, type MessageHandler, type BinaryHandler } from './peer-manager.js';
 export { Peer, type PeerInfo } from './peer.js';
 export type { PeerEvents, DeathReason } from './events.js';
 export { parseAddress } from './address.js';

@@ -64,6 +64,9 @@ export interface PeerManagerInit {
 /** Handles one message type arriving from an authenticated peer. May throw; the peer gets INTERNAL_ERROR. */
 export type MessageHandler = (envelope: Envelope, peer: Peer) => void | Promise<void>;
 
+/** Handles a binary frame (bulk data) from an authenticated peer. */
+export type BinaryHandler = (frame: Buffer, peer: Peer) => void;
+
 const HANDSHAKE_TYPES = new Set(['Challenge', 'Hello', 'Ready']);
 
 /**
@@ -91,6 +94,7 @@ export class PeerManager {
   readonly #peers = new Map<string, Peer>();
   readonly #scores = new Map<string, number>();
   readonly #handlers = new Map<string, MessageHandler>();
+  #binaryHandler: BinaryHandler | undefined;
   readonly #dialTimers = new Map<string, NodeJS.Timeout>();
   readonly #dialsInFlight = new Map<string, Promise<Peer>>();
   readonly #handshaking = new Set<Connection>();
@@ -115,6 +119,12 @@ export class PeerManager {
   handle(type: string, handler: MessageHandler): void {
     if (this.#handlers.has(type)) throw new Error(`a handler for ${type} is already registered`);
     this.#handlers.set(type, handler);
+  }
+
+  /** Accept binary frames from peers and hand them to `handler` (one capability owns them). */
+  handleBinary(handler: BinaryHandler): void {
+    if (this.#binaryHandler) throw new Error('a binary frame handler is already registered');
+    this.#binaryHandler = handler;
   }
 
   start(): void {
@@ -151,6 +161,11 @@ export class PeerManager {
     );
     await Promise.all(closing);
     await Promise.allSettled([...this.#dialsInFlight.values()]);
+  }
+
+  /** "host:port" where this node listens, or null. */
+  get listenAddress(): string | null {
+    return this.#c.transport.listenAddress;
   }
 
   /** Connected peers. */
@@ -399,6 +414,13 @@ export class PeerManager {
     conn.on('message', (envelope) => {
       if (peer.connection === conn) void this.#dispatch(peer, envelope);
     });
+    const binary = this.#binaryHandler;
+    if (binary) {
+      conn.acceptBinary = true;
+      conn.on('binary', (frame) => {
+        if (peer.connection === conn) binary(frame, peer);
+      });
+    }
     conn.on('violation', (v: Violation) => this.penalize(peer.nodeId, PENALTY_POINTS[v.code] ?? DEFAULT_PENALTY_POINTS, v.code, v.message));
     conn.on('close', ({ code, reason }) => {
       if (peer.connection === conn) this.#onPeerClosed(peer, code, reason);

@@ -18,3 +18,4 @@ export { MetaRepository } from './repositories/meta.js';
 export { ContractsRepository, type OriginUsage } from './repositories/contracts.js';
 export { OutboxRepository, type OutboxEntry } from './repositories/outbox.js';
 export { SyncCursorsRepository, type SyncCursor } from './repositories/sync-cursors.js';
+export { TransfersRepository, type ShareRow, type DownloadRow } from './repositories/transfers.js';

@@ -118,6 +118,11 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     for (const [data, isBinary] of held) this.#onFrame(data, isBinary);
   }
 
+  /** Bytes queued in the socket, not yet handed to the kernel (for backpressure). */
+  get bufferedAmount(): number {
+    return this.#ws.bufferedAmount;
+  }
+
   get isOpen(): boolean {
     return this.#ws.readyState === WebSocket.OPEN;
   }

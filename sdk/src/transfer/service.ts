@@ -1,0 +1,402 @@
+import { randomBytes } from 'node:crypto';
+import { resolve as resolvePath } from 'node:path';
+import type { EventBus } from '../events.js';
+import type { Identity } from '../identity/index.js';
+import type { Peer, PeerEvents, PeerInfo, PeerManager } from '../peers/index.js';
+import type { Store, TransfersRepository } from '../store/index.js';
+import { type Codec, type Envelope, RemoteError } from '../transport/index.js';
+import { Bitfield } from './bitfield.js';
+import { BLOCK_SIZE } from './constants.js';
+import { type BlockRef, Download, type DownloadInit, type DownloadProgress, type TransferWire } from './download.js';
+import { transferError } from './errors.js';
+import { createManifest, type FileManifest, formatLink, parseLink, pieceSize, verifyManifest } from './manifest.js';
+import {
+  BITFIELD_SCHEMA,
+  type BitfieldBody,
+  BLOCK_SCHEMA,
+  type BlockBody,
+  GET_MANIFEST_SCHEMA,
+  type GetManifestBody,
+  HAVE_SCHEMA,
+  type HaveBody,
+  INTERESTED_SCHEMA,
+  type InterestedBody,
+  MANIFEST_REPLY_SCHEMA,
+  type ManifestBody,
+  NOT_INTERESTED_SCHEMA,
+  REJECT_SCHEMA,
+  type RejectBody,
+} from './messages.js';
+import { decodeBlockFrame, Seeder } from './seeder.js';
+
+/** Events of the transfer capability (bytes; bytes/s; ms). */
+export interface TransferEvents extends PeerEvents {
+  'transfer:share': { fileId: string; name: string; size: number; path: string; link: string };
+  'transfer:start': DownloadProgress;
+  'transfer:progress': DownloadProgress;
+  'transfer:piece': { id: string; fileId: string; piece: number; from: string[] };
+  'transfer:bad-piece': { id: string; fileId: string; piece: number; from: string[] };
+  'transfer:bad-peer': { id: string; fileId: string; nodeId: string; piece: number; blocks: number };
+  'transfer:snubbed': { id: string; fileId: string; nodeId: string; blocks: number };
+  'transfer:recovered': { id: string; fileId: string; nodeId: string; blocks: number; rerequestMs: number; recoveryMs: number };
+  'transfer:complete': DownloadProgress & { ms: number };
+}
+
+export interface TransferComponents {
+  identity: Identity;
+  peers: PeerManager;
+  codec: Codec;
+  store: Store;
+  transfersRepo: TransfersRepository;
+  events: EventBus<TransferEvents>;
+}
+
+export interface TransferInit extends DownloadInit {
+  /** Upload limit of the whole node (bytes/s); null or absent for none. */
+  uploadRateBytesPerSec?: number | null;
+  /** Piece length for new shares (bytes); chosen from the size by default. */
+  pieceLength?: number;
+  /** Time a GetManifest / Interested request waits (ms). */
+  requestTimeoutMs?: number;
+}
+
+/** A file this node shares (or has completely downloaded and so also serves). */
+export interface ShareInfo {
+  fileId: string;
+  name: string;
+  size: number;
+  pieceLength: number;
+  pieces: number;
+  path: string;
+  link: string;
+}
+
+interface Source {
+  manifest: FileManifest;
+  path: string;
+  /** null: every piece (a share); else the download's verified pieces. */
+  verified: Bitfield | null;
+}
+
+/**
+ * Transfer: sharing files and downloading them from many peers at once.
+ *
+ * Data flow, downloading: a link -> the manifest (local, or GetManifest from peers, checked
+ * against the link's ID and its signature) -> a Download (see download.ts) fed by this
+ * service: `Interested` to every peer -> `Bitfield` replies and `Have` notices -> block
+ * `Request`s -> binary block frames -> verified pieces written to the file and recorded
+ * (store) so the download resumes after a restart. Serving: `Interested` from a peer ->
+ * our bitfield; `Request` -> the Seeder reads the block from the file and sends it; a piece
+ * verified here -> `Have` to every interested peer, so a node serves while it downloads.
+ */
+export class TransferService {
+  readonly #c: TransferComponents;
+  readonly #init: TransferInit;
+  readonly #shares = new Map<string, { manifest: FileManifest; path: string }>();
+  readonly #downloads = new Map<string, Download>();
+  /** Peers that told us they want a file (they get our Have notices). */
+  readonly #interested = new Map<string, Set<string>>();
+  readonly #seeder: Seeder;
+  readonly wire: TransferWire;
+  #started = false;
+
+  constructor(components: TransferComponents, init: TransferInit = {}) {
+    this.#c = components;
+    this.#init = init;
+    this.#seeder = new Seeder(init.uploadRateBytesPerSec ?? null);
+    const { codec, peers } = components;
+    codec.register('GetManifest', GET_MANIFEST_SCHEMA, 'request');
+    codec.register('Manifest', MANIFEST_REPLY_SCHEMA, 'reply');
+    codec.register('Interested', INTERESTED_SCHEMA, 'request');
+    codec.register('Bitfield', BITFIELD_SCHEMA, 'reply');
+    codec.register('NotInterested', NOT_INTERESTED_SCHEMA, 'notice');
+    codec.register('Have', HAVE_SCHEMA, 'notice');
+    codec.register('Request', BLOCK_SCHEMA, 'notice');
+    codec.register('Cancel', BLOCK_SCHEMA, 'notice');
+    codec.register('Reject', REJECT_SCHEMA, 'notice');
+    peers.handle('GetManifest', (e, p) => this.#onGetManifest(e, p));
+    peers.handle('Interested', (e, p) => this.#onInterested(e, p));
+    peers.handle('NotInterested', (e, p) => void this.#interested.get((e.body as unknown as InterestedBody).fileId)?.delete(p.nodeId));
+    peers.handle('Have', (e, p) => this.#onHave(e, p));
+    peers.handle('Request', (e, p) => this.#onRequest(e, p));
+    peers.handle('Cancel', (e, p) => void this.#seeder.cancel(p.nodeId, (e.body as unknown as BlockBody).fileId, e.body as unknown as BlockBody));
+    peers.handle('Reject', (e, p) => this.#onReject(e, p));
+    peers.handleBinary((frame, peer) => this.#onBlockFrame(frame, peer));
+    this.wire = this.#plexusWire();
+  }
+
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    for (const row of this.#c.transfersRepo.listShares()) {
+      this.#shares.set(row.fileId, { manifest: JSON.parse(row.manifest) as FileManifest, path: row.path });
+    }
+    this.#c.events.on('peer:connect', this.#onConnect);
+    this.#c.events.on('peer:disconnect', this.#onDisconnect);
+    // Resume what was downloading (and keep serving what completed).
+    for (const row of this.#c.transfersRepo.listDownloads()) {
+      const manifest = JSON.parse(row.manifest) as FileManifest;
+      const verified = Bitfield.fromBase64(row.verified, manifest.pieces.length);
+      await this.#open(row.id, manifest, row.outPath, verified, row.status === 'complete');
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (!this.#started) return;
+    this.#started = false;
+    this.#c.events.off('peer:connect', this.#onConnect);
+    this.#c.events.off('peer:disconnect', this.#onDisconnect);
+    await Promise.all([...this.#downloads.values()].map((d) => d.stop()));
+    this.#downloads.clear();
+    await this.#seeder.stop();
+  }
+
+  /**
+   * Share a file: hash it into a signed manifest, remember it (store) and serve it.
+   * @throws TransferError NOT_A_FILE
+   */
+  async share(path: string): Promise<ShareInfo> {
+    const absolute = resolvePath(path);
+    const manifest = await createManifest(absolute, this.#c.identity, { pieceLength: this.#init.pieceLength });
+    this.#shares.set(manifest.id, { manifest, path: absolute });
+    this.#c.transfersRepo.putShare({ fileId: manifest.id, path: absolute, manifest: JSON.stringify(manifest), addedAt: Date.now() });
+    await this.#c.store.durable();
+    const info = this.#shareInfo(manifest, absolute);
+    this.#c.events.emit('transfer:share', { fileId: info.fileId, name: info.name, size: info.size, path: absolute, link: info.link });
+    // Peers already downloading this file may now fetch from us too.
+    for (const peer of this.#c.peers.all()) this.#tellDownloaders(peer, manifest.id);
+    return info;
+  }
+
+  shares(): ShareInfo[] {
+    return [...this.#shares.values()].map((s) => this.#shareInfo(s.manifest, s.path));
+  }
+
+  /**
+   * Download the file a link names to `outPath`. Resolves with the download's first progress
+   * once it started (not when it completes: follow `transfer:*` events or `progress(id)`).
+   * @throws TransferError INVALID_LINK, MANIFEST_UNAVAILABLE, ALREADY_DOWNLOADING
+   */
+  async download(link: string, outPath: string): Promise<DownloadProgress> {
+    const parsed = parseLink(link);
+    const out = resolvePath(outPath);
+    for (const d of this.#downloads.values()) {
+      if (d.fileId === parsed.fileId && d.status !== 'stopped') {
+        if (d.outPath === out) return d.progress();
+        throw transferError.alreadyDownloading(parsed.fileId, d.outPath);
+      }
+    }
+    // Peers named in the link are dialed first (best effort).
+    await Promise.allSettled(parsed.peers.map((address) => this.#c.peers.connect(address)));
+    const manifest = this.#shares.get(parsed.fileId)?.manifest ?? (await this.#fetchManifest(parsed.fileId));
+    const id = randomBytes(6).toString('hex');
+    const verified = new Bitfield(manifest.pieces.length);
+    this.#c.transfersRepo.putDownload({
+      id,
+      fileId: manifest.id,
+      outPath: out,
+      manifest: JSON.stringify(manifest),
+      verified: verified.toBase64(),
+      status: 'downloading',
+      createdAt: Date.now(),
+      completedAt: null,
+    });
+    await this.#c.store.durable();
+    const download = await this.#open(id, manifest, out, verified, false);
+    const progress = download.progress();
+    this.#c.events.emit('transfer:start', progress);
+    return progress;
+  }
+
+  downloads(): DownloadProgress[] {
+    return [...this.#downloads.values()].map((d) => d.progress());
+  }
+
+  /** @throws TransferError DOWNLOAD_NOT_FOUND */
+  progress(id: string): DownloadProgress {
+    const d = this.#downloads.get(id);
+    if (!d) throw transferError.downloadNotFound(id);
+    return d.progress();
+  }
+
+  // --- downloads ---------------------------------------------------------------------------
+
+  async #open(id: string, manifest: FileManifest, outPath: string, verified: Bitfield, complete: boolean): Promise<Download> {
+    const download = new Download(id, manifest, outPath, this.wire, {
+      ...this.#init,
+      verified,
+      onVerified: (bits) => this.#c.transfersRepo.setVerified(id, bits.toBase64()),
+    });
+    const events = this.#c.events;
+    download.on('progress', (p) => events.emit('transfer:progress', p));
+    download.on('piece', (p) => events.emit('transfer:piece', { id, fileId: manifest.id, ...p }));
+    download.on('bad-piece', (p) => events.emit('transfer:bad-piece', { id, fileId: manifest.id, ...p }));
+    download.on('bad-peer', (p) => events.emit('transfer:bad-peer', { id, fileId: manifest.id, ...p }));
+    download.on('snubbed', (p) => events.emit('transfer:snubbed', { id, fileId: manifest.id, ...p }));
+    download.on('recovered', (p) => events.emit('transfer:recovered', { id, fileId: manifest.id, ...p }));
+    download.on('complete', (p) => {
+      this.#c.transfersRepo.setStatus(id, 'complete', Date.now());
+      for (const peer of this.#c.peers.all()) this.#safeSend(peer, 'NotInterested', { fileId: manifest.id });
+      events.emit('transfer:complete', p);
+    });
+    this.#downloads.set(id, download);
+    await download.start();
+    if (!complete && download.status === 'downloading') for (const peer of this.#c.peers.all()) void this.#askForBitfield(peer, download);
+    return download;
+  }
+
+  /** Ask each connected peer for the manifest until one gives a valid one with this ID. */
+  async #fetchManifest(fileId: string): Promise<FileManifest> {
+    for (const peer of this.#c.peers.all()) {
+      try {
+        const reply = await peer.connection.request<GetManifestBody>('GetManifest', { fileId }, { timeoutMs: this.#init.requestTimeoutMs });
+        const manifest = (reply.body as unknown as ManifestBody).manifest;
+        if (manifest.id !== fileId) throw transferError.invalidManifest(`asked for ${fileId.slice(0, 12)}, got ${manifest.id.slice(0, 12)}`);
+        verifyManifest(manifest);
+        return manifest;
+      } catch (err) {
+        if (!(err instanceof RemoteError)) this.#c.events.emit('warning', { code: 'MANIFEST_FETCH_FAILED', message: (err as Error).message, nodeId: peer.nodeId });
+      }
+    }
+    throw transferError.manifestUnavailable(fileId);
+  }
+
+  async #askForBitfield(peer: Peer, download: Download): Promise<void> {
+    try {
+      const reply = await peer.connection.request<InterestedBody>('Interested', { fileId: download.fileId }, { timeoutMs: this.#init.requestTimeoutMs });
+      const body = reply.body as unknown as BitfieldBody;
+      if (download.status !== 'downloading' || !this.#c.peers.get(peer.nodeId)) return;
+      download.addPeer(peer.nodeId, Bitfield.fromBase64(body.bitfield, download.manifest.pieces.length));
+    } catch {
+      // It does not have the file (FILE_NOT_FOUND), or it left.
+    }
+  }
+
+  readonly #onConnect = (info: PeerInfo): void => {
+    const peer = this.#c.peers.get(info.nodeId);
+    if (!peer) return;
+    for (const d of this.#downloads.values()) if (d.status === 'downloading') void this.#askForBitfield(peer, d);
+  };
+
+  readonly #onDisconnect = ({ nodeId }: { nodeId: string }): void => {
+    for (const d of this.#downloads.values()) d.removePeer(nodeId);
+    for (const set of this.#interested.values()) set.delete(nodeId);
+    this.#seeder.dropPeer(nodeId);
+  };
+
+  /** A peer that is downloading `fileId` itself gets our bitfield by asking; nudge it by asking it. */
+  #tellDownloaders(peer: Peer, fileId: string): void {
+    for (const d of this.#downloads.values()) if (d.fileId === fileId && d.status === 'downloading') void this.#askForBitfield(peer, d);
+  }
+
+  // --- serving ---------------------------------------------------------------------------
+
+  /** What we can serve of a file: a share (everything) or a download (its verified pieces). */
+  #source(fileId: string): Source | undefined {
+    const share = this.#shares.get(fileId);
+    if (share) return { ...share, verified: null };
+    for (const d of this.#downloads.values()) if (d.fileId === fileId) return { manifest: d.manifest, path: d.outPath, verified: d.verified };
+    return undefined;
+  }
+
+  #onGetManifest(envelope: Envelope, peer: Peer): void {
+    const { fileId } = envelope.body as unknown as GetManifestBody;
+    const source = this.#source(fileId);
+    if (!source) throw transferError.fileNotFound(`no file ${fileId.slice(0, 12)} here`);
+    peer.connection.reply<ManifestBody>(envelope, 'Manifest', { manifest: source.manifest });
+  }
+
+  #onInterested(envelope: Envelope, peer: Peer): void {
+    const { fileId } = envelope.body as unknown as InterestedBody;
+    const source = this.#source(fileId);
+    if (!source) throw transferError.fileNotFound(`no file ${fileId.slice(0, 12)} here`);
+    let set = this.#interested.get(fileId);
+    if (!set) this.#interested.set(fileId, (set = new Set()));
+    set.add(peer.nodeId);
+    const bitfield = source.verified ?? Bitfield.full(source.manifest.pieces.length);
+    peer.connection.reply<BitfieldBody>(envelope, 'Bitfield', { fileId, bitfield: bitfield.toBase64() });
+    // It is downloading this file: if we are too, it may have pieces for us.
+    this.#tellDownloaders(peer, fileId);
+  }
+
+  #onHave(envelope: Envelope, peer: Peer): void {
+    const { fileId, piece } = envelope.body as unknown as HaveBody;
+    for (const d of this.#downloads.values()) if (d.fileId === fileId) d.onHave(peer.nodeId, piece);
+  }
+
+  #onRequest(envelope: Envelope, peer: Peer): void {
+    const body = envelope.body as unknown as BlockBody;
+    const block: BlockRef = { piece: body.piece, offset: body.offset, length: body.length };
+    const source = this.#source(body.fileId);
+    const reject = (reason: string): void => this.#safeSend(peer, 'Reject', { ...body, reason });
+    if (!source) return reject('file not here');
+    const { manifest } = source;
+    if (body.piece >= manifest.pieces.length) return reject('no such piece');
+    const size = pieceSize(manifest, body.piece);
+    if (body.offset % BLOCK_SIZE !== 0 || body.offset >= size || body.length !== Math.min(BLOCK_SIZE, size - body.offset)) {
+      this.#c.peers.penalize(peer.nodeId, 5, 'INVALID_MESSAGE', `block ${body.piece}:${body.offset}+${body.length} is not a block of this file`);
+      return reject('not a block of this file');
+    }
+    if (source.verified && !source.verified.get(body.piece)) return reject('piece not verified here yet');
+    this.#seeder.enqueue(peer, { fileId: body.fileId, block, path: source.path, pieceLength: manifest.pieceLength });
+  }
+
+  #onReject(envelope: Envelope, peer: Peer): void {
+    const body = envelope.body as unknown as RejectBody;
+    for (const d of this.#downloads.values()) if (d.fileId === body.fileId) d.onReject(peer.nodeId, body);
+  }
+
+  #onBlockFrame(frame: Buffer, peer: Peer): void {
+    const block = decodeBlockFrame(frame);
+    if (!block) {
+      this.#c.peers.penalize(peer.nodeId, 10, 'UNEXPECTED_BINARY', 'binary frame that is not a block');
+      return;
+    }
+    for (const d of this.#downloads.values()) {
+      if (d.fileId === block.fileId && d.status === 'downloading') {
+        d.onBlock(peer.nodeId, block.piece, block.offset, block.data);
+        return;
+      }
+    }
+  }
+
+  #plexusWire(): TransferWire {
+    const connectionOf = (peerId: string) => {
+      const peer = this.#c.peers.get(peerId);
+      if (!peer) throw transferError.fileNotFound(`peer ${peerId.slice(0, 12)} is gone`);
+      return peer.connection;
+    };
+    return {
+      request: (peerId, fileId, block) => connectionOf(peerId).send<BlockBody>('Request', { fileId, ...block }),
+      cancel: (peerId, fileId, block) => connectionOf(peerId).send<BlockBody>('Cancel', { fileId, ...block }),
+      have: (fileId, piece) => {
+        for (const nodeId of this.#interested.get(fileId) ?? []) {
+          const peer = this.#c.peers.get(nodeId);
+          if (peer) this.#safeSend(peer, 'Have', { fileId, piece });
+        }
+      },
+      penalize: (peerId, code, message, points) => this.#c.peers.penalize(peerId, points, code, message),
+    };
+  }
+
+  #safeSend(peer: Peer, type: string, body: unknown): void {
+    try {
+      peer.connection.send(type, body);
+    } catch {
+      // closed: the disconnect handler cleans up
+    }
+  }
+
+  #shareInfo(manifest: FileManifest, path: string): ShareInfo {
+    const address = this.#c.peers.listenAddress;
+    return {
+      fileId: manifest.id,
+      name: manifest.name,
+      size: manifest.size,
+      pieceLength: manifest.pieceLength,
+      pieces: manifest.pieces.length,
+      path,
+      link: formatLink(manifest, address ? [address] : []),
+    };
+  }
+}
