@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import WebSocket from 'ws';
-import { createNode, type NodeEvents, type NodeInit, type PlexusNode } from '../src/index';
+import { createNode, type NodeEvents, type NodeInit, PlexusNode } from '../src/index';
 import { Identity } from '../src/identity/index';
 import { helloSigningPayload } from '../src/transport/index';
 
@@ -51,6 +51,13 @@ export class Resources {
 
   async node(init: NodeInit = {}): Promise<PlexusNode> {
     const node = await createNode({ ...FAST, dataDir: null, ...init });
+    this.add(() => node.stop());
+    return node;
+  }
+
+  /** A node not started yet, so a test can listen before anything happens. */
+  unstarted(init: NodeInit = {}): PlexusNode {
+    const node = new PlexusNode({ ...FAST, dataDir: null, ...init });
     this.add(() => node.stop());
     return node;
   }

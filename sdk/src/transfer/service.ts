@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { resolve as resolvePath } from 'node:path';
 import type { EventBus } from '../events.js';
 import type { Identity } from '../identity/index.js';
-import type { Peer, PeerEvents, PeerInfo, PeerManager } from '../peers/index.js';
+import { PENALTY_POINTS, type Peer, type PeerEvents, type PeerInfo, type PeerManager } from '../peers/index.js';
 import type { Store, TransfersRepository } from '../store/index.js';
 import { type Codec, type Envelope, RemoteError } from '../transport/index.js';
 import { Bitfield } from './bitfield.js';
@@ -349,7 +349,9 @@ export class TransferService {
   #onBlockFrame(frame: Buffer, peer: Peer): void {
     const block = decodeBlockFrame(frame);
     if (!block) {
-      this.#c.peers.penalize(peer.nodeId, 10, 'UNEXPECTED_BINARY', 'binary frame that is not a block');
+      const message = 'binary frame that is not a block frame';
+      peer.connection.replyError(undefined, 'UNEXPECTED_BINARY', message);
+      this.#c.peers.penalize(peer.nodeId, PENALTY_POINTS.UNEXPECTED_BINARY ?? 20, 'UNEXPECTED_BINARY', message);
       return;
     }
     for (const d of this.#downloads.values()) {

@@ -137,8 +137,10 @@ describe('contracts between nodes', () => {
     await b.stop();
     await a.call(addresses[3]!, 'increment', [1]);
     await a.call(addresses[3]!, 'increment', [1]);
-    b = await res.node({ name: 'b', dataDir: dirB, contracts: { syncPageLimit: 7 } });
-    const second = await nextEvent(b, 'contract:sync', (s) => s.nodeId === a.nodeId, 10_000);
+    b = res.unstarted({ name: 'b', dataDir: dirB, contracts: { syncPageLimit: 7 } });
+    const resumed = nextEvent(b, 'contract:sync', (s) => s.nodeId === a.nodeId, 10_000);
+    await b.start();
+    const second = await resumed;
     assert.equal(second.full, false, 'resumed from the stored cursor');
     assert.equal(second.received, 1, 'only the changed contract');
     assert.ok(second.bytes * 5 < full.bytes, `incremental ${second.bytes} bytes vs full ${full.bytes}`);
