@@ -6,6 +6,7 @@ import type { AnyListener } from '../events.js';
 import type { PeerInfo } from '../peers/index.js';
 import type { BanRecord, OutboxEntry, PeerRecord } from '../store/index.js';
 import type { CallResult, ContractRecord, ContractSummary } from '../contracts/index.js';
+import type { DownloadProgress, ShareInfo } from '../transfer/index.js';
 import { CloseCode, HandshakeError } from '../transport/index.js';
 import { API_HOST, API_PREFIX, MAX_BODY_BYTES, SSE_KEEPALIVE_MS } from './constants.js';
 import { ApiError, STATUS_BY_CODE } from './errors.js';
@@ -40,6 +41,11 @@ export interface ApiNode {
   contracts(): ContractSummary[];
   contract(address: string): ContractRecord;
   outbox(): OutboxEntry[];
+  share(path: string): Promise<ShareInfo>;
+  shares(): ShareInfo[];
+  fetch(link: string, outPath: string): Promise<DownloadProgress>;
+  downloads(): DownloadProgress[];
+  download(id: string): DownloadProgress;
   onAny(listener: AnyListener<Record<string, unknown>>): () => void;
 }
 
@@ -251,6 +257,29 @@ export class ApiServer {
           },
         ],
       },
+      {
+        method: 'POST',
+        pattern: p('/files'),
+        body: ajv.compile({ type: 'object', properties: { path: { type: 'string', minLength: 1, maxLength: 4096 } }, required: ['path'], additionalProperties: false }),
+        handle: async (r) => [201, { file: await node.share((r.body as { path: string }).path) }],
+      },
+      { method: 'GET', pattern: p('/files'), handle: () => [200, { files: node.shares() }] },
+      {
+        method: 'POST',
+        pattern: p('/downloads'),
+        body: ajv.compile({
+          type: 'object',
+          properties: { link: { type: 'string', minLength: 1, maxLength: 8192 }, out: { type: 'string', minLength: 1, maxLength: 4096 } },
+          required: ['link', 'out'],
+          additionalProperties: false,
+        }),
+        handle: async (r) => {
+          const b = r.body as { link: string; out: string };
+          return [201, { download: await node.fetch(b.link, b.out) }];
+        },
+      },
+      { method: 'GET', pattern: p('/downloads'), handle: () => [200, { downloads: node.downloads() }] },
+      { method: 'GET', pattern: p('/downloads/([0-9a-f]{12})'), handle: (r) => [200, { download: node.download(r.params[0]!) }] },
       { method: 'GET', pattern: p('/events'), handle: (r) => this.#openStream(r) },
     ];
   }
