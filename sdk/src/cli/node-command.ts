@@ -6,7 +6,7 @@ import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS } from '../heartbeat/index.
 import { type NodeInit, PlexusNode, RUN_FILE, type RunInfo } from '../node/index.js';
 import { MAX_PEERS } from '../peers/index.js';
 import { eventLine, formatDuration, paint, shortId } from './format.js';
-import { addressOption, announceOption, defaultDataDir, durationOption, portOption, positiveInt } from './options.js';
+import { addressOption, announceOption, defaultDataDir, durationOption, portOption, positiveInt, rateOption } from './options.js';
 
 interface NodeOptions {
   dataDir: string;
@@ -22,6 +22,8 @@ interface NodeOptions {
   heartbeatTimeout: number;
   json?: boolean;
   quiet?: boolean;
+  uploadRate?: number;
+  snubTimeout?: number;
 }
 
 /** The port this data folder's node used last time, so peers' address books stay right. */
@@ -50,6 +52,8 @@ export function registerNodeCommand(program: Command, done: (code: number) => vo
     .option('--max-peers <n>', 'most connected peers', positiveInt, MAX_PEERS)
     .option('--heartbeat-interval <duration>', 'pause between heartbeat pings (e.g. 5s, 500ms)', durationOption, HEARTBEAT_INTERVAL_MS)
     .option('--heartbeat-timeout <duration>', 'how long a ping waits for its pong before the peer is dead', durationOption, HEARTBEAT_TIMEOUT_MS)
+    .option('--upload-rate <rate>', 'limit uploads of shared files, per second (e.g. 2MiB, 500KB); default unlimited', rateOption)
+    .option('--snub-timeout <duration>', 'drop a download peer that sends nothing for this long', durationOption)
     .option('--json', 'print events as JSON lines (for scripts)')
     .option('-q, --quiet', 'print only the start banner and errors')
     .addHelpText(
@@ -71,6 +75,7 @@ Other commands find this node's API through --data-dir (DIR/node.json, DIR/${TOK
         peers: opts.peer ?? [],
         maxPeers: opts.maxPeers,
         heartbeat: { intervalMs: opts.heartbeatInterval, timeoutMs: opts.heartbeatTimeout },
+        transfer: { uploadRateBytesPerSec: opts.uploadRate ?? null, snubTimeoutMs: opts.snubTimeout },
         api: { host: opts.apiHost, port: opts.apiPort ?? (await previousPort(opts.dataDir, 'api')) },
       };
       const print = (line: string): void => void process.stdout.write(line + '\n');

@@ -59,6 +59,17 @@ export class HybridClock {
     return this.#now();
   }
 
+  /**
+   * Advance past a timestamp we already hold (a stored version at start-up), without the
+   * drift check: our own past must never be stamped over.
+   */
+  observe(ts: HlcTimestamp): void {
+    if (ts.time > this.#time || (ts.time === this.#time && ts.counter > this.#counter)) {
+      this.#time = ts.time;
+      this.#counter = ts.counter;
+    }
+  }
+
   /** A new timestamp for a local event, after every timestamp seen so far. */
   tick(): HlcTimestamp {
     const pt = this.#now();

@@ -19,8 +19,8 @@ export const contractError = {
   invalidResult: (why: string) => new ContractError('CONTRACT_INVALID_RESULT', why),
   invalidSource: (why: string) => new ContractError('CONTRACT_INVALID_SOURCE', why),
   tooLarge: (what: string, bytes: number, limit: number) => new ContractError('CONTRACT_TOO_LARGE', `${what} is ${bytes} bytes; the limit is ${limit}`),
-  functionNotFound: (name: string, available: string[]) =>
-    new ContractError('CONTRACT_FUNCTION_NOT_FOUND', `no exported function "${name}" (exports: ${available.join(', ') || 'none'})`),
+  functionNotFound: (name: string, available: string[], why = `no exported function "${name}"`) =>
+    new ContractError('CONTRACT_FUNCTION_NOT_FOUND', `${why} (callable: ${available.join(', ') || 'none'})`),
   notFound: (address: string) => new ContractError('CONTRACT_NOT_FOUND', `no contract at ${address}`),
   invalidArgs: (why: string) => new ContractError('CONTRACT_INVALID_ARGS', why),
 };

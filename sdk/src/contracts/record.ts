@@ -81,7 +81,7 @@ export function verifyRecord(record: ContractRecord): void {
   const fail = (why: string): never => {
     throw new InvalidContractRecordError(`contract ${record.address?.slice(0, 12)}: ${why}`);
   };
-  if (record.name.length > MAX_NAME_LENGTH) fail('name too long');
+  if ([...record.name].length > MAX_NAME_LENGTH) fail('name too long');
   if (Buffer.byteLength(record.source) > MAX_SOURCE_BYTES) fail('source too large');
   if (sourceHashOf(record.source) !== record.sourceHash) fail('sourceHash does not match the source');
   const stateBytes = canonicalBytes(record.state);

@@ -145,6 +145,9 @@ export class ContractService {
       this.#c.metaRepo.set('contracts_epoch', this.#epoch);
     }
     this.#usage = this.#c.contractsRepo.usageByOrigin();
+    // After a restart the clock must start beyond every version we already hold.
+    const latest = this.#c.contractsRepo.latestVersion();
+    if (latest) this.#c.clock.observe({ ...latest, nodeId: this.#c.identity.nodeId });
     this.#started = true;
     this.#c.events.on('peer:connect', this.#onConnect);
     for (const peer of this.#c.peers.all()) void this.sync(peer.nodeId).catch(() => undefined);
@@ -174,7 +177,7 @@ export class ContractService {
    */
   async deploy(input: { name: string; source: string; args?: unknown[] }): Promise<ContractRecord> {
     const name = input.name.trim();
-    if (!name || name.length > MAX_NAME_LENGTH) throw contractError.invalidArgs(`the name must be 1-${MAX_NAME_LENGTH} characters`);
+    if (!name || [...name].length > MAX_NAME_LENGTH) throw contractError.invalidArgs(`the name must be 1-${MAX_NAME_LENGTH} characters`);
     const { sandbox, identity, clock } = this.#c;
     const functions = sandbox.exports(input.source);
     const sourceHash = sourceHashOf(input.source);
@@ -218,7 +221,10 @@ export class ContractService {
    */
   async call(address: string, fn: string, args: unknown[] = []): Promise<CallResult> {
     const current = this.get(address);
+    if (fn === INIT_FUNCTION) throw contractError.functionNotFound(fn, current.functions.filter((f) => f !== INIT_FUNCTION), 'init runs once, at deploy');
     const { sandbox, identity, clock } = this.#c;
+    // The new version must order after the one it replaces, whatever clocks say.
+    clock.observe(current.version);
     const version = clock.tick();
     const out = sandbox.call(current.source, fn, current.state, args, { caller: identity.nodeId, time: version.time, address, name: current.name });
     const stateHash = stateHashOf(out.state);
@@ -287,6 +293,11 @@ export class ContractService {
         const outcome = this.#applyFromPeer(record, peer);
         if (outcome.ok && (outcome.result === 'new' || outcome.result === 'updated')) stats.applied++;
       }
+      if (page.more && (page.cursor <= since || page.contracts.length === 0) && epoch === page.epoch) {
+        // "More" without progress would have us ask forever.
+        this.#c.peers.penalize(nodeId, 20, 'INVALID_MESSAGE', `Contracts page says more but its cursor ${page.cursor} does not advance past ${since}`);
+        throw new PlexusError('SYNC_STALLED', `sync with ${nodeId.slice(0, 12)} does not advance`);
+      }
       since = page.cursor;
       epoch = page.epoch;
       this.#c.syncCursorsRepo.set(nodeId, { epoch, cursor: since, syncedAt: Date.now() });
@@ -342,8 +353,8 @@ export class ContractService {
       this.#c.events.emit('contract:new', { ...summarize(record), from });
       return 'new';
     }
-    for (const field of ['name', 'sourceHash', 'deployer', 'nonce', 'createdAt'] as const) {
-      if (existing[field] !== record[field]) throw new InvalidContractRecordError(`contract ${record.address.slice(0, 12)}: ${field} differs from the deployed contract`);
+    for (const field of ['name', 'sourceHash', 'deployer', 'nonce', 'createdAt', 'functions'] as const) {
+      if (JSON.stringify(existing[field]) !== JSON.stringify(record[field])) throw new InvalidContractRecordError(`contract ${record.address.slice(0, 12)}: ${field} differs from the deployed contract`);
     }
     const order = compareRecords(record, existing);
     if (order === 0) return 'unchanged';

@@ -23,7 +23,8 @@ interface MessageSpec {
 
 export type DecodeResult =
   | { ok: true; envelope: Envelope }
-  | { ok: false; code: ErrorCodeValue; message: string; re?: number };
+  /** `re`: the id of the request to name in our Error; `replyTo`: the `re` the bad frame carried. */
+  | { ok: false; code: ErrorCodeValue; message: string; re?: number; replyTo?: number };
 
 /**
  * Encodes and validates envelopes. Capabilities register their message types with a JSON
@@ -93,7 +94,8 @@ export class Codec {
       return { ok: false, code: ErrorCode.INVALID_ENVELOPE, message: `${envelope.type} is a reply and needs re`, re };
     }
     if (!spec.validate(envelope.body)) {
-      return { ok: false, code: ErrorCode.INVALID_MESSAGE, message: `${envelope.type}${this.#ajv.errorsText(spec.validate.errors, { dataVar: '.body' })}`, re };
+      const message = `${envelope.type}${this.#ajv.errorsText(spec.validate.errors, { dataVar: '.body' })}`;
+      return { ok: false, code: ErrorCode.INVALID_MESSAGE, message, re, replyTo: envelope.re };
     }
     return { ok: true, envelope };
   }

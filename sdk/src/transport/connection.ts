@@ -248,6 +248,8 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     const result = this.#codec.decode(buffer.toString('utf8'));
     if (!result.ok) {
       this.#violation(result.re, result.code, result.message);
+      // A malformed reply still ends the request it answers, at once rather than at its timeout.
+      if (result.replyTo !== undefined) this.#pending.get(result.replyTo)?.reject(new RemoteError(result.code, `invalid reply: ${result.message}`));
       return;
     }
     const envelope = result.envelope;

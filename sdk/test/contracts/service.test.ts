@@ -85,6 +85,26 @@ describe('contracts between nodes', () => {
     assert.equal(updates, 0);
   });
 
+  it('stamps a call after the current version even when the clock restarted behind it', async () => {
+    const dir = res.tmpDir();
+    const ahead = await res.node({ dataDir: dir, now: () => Date.now() + 30 * MINUTE });
+    const { address } = await ahead.deploy({ name: 'counter', source: COUNTER });
+    const before = (await ahead.call(address, 'increment', [1])).version;
+    await ahead.stop();
+    // The same node restarts with its clock put right (30 minutes earlier).
+    const restarted = await res.node({ dataDir: dir, now: () => Date.now() });
+    const after = (await restarted.call(address, 'increment', [1])).version;
+    assert.ok(after.time > before.time || (after.time === before.time && after.counter > before.counter), 'the new version orders after the old one');
+    assert.equal(restarted.contract(address).seq, 2);
+  });
+
+  it('refuses to run init again after deploy', async () => {
+    const [a] = await pair();
+    const { address } = await a.deploy({ name: 'token', source: TOKEN, args: ['T', 'T'] });
+    await assert.rejects(a.call(address, 'init', ['Evil', 'EVL']), (e: Error & { code?: string }) => e.code === 'CONTRACT_FUNCTION_NOT_FOUND');
+    assert.equal(a.contract(address).state.name, 'T');
+  });
+
   it('leaves the state as it was when a call fails', async () => {
     const [a] = await pair();
     const record = await a.deploy({ name: 'token', source: TOKEN });
@@ -194,6 +214,27 @@ describe('contracts between nodes', () => {
         assert.equal(node.contracts().length, 0);
       });
     }
+
+    it('stops a sync whose pages say "more" without moving the cursor', async () => {
+      const node = await res.node();
+      const raw = new RawPeer(node.p2pAddress!);
+      res.add(() => raw.close());
+      let asked = 0;
+      raw.ws.on('message', (data) => {
+        const f = JSON.parse(data.toString());
+        if (f.type === 'GetContracts') {
+          asked++;
+          raw.send({ v: 1, type: 'Contracts', re: f.id, body: { epoch: 'e'.repeat(32), contracts: [], cursor: 0, more: true } });
+        }
+      });
+      const penalty = nextEvent(node, 'peer:penalty', (p) => p.code === 'INVALID_MESSAGE');
+      const warning = nextEvent(node, 'warning', (w) => w.code === 'SYNC_FAILED');
+      await raw.handshake(Identity.generate());
+      await penalty;
+      assert.match((await warning).message, /does not advance/);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.ok(asked <= 2, `asked ${asked} times`);
+    });
 
     it('accepts a valid record, acknowledges it, applies a resend once, and bans a repeat offender', async () => {
       const node = await res.node();

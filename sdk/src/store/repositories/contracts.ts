@@ -26,6 +26,12 @@ export class ContractsRepository {
     return this.store.all<ContractRow>('SELECT record FROM contracts ORDER BY change_seq').map((r) => JSON.parse(r.record) as ContractRecord);
   }
 
+  /** The greatest version stored (by time, then counter), or undefined when empty. */
+  latestVersion(): { time: number; counter: number } | undefined {
+    const r = this.store.get<{ t: number; c: number }>('SELECT version_time AS t, version_counter AS c FROM contracts ORDER BY version_time DESC, version_counter DESC LIMIT 1');
+    return r && { time: Number(r.t), counter: Number(r.c) };
+  }
+
   count(): number {
     return Number(this.store.get<{ n: number }>('SELECT COUNT(*) AS n FROM contracts')?.n ?? 0);
   }
