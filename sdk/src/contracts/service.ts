@@ -293,7 +293,7 @@ export class ContractService {
         const outcome = this.#applyFromPeer(record, peer);
         if (outcome.ok && (outcome.result === 'new' || outcome.result === 'updated')) stats.applied++;
       }
-      if (page.more && (page.cursor <= since || page.contracts.length === 0) && epoch === page.epoch) {
+      if (page.more && page.cursor <= since && epoch === page.epoch) {
         // "More" without progress would have us ask forever.
         this.#c.peers.penalize(nodeId, 20, 'INVALID_MESSAGE', `Contracts page says more but its cursor ${page.cursor} does not advance past ${since}`);
         throw new PlexusError('SYNC_STALLED', `sync with ${nodeId.slice(0, 12)} does not advance`);
@@ -310,7 +310,10 @@ export class ContractService {
     const body = envelope.body as unknown as GetContractsBody;
     // A cursor from another epoch (our database was replaced) means nothing here: start over.
     const since = body.epoch === this.#epoch ? body.since : 0;
-    const page = this.#c.contractsRepo.changedSince(since, body.limit, this.#pageBytes);
+    // A peer that kept its cursor for us (our epoch) still has every version it sent us:
+    // do not send them back. One without it (new, or its database replaced) gets everything.
+    const skip = body.epoch === this.#epoch ? peer.nodeId : null;
+    const page = this.#c.contractsRepo.changedSince(since, body.limit, this.#pageBytes, skip);
     // Records are stored as JSON text; splice them in rather than parse and re-serialize.
     const text = `{"v":1,"type":"Contracts","re":${envelope.id},"body":{"epoch":"${this.#epoch}","contracts":[${page.records.join(',')}],"cursor":${page.cursor},"more":${page.more}}}`;
     peer.connection.sendRaw(text);

@@ -47,14 +47,29 @@ export function deriveNodeId(publicKey: Uint8Array | string): string {
  */
 export function verifySignature(publicKey: string, data: Uint8Array, signature: string): boolean {
   try {
-    const raw = fromBase64url(publicKey);
     const sig = fromBase64url(signature);
-    if (raw.length !== 32 || sig.length !== 64) return false;
-    const key = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
-    return verify(null, data, key, sig);
+    if (sig.length !== 64) return false;
+    const key = publicKeyObject(publicKey);
+    return key !== null && verify(null, data, key, sig);
   } catch {
     return false;
   }
+}
+
+// Importing a key costs about as much as a verification; signers repeat (one peer signs
+// thousands of records), so recently used keys are kept. Immutable key objects, bounded.
+const KEY_CACHE_SIZE = 1024;
+const keyCache = new Map<string, KeyObject>();
+
+function publicKeyObject(publicKey: string): KeyObject | null {
+  let key = keyCache.get(publicKey);
+  if (key) return key;
+  const raw = fromBase64url(publicKey);
+  if (raw.length !== 32) return null;
+  key = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
+  if (keyCache.size >= KEY_CACHE_SIZE) keyCache.delete(keyCache.keys().next().value!);
+  keyCache.set(publicKey, key);
+  return key;
 }
 
 /**

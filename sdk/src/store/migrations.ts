@@ -82,4 +82,8 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX downloads_file_id ON downloads(file_id);
   `,
+  // 4: which peer the current version of a contract came from (not served back to it)
+  `
+  ALTER TABLE contracts ADD COLUMN source_peer TEXT;
+  `,
 ];

@@ -54,7 +54,8 @@ export class Store {
   #writeGeneration = 0;
   #savedGeneration = 0;
   #waiters: Waiter[] = [];
-  #saveTimer: NodeJS.Timeout | undefined;
+  /** The scheduled save, as the function that cancels it. */
+  #saveTimer: (() => void) | undefined;
   #saving: Promise<void> | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
@@ -178,8 +179,7 @@ export class Store {
   /** Save what is pending and close the database. Safe to call twice. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      clearTimeout(this.#saveTimer);
-      this.#saveTimer = undefined;
+      this.#clearTimer();
       await this.#saving?.catch(() => undefined);
       try {
         if (this.path !== null && this.#savedGeneration < this.#writeGeneration) await this.#save();
@@ -205,12 +205,25 @@ export class Store {
     if (this.#closing) return;
     if (this.#saveTimer) {
       if (ms > 0) return;
-      clearTimeout(this.#saveTimer);
+      this.#clearTimer();
     }
-    this.#saveTimer = setTimeout(() => {
+    const run = (): void => {
       this.#saveTimer = undefined;
       void this.#save().catch(() => undefined);
-    }, ms);
+    };
+    // Someone awaits durability: save on the next turn, not after setTimeout's 1 ms minimum.
+    if (ms > 0) {
+      const timer = setTimeout(run, ms);
+      this.#saveTimer = () => clearTimeout(timer);
+    } else {
+      const immediate = setImmediate(run);
+      this.#saveTimer = () => clearImmediate(immediate);
+    }
+  }
+
+  #clearTimer(): void {
+    this.#saveTimer?.();
+    this.#saveTimer = undefined;
   }
 
   async #save(): Promise<void> {

@@ -167,6 +167,23 @@ describe('contracts between nodes', () => {
     assert.equal(b.contract(addresses[3]!).state.count, 5);
   });
 
+  it('does not send a peer back the records it sent', async () => {
+    const dirB = res.tmpDir();
+    const a = await res.node({ name: 'a' });
+    for (let i = 0; i < 10; i++) await a.deploy({ name: `c${i}`, source: COUNTER });
+    let b = res.unstarted({ name: 'b', dataDir: dirB, peers: [a.p2pAddress!] });
+    const aSyncedB = nextEvent(a, 'contract:sync', (s) => s.nodeId === b.nodeId);
+    await b.start();
+    await until(() => b.contracts().length === 10, 'b has all ten');
+    await aSyncedB;
+    await b.stop();
+    b = res.unstarted({ name: 'b', dataDir: dirB });
+    const again = nextEvent(a, 'contract:sync', (s) => s.nodeId === b.nodeId, 10_000);
+    await b.start();
+    const s = await again;
+    assert.equal(s.received, 0, 'the ten records a sent b do not come back');
+  });
+
   it('caps how many contracts one peer may bring', async () => {
     const [a, b] = await pair({}, { contracts: { maxContractsPerPeer: 4 } });
     for (let i = 0; i < 6; i++) await a.deploy({ name: `c${i}`, source: COUNTER });

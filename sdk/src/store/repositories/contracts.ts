@@ -4,6 +4,7 @@ import type { Store } from '../store.js';
 interface ContractRow extends Record<string, unknown> {
   record: string;
   change_seq: number;
+  source_peer: string | null;
 }
 
 /** Per-origin totals, for the per-peer caps. */
@@ -37,8 +38,9 @@ export class ContractsRepository {
   }
 
   /**
-   * Insert or replace the record and give it the next local change sequence.
-   * `originPeer` is kept from the first insert. Returns the change sequence.
+   * Insert or replace the record and give it the next local change sequence. `originPeer`
+   * (the peer it came from, null if made here) is kept as the first introducer and recorded
+   * as the source of this version. Returns the change sequence.
    */
   put(record: ContractRecord, originPeer: string | null): number {
     const json = JSON.stringify(record);
@@ -46,12 +48,12 @@ export class ContractsRepository {
       const next = Number(this.store.get<{ n: number | null }>('SELECT MAX(change_seq) AS n FROM contracts')?.n ?? 0) + 1;
       this.store.run(
         `INSERT INTO contracts (address, record, name, version_time, version_counter, version_node, state_hash, seq,
-                                change_seq, origin_peer, size_bytes, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                change_seq, origin_peer, size_bytes, updated_at, source_peer)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(address) DO UPDATE SET record = excluded.record, version_time = excluded.version_time,
            version_counter = excluded.version_counter, version_node = excluded.version_node,
            state_hash = excluded.state_hash, seq = excluded.seq, change_seq = excluded.change_seq,
-           size_bytes = excluded.size_bytes, updated_at = excluded.updated_at`,
+           size_bytes = excluded.size_bytes, updated_at = excluded.updated_at, source_peer = excluded.source_peer`,
         [
           record.address,
           json,
@@ -65,6 +67,7 @@ export class ContractsRepository {
           originPeer,
           Buffer.byteLength(json),
           record.updatedAt,
+          originPeer,
         ],
       );
       return next;
@@ -73,11 +76,13 @@ export class ContractsRepository {
 
   /**
    * Records changed after `cursor` in change order, at most `limit` of them and, past the
-   * first, at most `maxBytes` of record JSON. `cursor` of the answer is the change sequence
-   * of its last record (or the input cursor when empty); `more` tells if others follow.
+   * first, at most `maxBytes` of record JSON. Records whose current version came from
+   * `skipSource` are passed over (it has them) but still move the cursor. `cursor` of the
+   * answer is the change sequence of the last record looked at (or the input cursor when
+   * none); `more` tells if others follow.
    */
-  changedSince(cursor: number, limit: number, maxBytes: number): { records: string[]; cursor: number; more: boolean } {
-    const rows = this.store.all<ContractRow>('SELECT record, change_seq FROM contracts WHERE change_seq > ? ORDER BY change_seq LIMIT ?', [
+  changedSince(cursor: number, limit: number, maxBytes: number, skipSource: string | null = null): { records: string[]; cursor: number; more: boolean } {
+    const rows = this.store.all<ContractRow>('SELECT record, change_seq, source_peer FROM contracts WHERE change_seq > ? ORDER BY change_seq LIMIT ?', [
       cursor,
       limit + 1,
     ]);
@@ -85,6 +90,10 @@ export class ContractsRepository {
     let bytes = 0;
     let last = cursor;
     for (const row of rows.slice(0, limit)) {
+      if (skipSource !== null && row.source_peer === skipSource) {
+        last = row.change_seq;
+        continue;
+      }
       const size = Buffer.byteLength(row.record);
       if (records.length > 0 && bytes + size > maxBytes) return { records, cursor: last, more: true };
       records.push(row.record);
