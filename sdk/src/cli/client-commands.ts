@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { NodeInfo } from '../api/index.js';
 import type { PeerInfo } from '../peers/index.js';
 import type { BanRecord, PeerRecord } from '../store/index.js';
-import { eventLine, formatDuration, paint, peersTable, shortId, table } from './format.js';
+import { CHATTY_EVENTS, eventLine, formatDuration, paint, peersTable, shortId, table } from './format.js';
 import { durationOption } from './options.js';
 import { clientFor, type ClientOptions, withClientOptions } from './client.js';
 
@@ -94,7 +94,10 @@ export function registerClientCommands(program: Command, done: (code: number) =>
     process.once('SIGINT', () => abort.abort());
     process.once('SIGTERM', () => abort.abort());
     await client.events(
-      (name, payload) => out(opts.json ? JSON.stringify({ event: name, payload }) : eventLine(name, payload)),
+      (name, payload) => {
+        if (opts.json) out(JSON.stringify({ event: name, payload }));
+        else if (!CHATTY_EVENTS.has(name) || opts.types) out(eventLine(name, payload));
+      },
       abort.signal,
       opts.types?.split(','),
     );

@@ -1,16 +1,20 @@
 import type { Command } from 'commander';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, promises as fsp, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ApiClient, type NodeInfo } from '../api/index.js';
 import type { PeerInfo } from '../peers/index.js';
 import type { ContractRecord } from '../contracts/index.js';
-import { eventLine, paint, peersTable, shortId, table } from './format.js';
+import type { DownloadProgress, ShareInfo } from '../transfer/index.js';
+import { formatBytes, progressLine } from './transfer-commands.js';
+import { CHATTY_EVENTS, eventLine, paint, peersTable, shortId, table } from './format.js';
 import { durationOption, portOption, positiveInt } from './options.js';
 
 interface DevnetOptions {
   contract: boolean;
+  file: boolean;
   nodes: number;
   dir: string;
   basePort: number;
@@ -39,6 +43,10 @@ function cliPath(): string {
 }
 
 const DEVNET_HEARTBEAT = ['--heartbeat-interval', '2s', '--heartbeat-timeout', '4s'];
+/** Upload limit of devnet nodes, so the file demo takes long enough to watch. */
+const DEVNET_UPLOAD_RATE = ['--upload-rate', '4MiB'];
+const DEMO_FILE = 'demo-file.bin';
+const DEMO_FILE_BYTES = 16 * 1024 * 1024;
 const MAX_EVENTS = 10;
 
 export function registerDevnetCommand(program: Command, setExitCode: (code: number) => void): void {
@@ -51,6 +59,7 @@ export function registerDevnetCommand(program: Command, setExitCode: (code: numb
     .option('--once', 'wait until every node sees every other, print the summary and exit (for scripts)')
     .option('--timeout <duration>', 'with --once: give up after this long', durationOption, 30_000)
     .option('--no-contract', 'skip the contract demo (deploy the example token on node1, mint on node2)')
+    .option('--no-file', 'skip the file demo (share a file on all but the last node, fetch it on the last from all of them)')
     .addHelpText('after', '\nWhile it runs, the nodes answer the usual commands, e.g.\n  plexus peers --data-dir .plexus/node1')
     .action(async (opts: DevnetOptions) => {
       setExitCode(await runDevnet(opts));
@@ -91,7 +100,7 @@ async function runDevnet(opts: DevnetOptions): Promise<number> {
       const args = [cli, 'node', '--json', '--data-dir', join(dir, name), '--name', name];
       // Fixed ports keep the nodes' address books right across runs; base 0 takes any free ports.
       const [p2p, api] = opts.basePort === 0 ? [0, 0] : [opts.basePort + i, opts.basePort + 100 + i];
-      args.push('--p2p-port', String(p2p), '--api-port', String(api), ...DEVNET_HEARTBEAT, ...peerArgs);
+      args.push('--p2p-port', String(p2p), '--api-port', String(api), ...DEVNET_HEARTBEAT, ...DEVNET_UPLOAD_RATE, ...peerArgs);
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       const node: DevNode = { name, dataDir: join(dir, name), child, peers: [], exited: false, stderr: [] };
       nodes.push(node);
@@ -106,12 +115,16 @@ async function runDevnet(opts: DevnetOptions): Promise<number> {
   // Whatever happens from here on, the child nodes are stopped before we return.
   try {
     let tokenAddress: string | null = null;
+    const file: { share?: ShareInfo; sha256?: string; download?: DownloadProgress; verified?: boolean; started?: boolean } = {};
+    const fetcher = nodes[nodes.length - 1]!;
+    const sharers = nodes.slice(0, -1);
     const refresh = async (): Promise<void> => {
       await Promise.all(
         nodes.map(async (n) => {
           try {
             n.peers = (await n.client!.get<{ peers: PeerInfo[] }>('/network/peers')).peers;
             if (tokenAddress) n.token = (await n.client!.get<{ contract: ContractRecord }>(`/contracts/${tokenAddress}`)).contract;
+            if (n === fetcher && file.download) file.download = (await n.client!.get<{ download: DownloadProgress }>(`/downloads/${file.download.id}`)).download;
           } catch {
             if (!n.token) n.peers = [];
           }
@@ -128,6 +141,7 @@ async function runDevnet(opts: DevnetOptions): Promise<number> {
         lines.push(peersTable(named).replace(/^/gm, '    '));
       }
       if (tokenAddress) lines.push('', tokenTable());
+      if (file.download) lines.push('', fileView());
       return lines.join('\n');
     };
     /** Every node's copy of the token: version and the balance of every node, as that node sees it. */
@@ -142,6 +156,43 @@ async function runDevnet(opts: DevnetOptions): Promise<number> {
     };
     const tokenAgrees = (): boolean =>
       tokenAddress !== null && nodes.every((n) => n.token && n.token.stateHash === nodes[0]!.token?.stateHash && n.token.seq === nodes[0]!.token?.seq);
+    /** The fetch on the last node: progress and how much each sharer sent. */
+    const fileView = (): string => {
+      const d = file.download!;
+      const from = d.perPeer
+        .filter((p) => p.bytes > 0)
+        .map((p) => `${nameOf(p.nodeId)} ${formatBytes(p.bytes)}`)
+        .join(', ');
+      const state =
+        d.status === 'complete'
+          ? file.verified
+            ? paint.green('complete, SHA-256 matches the original')
+            : paint.yellow('complete, checking...')
+          : paint.yellow('downloading');
+      return (
+        `${paint.bold('File')} ${DEMO_FILE} (${formatBytes(d.total)}) shared by ${sharers.map((n) => n.name).join(', ')}, fetched by ${fetcher.name}: ${state}\n` +
+        `    ${progressLine(d)}\n    from ${from || '(nobody yet)'}`
+      );
+    };
+    const startFileDemo = async (): Promise<void> => {
+      if (!opts.file || nodes.length < 2 || file.started) return;
+      file.started = true;
+      const path = join(dir, DEMO_FILE);
+      if (!existsSync(path) || statSync(path).size !== DEMO_FILE_BYTES) await fsp.writeFile(path, randomBytes(DEMO_FILE_BYTES));
+      file.sha256 = createHash('sha256').update(await fsp.readFile(path)).digest('hex');
+      for (const n of sharers) file.share = (await n.client!.post<{ file: ShareInfo }>('/files', { path })).file;
+      log(`${sharers.map((n) => n.name).join(', ')} share ${DEMO_FILE} (${formatBytes(DEMO_FILE_BYTES)}, ${file.share!.pieces} pieces)`);
+      const out = join(fetcher.dataDir, DEMO_FILE);
+      await fsp.rm(out, { force: true });
+      file.download = (await fetcher.client!.post<{ download: DownloadProgress }>('/downloads', { link: file.share!.link, out })).download;
+      log(`${fetcher.name} fetches it from ${sharers.length} peer(s) at once`);
+    };
+    const fileDone = async (): Promise<boolean> => {
+      if (!opts.file || nodes.length < 2) return true;
+      if (file.download?.status !== 'complete') return false;
+      file.verified ??= createHash('sha256').update(await fsp.readFile(join(fetcher.dataDir, DEMO_FILE))).digest('hex') === file.sha256;
+      return file.verified;
+    };
     const meshed = (): boolean => nodes.every((n) => n.peers.length === nodes.length - 1 && n.peers.every((p) => p.rttMs !== null));
     const converged = (): boolean => meshed() && (!opts.contract || tokenAgrees());
     const startDemo = async (): Promise<void> => {
@@ -170,17 +221,19 @@ async function runDevnet(opts: DevnetOptions): Promise<number> {
     if (opts.once) {
       const deadline = Date.now() + opts.timeout;
       await refresh();
-      while (!converged() && Date.now() < deadline && nodes.every((n) => !n.exited)) {
+      while (!(converged() && (await fileDone())) && Date.now() < deadline && nodes.every((n) => !n.exited)) {
         await new Promise((r) => setTimeout(r, 250));
         if (meshed()) await startDemo();
+        if (meshed()) await startFileDemo();
         await refresh();
       }
-      const ok = converged();
+      const ok = converged() && (await fileDone());
       process.stdout.write('\n' + render() + '\n\n');
       process.stdout.write(
         ok
           ? paint.green(
-              `every node sees ${nodes.length - 1} peers with measured round-trip times${opts.contract ? ' and holds the same token state' : ''}\n`,
+              `every node sees ${nodes.length - 1} peers with measured round-trip times${opts.contract ? ', holds the same token state' : ''}` +
+                `${opts.file && nodes.length > 1 ? `, and ${fetcher.name} fetched ${DEMO_FILE} intact from ${sharers.length} peer(s)` : ''}\n`,
             )
           : paint.red(`not converged within ${opts.timeout} ms\n`),
       );
@@ -193,12 +246,17 @@ async function runDevnet(opts: DevnetOptions): Promise<number> {
     let timer: NodeJS.Timeout | undefined;
     const tick = async (): Promise<void> => {
       if (meshed()) await startDemo().catch((err: Error) => log(paint.red(`contract demo failed: ${err.message}`)));
+      if (meshed()) await startFileDemo().catch((err: Error) => log(paint.red(`file demo failed: ${err.message}`)));
       await refresh();
+      if (file.download?.status === 'complete') await fileDone();
       if (shuttingDown) return;
       if (live) {
         process.stdout.write('\x1b[H\x1b[2J');
         process.stdout.write(`${paint.bold('Plexus devnet')} ${nodes.length} nodes, ${new Date().toISOString().slice(11, 19)}  ${paint.dim('(Ctrl-C to stop)')}\n\n`);
-        process.stdout.write(render() + '\n\n' + paint.bold('Recent events') + '\n' + events.join('\n') + '\n');
+        // Cut to the terminal's width so that nothing wraps and the view stays in place.
+        const width = process.stdout.columns || 120;
+        const cut = (line: string): string => (visibleLength(line) > width ? sliceVisible(line, width - 1) + '…' : line);
+        process.stdout.write([...render().split('\n'), '', paint.bold('Recent events'), ...events].map(cut).join('\n') + '\n');
       }
       timer = setTimeout(() => void tick(), 1000);
     };
@@ -248,7 +306,7 @@ function startNode(node: DevNode, log: (line: string) => void, shuttingDown: () 
         }, rejectStart);
         return;
       }
-      if (message.event !== 'node:stop') log(`${paint.dim(node.name)} ${eventLine(message.event, message.payload)}`);
+      if (message.event !== 'node:stop' && !CHATTY_EVENTS.has(message.event)) log(`${paint.dim(node.name)} ${eventLine(message.event, message.payload)}`);
     });
     node.child.once('exit', (code, signal) => {
       node.exited = true;
@@ -265,4 +323,25 @@ function findExample(file: string): string | null {
     if (existsSync(path)) return readFileSync(path, 'utf8');
   }
   return null;
+}
+
+const ANSI = /\x1b\[[0-9;]*m/g;
+function visibleLength(line: string): number {
+  return line.replace(ANSI, '').length;
+}
+/** The first `width` visible characters of a line, keeping its colour codes (then reset). */
+function sliceVisible(line: string, width: number): string {
+  let out = '';
+  let seen = 0;
+  for (let i = 0; i < line.length && seen < width; ) {
+    const m = /^\x1b\[[0-9;]*m/.exec(line.slice(i));
+    if (m) {
+      out += m[0];
+      i += m[0].length;
+      continue;
+    }
+    out += line[i++];
+    seen++;
+  }
+  return out + '\x1b[0m';
 }

@@ -61,6 +61,11 @@ export function peersTable(peers: PeerInfo[], now = Date.now()): string {
   );
 }
 
+/** Events too frequent for a human log (progress ticks, every piece); --json still has them. */
+export const CHATTY_EVENTS: ReadonlySet<string> = new Set(['transfer:progress', 'transfer:piece']);
+
+const mib = (bytes: unknown): string => `${(Number(bytes) / 1048576).toFixed(1)} MiB`;
+
 /** One human line for a node event, as `plexus node` and `plexus events` print them. */
 export function eventLine(event: string, payload: unknown, at = new Date()): string {
   const p = payload as Record<string, unknown>;
@@ -94,6 +99,27 @@ export function eventLine(event: string, payload: unknown, at = new Date()): str
       break;
     case 'outbox:dropped':
       text = `${paint.red('outbox:dropped')} ${shortId(String(p.contractAddress))} for ${p.peerAddress} after ${p.retryCount} attempts: ${p.lastError}`;
+      break;
+    case 'transfer:share':
+      text = `${paint.cyan('transfer:share')}  ${p.name} ${mib(p.size)} ${shortId(String(p.fileId))}`;
+      break;
+    case 'transfer:start':
+      text = `${paint.cyan('transfer:start')}  ${p.name} ${mib(p.total)} -> ${p.outPath}`;
+      break;
+    case 'transfer:complete':
+      text = `${paint.green('transfer:complete')} ${p.name} ${mib(p.total)} in ${formatDuration(Number(p.ms))} from ${(p.perPeer as unknown[]).length} peer(s)`;
+      break;
+    case 'transfer:recovered':
+      text = `${paint.yellow('transfer:recovered')} ${p.blocks} blocks of lost peer ${id} re-requested in ${p.rerequestMs}ms, received in ${p.recoveryMs}ms`;
+      break;
+    case 'transfer:snubbed':
+      text = `${paint.yellow('transfer:snubbed')} ${id}: ${p.blocks} blocks reassigned`;
+      break;
+    case 'transfer:bad-piece':
+      text = `${paint.red('transfer:bad-piece')} piece ${p.piece} failed its hash; fetching it again`;
+      break;
+    case 'transfer:bad-peer':
+      text = `${paint.red('transfer:bad-peer')} ${id} sent ${p.blocks} corrupt block(s) of piece ${p.piece}`;
       break;
     case 'warning':
       text = `${paint.yellow('warning')} ${p.code}: ${p.message}${id ? ` (${id})` : ''}`;

@@ -5,7 +5,7 @@ import { TOKEN_FILE } from '../api/index.js';
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS } from '../heartbeat/index.js';
 import { type NodeInit, PlexusNode, RUN_FILE, type RunInfo } from '../node/index.js';
 import { MAX_PEERS } from '../peers/index.js';
-import { eventLine, formatDuration, paint, shortId } from './format.js';
+import { CHATTY_EVENTS, eventLine, formatDuration, paint, shortId } from './format.js';
 import { addressOption, announceOption, defaultDataDir, durationOption, portOption, positiveInt, rateOption } from './options.js';
 
 interface NodeOptions {
@@ -105,7 +105,7 @@ Other commands find this node's API through --data-dir (DIR/node.json, DIR/${TOK
         }
         if (early) return void early.push([event, payload]);
         if (opts.json) print(JSON.stringify({ event, at: Date.now(), payload }));
-        else if (!opts.quiet) print(eventLine(event, payload));
+        else if (!opts.quiet && !CHATTY_EVENTS.has(event)) print(eventLine(event, payload));
       };
       let node = new PlexusNode(init);
       node.onAny(onEvent);
