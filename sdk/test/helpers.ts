@@ -182,6 +182,20 @@ export class RawPeer {
     });
   }
 
+  /**
+   * Behave like a quiet, polite peer: answer Pings with Pongs and the node's contract sync
+   * with an empty page, so that a test sees only what it sends itself.
+   */
+  answerPingsAndSync(options: { pings?: boolean } = {}): this {
+    this.ws.on('message', (data, isBinary) => {
+      if (isBinary) return;
+      const f = JSON.parse(data.toString());
+      if (f.type === 'Ping' && options.pings !== false) this.send({ v: 1, type: 'Pong', re: f.id, body: f.body });
+      if (f.type === 'GetContracts') this.send({ v: 1, type: 'Contracts', re: f.id, body: { epoch: 'e'.repeat(32), contracts: [], cursor: 0, more: false } });
+    });
+    return this;
+  }
+
   send(frame: unknown): void {
     this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
   }

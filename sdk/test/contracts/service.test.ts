@@ -200,12 +200,8 @@ describe('contracts between nodes', () => {
       const raw = new RawPeer(node.p2pAddress!);
       res.add(() => raw.close());
       const id = Identity.generate();
-      // Answer the node's sync request with an empty page so that only our pushes matter.
-      raw.ws.on('message', (data) => {
-        const f = JSON.parse(data.toString());
-        if (f.type === 'GetContracts') raw.send({ v: 1, type: 'Contracts', re: f.id, body: { epoch: 'e'.repeat(32), contracts: [], cursor: 0, more: false } });
-        if (f.type === 'Ping') raw.send({ v: 1, type: 'Pong', re: f.id, body: f.body });
-      });
+      // An empty sync page, so that only our pushes matter.
+      raw.answerPingsAndSync();
       await raw.handshake(id);
       await until(() => node.peers().length === 1, 'connected');
       return { raw, id };
@@ -307,11 +303,8 @@ describe('contracts between nodes', () => {
       const raw = new RawPeer(node.p2pAddress!);
       res.add(() => raw.close());
       const id = Identity.generate();
-      raw.ws.on('message', (data) => {
-        const f = JSON.parse(data.toString());
-        if (f.type === 'GetContracts') raw.send({ v: 1, type: 'Contracts', re: f.id, body: { epoch: 'e'.repeat(32), contracts: [], cursor: 0, more: false } });
-        // NewContract is never acknowledged.
-      });
+      // NewContract is never acknowledged.
+      raw.answerPingsAndSync({ pings: false });
       await raw.handshake(id, { listenAddress: '127.0.0.1:9' });
       await until(() => node.peers().length === 1, 'connected');
       const dropped = nextEvent(node, 'outbox:dropped', () => true, 5_000);
