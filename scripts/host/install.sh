@@ -29,6 +29,14 @@ CODE_SERVER_DIR="$TOOLS/code-server"
 CODE_SERVER_BIN="$CODE_SERVER_DIR/node_modules/.bin/code-server"
 STARTED=$SECONDS
 
+# Run as `npm run host:install`, we inherit the outer npm's environment: NODE and
+# npm_node_execpath point at the Node that runs it (20), and the npm we start below would run
+# code-server's install scripts with that Node instead of 24. Start from a clean slate.
+unset NODE npm_node_execpath npm_execpath
+while IFS='=' read -r name _; do
+  case "$name" in npm_config_*|npm_lifecycle_*|npm_package_*) unset "$name" ;; esac
+done < <(env)
+
 log() { printf 'host:install: %s\n' "$*"; }
 fail() { printf 'host:install: error: %s\n' "$*" >&2; exit 1; }
 
