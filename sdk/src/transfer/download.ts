@@ -165,6 +165,7 @@ export class Download extends TypedEmitter<DownloadEvents> {
   readonly verified: Bitfield;
   readonly #wire: TransferWire;
   readonly #onVerified: (verified: Bitfield) => void;
+  readonly #recheck: boolean;
   readonly #snubTimeoutMs: number;
   readonly #minPipeline: number;
   readonly #maxPipeline: number;
@@ -191,7 +192,7 @@ export class Download extends TypedEmitter<DownloadEvents> {
     manifest: FileManifest,
     outPath: string,
     wire: TransferWire,
-    options: { verified?: Bitfield; onVerified?: (verified: Bitfield) => void } & DownloadInit = {},
+    options: { verified?: Bitfield; onVerified?: (verified: Bitfield) => void; recheck?: boolean } & DownloadInit = {},
   ) {
     super();
     this.id = id;
@@ -200,6 +201,7 @@ export class Download extends TypedEmitter<DownloadEvents> {
     this.#wire = wire;
     this.verified = options.verified ?? new Bitfield(manifest.pieces.length);
     this.#onVerified = options.onVerified ?? (() => undefined);
+    this.#recheck = options.recheck ?? true;
     this.#snubTimeoutMs = options.snubTimeoutMs ?? SNUB_TIMEOUT_MS;
     this.#minPipeline = options.minPipeline ?? MIN_PIPELINE;
     this.#maxPipeline = options.maxPipeline ?? MAX_PIPELINE;
@@ -218,8 +220,10 @@ export class Download extends TypedEmitter<DownloadEvents> {
   }
 
   /**
-   * Open (or create) the target file and re-check the pieces recorded as verified, so that
-   * a resumed download trusts only what is really on disk. Then start asking peers.
+   * Open (or create) the target file and, unless `recheck` is off (a download completed
+   * earlier, only served from now on; its readers verify every piece anyway), re-check the
+   * pieces recorded as verified, so that a resumed download trusts only what is on disk.
+   * Then start asking peers.
    */
   async start(): Promise<void> {
     const size = this.manifest.size;
@@ -232,7 +236,7 @@ export class Download extends TypedEmitter<DownloadEvents> {
     if ((await this.#handle.stat()).size !== size) await this.#handle.truncate(size);
     const buffer = Buffer.allocUnsafe(this.manifest.pieceLength);
     let dropped = false;
-    for (let i = 0; i < this.manifest.pieces.length; i++) {
+    for (let i = 0; i < this.manifest.pieces.length && this.#recheck; i++) {
       if (!this.verified.get(i)) continue;
       const length = pieceSize(this.manifest, i);
       await this.#handle.read(buffer, 0, length, i * this.manifest.pieceLength);

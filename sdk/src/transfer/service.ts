@@ -225,6 +225,7 @@ export class TransferService {
     const download = new Download(id, manifest, outPath, this.wire, {
       ...this.#init,
       verified,
+      recheck: !complete,
       onVerified: (bits) => this.#c.transfersRepo.setVerified(id, bits.toBase64()),
     });
     const events = this.#c.events;
