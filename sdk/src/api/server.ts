@@ -46,6 +46,8 @@ export interface ApiNode {
   fetch(link: string, outPath: string): Promise<DownloadProgress>;
   downloads(): DownloadProgress[];
   download(id: string): DownloadProgress;
+  removeDownload(id: string): Promise<void>;
+  unshare(fileId: string): Promise<void>;
   onAny(listener: AnyListener<Record<string, unknown>>): () => void;
 }
 
@@ -280,6 +282,22 @@ export class ApiServer {
       },
       { method: 'GET', pattern: p('/downloads'), handle: () => [200, { downloads: node.downloads() }] },
       { method: 'GET', pattern: p('/downloads/([0-9a-f]{12})'), handle: (r) => [200, { download: node.download(r.params[0]!) }] },
+      {
+        method: 'DELETE',
+        pattern: p('/downloads/([0-9a-f]{12})'),
+        handle: async (r) => {
+          await node.removeDownload(r.params[0]!);
+          return [200, { removed: r.params[0] }];
+        },
+      },
+      {
+        method: 'DELETE',
+        pattern: p(`/files/${ADDRESS}`),
+        handle: async (r) => {
+          await node.unshare(r.params[0]!);
+          return [200, { unshared: r.params[0] }];
+        },
+      },
       { method: 'GET', pattern: p('/events'), handle: (r) => this.#openStream(r) },
     ];
   }

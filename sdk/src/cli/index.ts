@@ -3,7 +3,7 @@ import { PlexusError } from '../errors.js';
 import { SDK_VERSION } from '../version.js';
 import { registerClientCommands } from './client-commands.js';
 import { registerContractCommands } from './contract-commands.js';
-import { registerTransferCommands } from './transfer-commands.js';
+import { registerTransferCommands, registerTransferRemovalCommands } from './transfer-commands.js';
 import { registerDevnetCommand } from './devnet.js';
 import { paint } from './format.js';
 import { registerNodeCommand } from './node-command.js';
@@ -30,6 +30,7 @@ Docs: docs/protocol.md (wire protocol), docs/api.md (HTTP API).`,
   registerClientCommands(program, setExitCode);
   registerContractCommands(program);
   registerTransferCommands(program);
+  registerTransferRemovalCommands(program);
   registerDevnetCommand(program, setExitCode);
   return program;
 }

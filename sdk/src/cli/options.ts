@@ -33,10 +33,11 @@ export function durationOption(text: string): number {
  * K/M/G are powers of 1000 with B, of 1024 with iB or bare.
  */
 export function rateOption(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(?:([kKmMgG])(i?)(?:b|B)?)?(?:\/s)?$/.exec(text.trim());
-  if (!m) throw new InvalidArgumentError(`"${text}" is not a rate (examples: 500000, 512KiB, 2MiB, 1.5MB)`);
-  const base = m[3] === 'i' || (m[2] && !/B$/.test(text.replace(/\/s$/, ''))) ? 1024 : 1000;
-  const power = { '': 0, k: 1, m: 2, g: 3 }[(m[2] ?? '').toLowerCase() as '' | 'k' | 'm' | 'g'];
+  const m = /^(\d+(?:\.\d+)?)\s*([kKmMgG]?)(i?)([bB]?)(?:\/s)?$/.exec(text.trim());
+  if (!m || (m[3] && !m[2])) throw new InvalidArgumentError(`"${text}" is not a rate (examples: 500000, 512KiB, 2MiB, 1.5MB)`);
+  // "KiB" and a bare "K" are 1024; "KB"/"kb" are 1000.
+  const base = m[3] === 'i' || !m[4] ? 1024 : 1000;
+  const power = { '': 0, k: 1, m: 2, g: 3 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
   const bytes = Math.round(Number(m[1]) * base ** power);
   if (bytes < 1) throw new InvalidArgumentError('the rate must be at least 1 byte per second');
   return bytes;

@@ -68,7 +68,7 @@ export function registerTransferCommands(program: Command): void {
       }
     };
     if (!opts.json) process.stderr.write(`${paint.bold(download.name)} -> ${download.outPath}\n`);
-    show(download, true);
+    if (download.status !== 'complete') show(download, true);
     let result = 'gone' as 'complete' | 'gone' | 'interrupted';
     const onSignal = (): void => {
       result = 'interrupted';
@@ -104,7 +104,7 @@ export function registerTransferCommands(program: Command): void {
       if (opts.json) return out(JSON.stringify(last, null, 2));
       const from = last.perPeer.filter((p) => p.bytes > 0).map((p) => `${shortId(p.nodeId)} ${formatBytes(p.bytes)}`);
       out(`${paint.green('complete and verified')}: ${last.outPath}`);
-      process.stderr.write(paint.dim(`from ${from.length} peer(s): ${from.join(', ')}\n`));
+      process.stderr.write(paint.dim(from.length ? `from ${from.length} peer(s): ${from.join(', ')}\n` : 'every piece was already there\n'));
       return;
     }
     if (result === 'interrupted') {
@@ -132,4 +132,19 @@ export function registerTransferCommands(program: Command): void {
     if (files.length === 0) return out(paint.dim('(no shared files; share one with: plexus share FILE)'));
     out(table(['FILE ID', 'NAME', 'SIZE', 'PIECES', 'PATH'], files.map((f) => [shortId(f.fileId), f.name, formatBytes(f.size), String(f.pieces), f.path])));
   });
+}
+
+export function registerTransferRemovalCommands(program: Command): void {
+  withClientOptions(program.command('cancel').argument('<downloadId>', 'the ID from plexus downloads').description('stop a download and forget it (the partial file stays)')).action(
+    async (id: string, opts: ClientOptions) => {
+      await (await clientFor(opts)).delete(`/downloads/${id}`);
+      out(`removed download ${id}`);
+    },
+  );
+  withClientOptions(program.command('unshare').argument('<fileId>', 'the file ID from plexus files (64 hex)').description('stop sharing a file')).action(
+    async (fileId: string, opts: ClientOptions) => {
+      await (await clientFor(opts)).delete(`/files/${fileId}`);
+      out(`stopped sharing ${shortId(fileId)}`);
+    },
+  );
 }

@@ -413,6 +413,16 @@ export class PlexusNode extends TypedEmitter<NodeEvents> {
     return this.#get().transfers.downloads();
   }
 
+  /** Stop and forget a download (the file stays). @throws TransferError DOWNLOAD_NOT_FOUND */
+  removeDownload(id: string): Promise<void> {
+    return this.#get().transfers.removeDownload(id);
+  }
+
+  /** Stop sharing a file. @throws TransferError FILE_NOT_FOUND */
+  unshare(fileId: string): Promise<void> {
+    return this.#get().transfers.unshare(fileId);
+  }
+
   /** @throws TransferError DOWNLOAD_NOT_FOUND */
   download(id: string): DownloadProgress {
     return this.#get().transfers.progress(id);

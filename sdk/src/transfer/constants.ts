@@ -18,6 +18,10 @@ export const PROGRESS_INTERVAL_MS = 250;
 export const RATE_WINDOW_MS = 2_000;
 /** Socket buffer above which a seeder waits before sending more blocks (bytes). */
 export const SEND_HIGH_WATER_BYTES = 4 * 1024 * 1024;
+/** How often running downloads ask non-source peers again whether they have the file (ms). */
+export const REDISCOVER_INTERVAL_MS = 5_000;
+/** Most block requests one peer may have queued at a seeder; more are rejected. */
+export const MAX_QUEUED_REQUESTS = 512;
 /** Score points for a block that makes its piece fail verification. */
 export const BAD_PIECE_PENALTY = 20;
 /** The first byte of a binary frame carrying a block (BEP 3's "piece" message). */

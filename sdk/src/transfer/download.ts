@@ -60,6 +60,8 @@ export interface DownloadProgress {
   status: DownloadStatus;
   /** Bytes in verified pieces. */
   bytes: number;
+  /** Bytes already verified when this download (re)started: what a resume did not fetch again. */
+  resumedBytes: number;
   total: number;
   /** Bytes per second over the last progress interval, smoothed. */
   rate: number;
@@ -140,6 +142,13 @@ interface Recovery {
 const key = (piece: number, block: number): string => `${piece}:${block}`;
 
 /**
+ * Verified pieces are reported (and so recorded in the store) at most this often (ms): a
+ * crash loses at most this much verification work, and large downloads do not rewrite their
+ * row for every piece.
+ */
+const VERIFIED_REPORT_MS = 200;
+
+/**
  * One file being downloaded from many peers at once.
  *
  * Pieces are split into 16 KiB blocks. A reservation table records which peers hold which
@@ -166,6 +175,7 @@ export class Download extends TypedEmitter<DownloadEvents> {
   readonly #wire: TransferWire;
   readonly #onVerified: (verified: Bitfield) => void;
   readonly #recheck: boolean;
+  readonly #scanExisting: boolean;
   readonly #snubTimeoutMs: number;
   readonly #minPipeline: number;
   readonly #maxPipeline: number;
@@ -186,13 +196,16 @@ export class Download extends TypedEmitter<DownloadEvents> {
   #wasted = 0;
   #startedAt = performance.now();
   #completing: Promise<void> | undefined;
+  #resumedBytes = 0;
+  /** Pending report of verified pieces (throttled: at most one per VERIFIED_REPORT_MS). */
+  #reportTimer: NodeJS.Timeout | undefined;
 
   constructor(
     id: string,
     manifest: FileManifest,
     outPath: string,
     wire: TransferWire,
-    options: { verified?: Bitfield; onVerified?: (verified: Bitfield) => void; recheck?: boolean } & DownloadInit = {},
+    options: { verified?: Bitfield; onVerified?: (verified: Bitfield) => void; recheck?: boolean; scanExisting?: boolean } & DownloadInit = {},
   ) {
     super();
     this.id = id;
@@ -202,6 +215,7 @@ export class Download extends TypedEmitter<DownloadEvents> {
     this.verified = options.verified ?? new Bitfield(manifest.pieces.length);
     this.#onVerified = options.onVerified ?? (() => undefined);
     this.#recheck = options.recheck ?? true;
+    this.#scanExisting = options.scanExisting ?? false;
     this.#snubTimeoutMs = options.snubTimeoutMs ?? SNUB_TIMEOUT_MS;
     this.#minPipeline = options.minPipeline ?? MIN_PIPELINE;
     this.#maxPipeline = options.maxPipeline ?? MAX_PIPELINE;
@@ -233,10 +247,19 @@ export class Download extends TypedEmitter<DownloadEvents> {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       this.#handle = await fs.open(this.outPath, 'w+');
     }
+    // A new download into a file of the right size: keep every piece already there (like a
+    // BitTorrent client's "check existing data").
+    const scan = this.#scanExisting && (await this.#handle.stat()).size === size;
     if ((await this.#handle.stat()).size !== size) await this.#handle.truncate(size);
     const buffer = Buffer.allocUnsafe(this.manifest.pieceLength);
     let dropped = false;
-    for (let i = 0; i < this.manifest.pieces.length && this.#recheck; i++) {
+    for (let i = 0; i < this.manifest.pieces.length && scan; i++) {
+      const length = pieceSize(this.manifest, i);
+      await this.#handle.read(buffer, 0, length, i * this.manifest.pieceLength);
+      if (createHash('sha256').update(buffer.subarray(0, length)).digest('hex') === this.manifest.pieces[i]) this.verified.set(i);
+    }
+    if (scan) dropped = true; // record what the scan found
+    for (let i = 0; i < this.manifest.pieces.length && this.#recheck && !scan; i++) {
       if (!this.verified.get(i)) continue;
       const length = pieceSize(this.manifest, i);
       await this.#handle.read(buffer, 0, length, i * this.manifest.pieceLength);
@@ -246,6 +269,7 @@ export class Download extends TypedEmitter<DownloadEvents> {
       }
     }
     if (dropped) this.#onVerified(this.verified);
+    this.#resumedBytes = this.#verifiedBytes();
     this.#status = 'downloading';
     this.#startedAt = performance.now();
     this.#schedule();
@@ -265,6 +289,7 @@ export class Download extends TypedEmitter<DownloadEvents> {
       peer.inFlight.clear();
     }
     await this.#completing;
+    if (this.#reportTimer) this.#flushVerified();
     await this.#handle?.close().catch(() => undefined);
     this.#handle = undefined;
   }
@@ -286,6 +311,11 @@ export class Download extends TypedEmitter<DownloadEvents> {
       bad: existing?.bad ?? false,
     });
     this.#fill(this.#peers.get(peerId)!);
+  }
+
+  /** Whether `peerId` is one of this download's sources. */
+  hasPeer(peerId: string): boolean {
+    return this.#peers.has(peerId);
   }
 
   /** A peer got a new piece. */
@@ -310,13 +340,19 @@ export class Download extends TypedEmitter<DownloadEvents> {
     this.#fillAll();
   }
 
-  /** A peer refused one block (BEP 6 "reject"): it goes back to pending. */
+  /**
+   * A peer refused one block (BEP 6 "reject"): the block goes back to pending and the piece
+   * is no longer asked of that peer (until it announces it again with `have`).
+   */
   onReject(peerId: string, block: BlockRef): void {
     const peer = this.#peers.get(peerId);
     const k = key(block.piece, block.offset / BLOCK_SIZE);
     if (!peer || !peer.inFlight.delete(k)) return;
     this.#pieces.get(block.piece)?.blocks[block.offset / BLOCK_SIZE]?.holders.delete(peerId);
-    // It may not have the piece after all.
+    if (peer.bitfield.get(block.piece)) {
+      peer.bitfield.clear(block.piece);
+      this.#rarity.decrement(block.piece);
+    }
     this.#fillAll();
   }
 
@@ -333,6 +369,9 @@ export class Download extends TypedEmitter<DownloadEvents> {
     const expected = Math.min(BLOCK_SIZE, state.size - offset);
     if (data.byteLength !== expected) {
       this.#wire.penalize(peerId, 'INVALID_BLOCK', `block ${piece}:${offset} has ${data.byteLength} bytes, expected ${expected}`, BAD_PIECE_PENALTY);
+      // The request is answered, wrongly: take it back so it can go elsewhere.
+      if (peer?.inFlight.delete(key(piece, index))) state.blocks[index]!.holders.delete(peerId);
+      this.#fillAll();
       return;
     }
     const block = state.blocks[index]!;
@@ -366,9 +405,14 @@ export class Download extends TypedEmitter<DownloadEvents> {
     if (peer) this.#fill(peer);
   }
 
-  progress(): DownloadProgress {
+  #verifiedBytes(): number {
     let bytes = 0;
     for (let i = 0; i < this.manifest.pieces.length; i++) if (this.verified.get(i)) bytes += pieceSize(this.manifest, i);
+    return bytes;
+  }
+
+  progress(): DownloadProgress {
+    const bytes = this.#verifiedBytes();
     const remaining = this.manifest.size - bytes;
     const avg = (xs: number[]): number | null => (xs.length ? Math.round(xs.reduce((a, b) => a + b, 0) / xs.length) : null);
     return {
@@ -378,6 +422,7 @@ export class Download extends TypedEmitter<DownloadEvents> {
       outPath: this.outPath,
       status: this.#status,
       bytes,
+      resumedBytes: this.#resumedBytes,
       total: this.manifest.size,
       rate: Math.round(this.#rate),
       peers: this.#peers.size,
@@ -538,7 +583,7 @@ export class Download extends TypedEmitter<DownloadEvents> {
     this.#blame(state);
     this.#pieces.delete(state.index);
     this.verified.set(state.index);
-    this.#onVerified(this.verified);
+    this.#reportVerified();
     this.emit('piece', { piece: state.index, from: [...new Set(sources.filter((s): s is string => s !== null))] });
     this.#safe(() => this.#wire.have(this.fileId, state.index));
     if (this.verified.complete) await this.#complete();
@@ -567,8 +612,20 @@ export class Download extends TypedEmitter<DownloadEvents> {
     }
   }
 
+  /** Report verified pieces to the owner (who records them) at most every VERIFIED_REPORT_MS. */
+  #reportVerified(): void {
+    this.#reportTimer ??= setTimeout(() => this.#flushVerified(), VERIFIED_REPORT_MS);
+  }
+
+  #flushVerified(): void {
+    clearTimeout(this.#reportTimer);
+    this.#reportTimer = undefined;
+    this.#onVerified(this.verified);
+  }
+
   async #complete(): Promise<void> {
     this.#completing ??= (async () => {
+      this.#flushVerified();
       await this.#handle?.sync();
       this.#status = 'complete';
       clearTimeout(this.#timer);

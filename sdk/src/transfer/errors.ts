@@ -10,5 +10,6 @@ export const transferError = {
   manifestUnavailable: (fileId: string) => new TransferError('MANIFEST_UNAVAILABLE', `no connected peer has file ${fileId.slice(0, 12)}`),
   downloadNotFound: (id: string) => new TransferError('DOWNLOAD_NOT_FOUND', `no download ${id}`),
   alreadyDownloading: (fileId: string, out: string) => new TransferError('ALREADY_DOWNLOADING', `file ${fileId.slice(0, 12)} is already being downloaded to ${out}`),
+  outNotWritable: (path: string, why: string) => new TransferError('OUT_NOT_WRITABLE', `cannot write the download to ${path}: ${why}`),
   notAFile: (path: string) => new TransferError('NOT_A_FILE', `${path} is not a readable regular file`),
 };

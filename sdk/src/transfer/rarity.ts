@@ -20,6 +20,10 @@ export class Rarity {
     this.#counts[piece]!++;
   }
 
+  decrement(piece: number): void {
+    if (this.#counts[piece]! > 0) this.#counts[piece]!--;
+  }
+
   availability(piece: number): number {
     return this.#counts[piece]!;
   }

@@ -1,7 +1,12 @@
 import { promises as fs } from 'node:fs';
 import type { Peer } from '../peers/index.js';
 import { delay } from '../util/timers.js';
-import { BLOCK_HEADER_BYTES, FRAME_BLOCK, SEND_HIGH_WATER_BYTES } from './constants.js';
+import { BLOCK_HEADER_BYTES, BLOCK_SIZE, FRAME_BLOCK, SEND_HIGH_WATER_BYTES } from './constants.js';
+
+/** Pieces kept in memory by a seeder (at 256 KiB pieces, 4 MiB). */
+const PIECE_CACHE_SIZE = 16;
+/** Pieces larger than this are read block by block rather than cached whole. */
+const MAX_CACHED_PIECE_BYTES = 4 * 1024 * 1024;
 import type { BlockRef } from './download.js';
 
 interface Job {
@@ -22,6 +27,11 @@ export class Seeder {
   readonly #queues = new Map<string, Job[]>();
   readonly #workers = new Map<string, Promise<void>>();
   readonly #handles = new Map<string, Promise<fs.FileHandle>>();
+  /**
+   * Recently read pieces, "path:piece" -> bytes. Downloaders ask for a piece's blocks
+   * together, so one read serves all of them instead of one thread-pool read per block.
+   */
+  readonly #pieces = new Map<string, Buffer>();
   #tokens = 0;
   #refilledAt = performance.now();
   #stopped = false;
@@ -44,6 +54,11 @@ export class Seeder {
     if (!this.#workers.has(peer.nodeId)) this.#workers.set(peer.nodeId, Promise.resolve().then(() => this.#work(peer)));
   }
 
+  /** Blocks queued for a peer. */
+  queued(peerId: string): number {
+    return this.#queues.get(peerId)?.length ?? 0;
+  }
+
   /** Withdraw a queued block; false when it was already sent (or never asked). */
   cancel(peerId: string, fileId: string, block: BlockRef): boolean {
     const queue = this.#queues.get(peerId);
@@ -60,6 +75,7 @@ export class Seeder {
 
   /** Stop serving a file (e.g. it was unshared): drop its queued blocks and close its handle. */
   async forget(path: string): Promise<void> {
+    for (const key of [...this.#pieces.keys()]) if (key.startsWith(`${path}:`)) this.#pieces.delete(key);
     for (const queue of this.#queues.values()) for (let i = queue.length - 1; i >= 0; i--) if (queue[i]!.path === path) queue.splice(i, 1);
     const handle = this.#handles.get(path);
     this.#handles.delete(path);
@@ -69,6 +85,7 @@ export class Seeder {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#queues.clear();
+    this.#pieces.clear();
     await Promise.allSettled([...this.#workers.values()]);
     for (const handle of this.#handles.values()) await (await handle.catch(() => undefined))?.close().catch(() => undefined);
     this.#handles.clear();
@@ -86,12 +103,13 @@ export class Seeder {
       const conn = peer.connection;
       while (conn.bufferedAmount > SEND_HIGH_WATER_BYTES && conn.isOpen && !this.#stopped) await delay(2);
       await this.#spend(job.block.length);
+      if (this.#stopped) continue;
       const frame = Buffer.allocUnsafe(BLOCK_HEADER_BYTES + job.block.length);
       writeBlockHeader(frame, job.fileId, job.block.piece, job.block.offset);
       try {
-        const handle = await this.#handle(job.path);
-        const { bytesRead } = await handle.read(frame, BLOCK_HEADER_BYTES, job.block.length, job.block.piece * job.pieceLength + job.block.offset);
-        if (bytesRead !== job.block.length) continue; // the file shrank: the requester will time out and ask elsewhere
+        const piece = await this.#piece(job);
+        if (!piece || piece.length < job.block.offset + job.block.length) continue; // the file shrank: the requester asks elsewhere
+        piece.copy(frame, BLOCK_HEADER_BYTES, job.block.offset, job.block.offset + job.block.length);
         if (!conn.isOpen || this.#stopped) continue;
         conn.sendBinary(frame);
         this.bytesSent += job.block.length;
@@ -99,6 +117,30 @@ export class Seeder {
         // unreadable file or closed socket: nothing to send
       }
     }
+  }
+
+  /** The bytes of a job's piece, read whole once and kept among the last PIECE_CACHE_SIZE. */
+  async #piece(job: Job): Promise<Buffer | null> {
+    const key = `${job.path}:${job.block.piece}`;
+    const cached = this.#pieces.get(key);
+    if (cached) return cached;
+    if (job.pieceLength > MAX_CACHED_PIECE_BYTES) {
+      // Huge pieces: read just the block.
+      const block = Buffer.allocUnsafe(job.block.length);
+      const handle = await this.#handle(job.path);
+      const { bytesRead } = await handle.read(block, 0, job.block.length, job.block.piece * job.pieceLength + job.block.offset);
+      if (bytesRead !== job.block.length) return null;
+      const sparse = Buffer.allocUnsafe(job.block.offset + job.block.length);
+      block.copy(sparse, job.block.offset);
+      return sparse;
+    }
+    const handle = await this.#handle(job.path);
+    const buffer = Buffer.allocUnsafe(job.pieceLength);
+    const { bytesRead } = await handle.read(buffer, 0, job.pieceLength, job.block.piece * job.pieceLength);
+    const piece = buffer.subarray(0, bytesRead);
+    if (this.#pieces.size >= PIECE_CACHE_SIZE) this.#pieces.delete(this.#pieces.keys().next().value!);
+    this.#pieces.set(key, piece);
+    return piece;
   }
 
   #handle(path: string): Promise<fs.FileHandle> {
@@ -111,18 +153,22 @@ export class Seeder {
     return handle;
   }
 
-  /** Wait until the token bucket holds `bytes` (burst up to one second of rate). */
+  /**
+   * Wait until the token bucket holds `bytes`. The bucket holds one second of rate, and at
+   * least one block, so that a rate below 16 KiB/s still sends (slowly). Gives up on stop().
+   */
   async #spend(bytes: number): Promise<void> {
     if (this.#rate === null) return;
-    for (;;) {
+    const capacity = Math.max(this.#rate, BLOCK_SIZE);
+    while (!this.#stopped) {
       const now = performance.now();
-      this.#tokens = Math.min(this.#rate, this.#tokens + ((now - this.#refilledAt) / 1000) * this.#rate);
+      this.#tokens = Math.min(capacity, this.#tokens + ((now - this.#refilledAt) / 1000) * this.#rate);
       this.#refilledAt = now;
       if (this.#tokens >= bytes) {
         this.#tokens -= bytes;
         return;
       }
-      await delay(Math.max(1, Math.ceil(((bytes - this.#tokens) / this.#rate) * 1000)));
+      await delay(Math.min(250, Math.max(1, Math.ceil(((bytes - this.#tokens) / this.#rate) * 1000))));
     }
   }
 }

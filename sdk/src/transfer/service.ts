@@ -6,7 +6,9 @@ import { PENALTY_POINTS, type Peer, type PeerEvents, type PeerInfo, type PeerMan
 import type { Store, TransfersRepository } from '../store/index.js';
 import { type Codec, type Envelope, RemoteError } from '../transport/index.js';
 import { Bitfield } from './bitfield.js';
-import { BLOCK_SIZE } from './constants.js';
+import { BLOCK_SIZE, MAX_QUEUED_REQUESTS, REDISCOVER_INTERVAL_MS } from './constants.js';
+import { promises as fs } from 'node:fs';
+import { dirname } from 'node:path';
 import { type BlockRef, Download, type DownloadInit, type DownloadProgress, type TransferWire } from './download.js';
 import { transferError } from './errors.js';
 import { createManifest, type FileManifest, formatLink, parseLink, pieceSize, verifyManifest } from './manifest.js';
@@ -58,6 +60,8 @@ export interface TransferInit extends DownloadInit {
   pieceLength?: number;
   /** Time a GetManifest / Interested request waits (ms). */
   requestTimeoutMs?: number;
+  /** How often running downloads ask peers that are not sources yet for the file (ms). */
+  rediscoverIntervalMs?: number;
 }
 
 /** A file this node shares (or has completely downloaded and so also serves). */
@@ -98,12 +102,15 @@ export class TransferService {
   readonly #interested = new Map<string, Set<string>>();
   readonly #seeder: Seeder;
   readonly wire: TransferWire;
+  readonly #rediscoverMs: number;
+  #timer: NodeJS.Timeout | undefined;
   #started = false;
 
   constructor(components: TransferComponents, init: TransferInit = {}) {
     this.#c = components;
     this.#init = init;
     this.#seeder = new Seeder(init.uploadRateBytesPerSec ?? null);
+    this.#rediscoverMs = init.rediscoverIntervalMs ?? REDISCOVER_INTERVAL_MS;
     const { codec, peers } = components;
     codec.register('GetManifest', GET_MANIFEST_SCHEMA, 'request');
     codec.register('Manifest', MANIFEST_REPLY_SCHEMA, 'reply');
@@ -135,15 +142,25 @@ export class TransferService {
     this.#c.events.on('peer:disconnect', this.#onDisconnect);
     // Resume what was downloading (and keep serving what completed).
     for (const row of this.#c.transfersRepo.listDownloads()) {
+      if (row.status === 'stopped') continue;
       const manifest = JSON.parse(row.manifest) as FileManifest;
       const verified = Bitfield.fromBase64(row.verified, manifest.pieces.length);
-      await this.#open(row.id, manifest, row.outPath, verified, row.status === 'complete');
+      try {
+        await this.#open(row.id, manifest, row.outPath, verified, row.status === 'complete');
+      } catch (err) {
+        // One broken download (its folder removed, a full disk) must not stop the node.
+        this.#downloads.delete(row.id);
+        this.#c.transfersRepo.setStatus(row.id, 'stopped', null);
+        this.#c.events.emit('warning', { code: 'DOWNLOAD_RESUME_FAILED', message: `cannot resume ${row.outPath}: ${(err as Error).message}` });
+      }
     }
+    this.#schedule();
   }
 
   async stop(): Promise<void> {
     if (!this.#started) return;
     this.#started = false;
+    clearTimeout(this.#timer);
     this.#c.events.off('peer:connect', this.#onConnect);
     this.#c.events.off('peer:disconnect', this.#onDisconnect);
     await Promise.all([...this.#downloads.values()].map((d) => d.stop()));
@@ -163,8 +180,7 @@ export class TransferService {
     await this.#c.store.durable();
     const info = this.#shareInfo(manifest, absolute);
     this.#c.events.emit('transfer:share', { fileId: info.fileId, name: info.name, size: info.size, path: absolute, link: info.link });
-    // Peers already downloading this file may now fetch from us too.
-    for (const peer of this.#c.peers.all()) this.#tellDownloaders(peer, manifest.id);
+    // Peers downloading this file find us at their next rediscovery round (rediscoverIntervalMs).
     return info;
   }
 
@@ -180,11 +196,21 @@ export class TransferService {
   async download(link: string, outPath: string): Promise<DownloadProgress> {
     const parsed = parseLink(link);
     const out = resolvePath(outPath);
-    for (const d of this.#downloads.values()) {
-      if (d.fileId === parsed.fileId && d.status !== 'stopped') {
+    for (const d of [...this.#downloads.values()]) {
+      if (d.fileId !== parsed.fileId) continue;
+      if (d.status === 'downloading' || d.status === 'checking') {
         if (d.outPath === out) return d.progress();
         throw transferError.alreadyDownloading(parsed.fileId, d.outPath);
       }
+      // A finished (or stopped) earlier download of the same file makes way for this one.
+      await this.#forget(d);
+    }
+    // 1: the target must be writable before anything is recorded.
+    try {
+      await makeFolders(dirname(out));
+      await (await fs.open(out, 'a')).close();
+    } catch (err) {
+      throw transferError.outNotWritable(out, (err as NodeJS.ErrnoException).code ?? (err as Error).message);
     }
     // Peers named in the link are dialed first (best effort).
     await Promise.allSettled(parsed.peers.map((address) => this.#c.peers.connect(address)));
@@ -202,10 +228,35 @@ export class TransferService {
       completedAt: null,
     });
     await this.#c.store.durable();
-    const download = await this.#open(id, manifest, out, verified, false);
+    const download = (await this.#open(id, manifest, out, verified, false, true))!;
     const progress = download.progress();
     this.#c.events.emit('transfer:start', progress);
     return progress;
+  }
+
+  /** Stop a download and forget it (its file stays). @throws TransferError DOWNLOAD_NOT_FOUND */
+  async removeDownload(id: string): Promise<void> {
+    const d = this.#downloads.get(id);
+    if (!d) throw transferError.downloadNotFound(id);
+    await this.#forget(d);
+  }
+
+  /** Stop sharing a file. @throws TransferError FILE_NOT_FOUND */
+  async unshare(fileId: string): Promise<void> {
+    const share = this.#shares.get(fileId);
+    if (!share) throw transferError.fileNotFound(`${fileId.slice(0, 12)} is not shared here`);
+    this.#shares.delete(fileId);
+    this.#c.transfersRepo.deleteShare(fileId);
+    await this.#c.store.durable();
+    if (!this.#source(fileId)) await this.#seeder.forget(share.path);
+  }
+
+  async #forget(d: Download): Promise<void> {
+    await d.stop();
+    this.#downloads.delete(d.id);
+    this.#c.transfersRepo.deleteDownload(d.id);
+    await this.#c.store.durable();
+    if (!this.#source(d.fileId)) await this.#seeder.forget(d.outPath);
   }
 
   downloads(): DownloadProgress[] {
@@ -221,11 +272,25 @@ export class TransferService {
 
   // --- downloads ---------------------------------------------------------------------------
 
-  async #open(id: string, manifest: FileManifest, outPath: string, verified: Bitfield, complete: boolean): Promise<Download> {
+  /**
+   * Open a download (new, resumed, or completed earlier and now only served). Returns
+   * undefined when a completed download's file is gone or changed: it is not served, and is
+   * marked stopped.
+   */
+  async #open(id: string, manifest: FileManifest, outPath: string, verified: Bitfield, complete: boolean, scan = false): Promise<Download | undefined> {
+    if (complete) {
+      const size = await fs.stat(outPath).then((s) => s.size, () => -1);
+      if (size !== manifest.size) {
+        this.#c.transfersRepo.setStatus(id, 'stopped', null);
+        this.#c.events.emit('warning', { code: 'DOWNLOAD_FILE_GONE', message: `${outPath} (a completed download) is missing or changed; it is no longer served` });
+        return undefined;
+      }
+    }
     const download = new Download(id, manifest, outPath, this.wire, {
       ...this.#init,
       verified,
       recheck: !complete,
+      scanExisting: scan,
       onVerified: (bits) => this.#c.transfersRepo.setVerified(id, bits.toBase64()),
     });
     const events = this.#c.events;
@@ -236,6 +301,7 @@ export class TransferService {
     download.on('snubbed', (p) => events.emit('transfer:snubbed', { id, fileId: manifest.id, ...p }));
     download.on('recovered', (p) => events.emit('transfer:recovered', { id, fileId: manifest.id, ...p }));
     download.on('complete', (p) => {
+      if (complete) return; // reopened after a restart: already announced
       this.#c.transfersRepo.setStatus(id, 'complete', Date.now());
       for (const peer of this.#c.peers.all()) this.#safeSend(peer, 'NotInterested', { fileId: manifest.id });
       events.emit('transfer:complete', p);
@@ -266,11 +332,32 @@ export class TransferService {
     try {
       const reply = await peer.connection.request<InterestedBody>('Interested', { fileId: download.fileId }, { timeoutMs: this.#init.requestTimeoutMs });
       const body = reply.body as unknown as BitfieldBody;
+      if (body.fileId !== download.fileId) {
+        this.#c.peers.penalize(peer.nodeId, 10, 'INVALID_MESSAGE', `Bitfield for ${body.fileId.slice(0, 12)} in answer to Interested in ${download.fileId.slice(0, 12)}`);
+        return;
+      }
       if (download.status !== 'downloading' || !this.#c.peers.get(peer.nodeId)) return;
       download.addPeer(peer.nodeId, Bitfield.fromBase64(body.bitfield, download.manifest.pieces.length));
     } catch {
       // It does not have the file (FILE_NOT_FOUND), or it left.
     }
+  }
+
+  /**
+   * Every rediscoverIntervalMs, ask connected peers that are not (or no longer) sources of a
+   * running download whether they have its file now: a peer may start sharing it, or finish
+   * downloading it, after it first answered FILE_NOT_FOUND.
+   */
+  #schedule(): void {
+    if (!this.#started) return;
+    this.#timer = setTimeout(() => {
+      for (const d of this.#downloads.values()) {
+        if (d.status !== 'downloading') continue;
+        for (const peer of this.#c.peers.all()) if (!d.hasPeer(peer.nodeId)) void this.#askForBitfield(peer, d);
+      }
+      this.#schedule();
+    }, this.#rediscoverMs);
+    this.#timer.unref();
   }
 
   readonly #onConnect = (info: PeerInfo): void => {
@@ -339,6 +426,7 @@ export class TransferService {
       return reject('not a block of this file');
     }
     if (source.verified && !source.verified.get(body.piece)) return reject('piece not verified here yet');
+    if (this.#seeder.queued(peer.nodeId) >= MAX_QUEUED_REQUESTS) return reject('too many requests queued');
     this.#seeder.enqueue(peer, { fileId: body.fileId, block, path: source.path, pieceLength: manifest.pieceLength });
   }
 
@@ -401,5 +489,32 @@ export class TransferService {
       path,
       link: formatLink(manifest, address ? [address] : []),
     };
+  }
+}
+
+/**
+ * Create `dir` and its missing parents. Done level by level rather than with
+ * `mkdir({recursive: true})`, which spins forever on some paths (under /proc, Node 20).
+ * @throws the first mkdir error (EACCES, ENOTDIR, EROFS, ...)
+ */
+async function makeFolders(dir: string): Promise<void> {
+  const missing: string[] = [];
+  let current = dir;
+  for (let depth = 0; depth < 256; depth++) {
+    try {
+      if ((await fs.stat(current)).isDirectory()) break;
+      throw Object.assign(new Error(`${current} is not a folder`), { code: 'ENOTDIR' });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      missing.unshift(current);
+      const parent = dirname(current);
+      if (parent === current) break;
+      current = parent;
+    }
+  }
+  for (const folder of missing) {
+    await fs.mkdir(folder).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST') throw err;
+    });
   }
 }

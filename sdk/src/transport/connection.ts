@@ -236,7 +236,8 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
   }
 
   #onFrame(data: WebSocket.RawData, isBinary: boolean): void {
-    const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    // ws hands over a Buffer (binaryType "nodebuffer"); copy only the other shapes.
+    const buffer = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
     this.bytesIn += buffer.byteLength;
     this.framesIn++;
     this.lastReceivedAt = Date.now();

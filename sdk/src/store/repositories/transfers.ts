@@ -32,6 +32,14 @@ export class TransfersRepository {
     );
   }
 
+  deleteShare(fileId: string): void {
+    this.store.run('DELETE FROM shares WHERE file_id = ?', [fileId]);
+  }
+
+  deleteDownload(id: string): void {
+    this.store.run('DELETE FROM downloads WHERE id = ?', [id]);
+  }
+
   listShares(): ShareRow[] {
     return this.store
       .all<{ file_id: string; path: string; manifest: string; added_at: number }>('SELECT * FROM shares ORDER BY added_at')
