@@ -580,6 +580,7 @@ export class Download extends TypedEmitter<DownloadEvents> {
       this.emit('bad-piece', { piece: state.index, from: [] });
       throw err;
     }
+    if (this.#status !== 'downloading') return; // stopped while the piece was being written
     this.#blame(state);
     this.#pieces.delete(state.index);
     this.verified.set(state.index);
@@ -614,6 +615,8 @@ export class Download extends TypedEmitter<DownloadEvents> {
 
   /** Report verified pieces to the owner (who records them) at most every VERIFIED_REPORT_MS. */
   #reportVerified(): void {
+    // After stop() the owner may be gone; the piece is found again by the next start's check.
+    if (this.#status === 'stopped') return;
     this.#reportTimer ??= setTimeout(() => this.#flushVerified(), VERIFIED_REPORT_MS);
   }
 
