@@ -32,6 +32,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import initSqlJs from 'sql.js';
 import { Identity, PlexusNode, verifySignature } from '@plexus/sdk';
+import { positiveInt, table, printMachine, EventLog, readOptions } from './lib/common.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const COUNTER = readFileSync(join(ROOT, 'examples', 'contracts', 'counter.js'), 'utf8');
@@ -75,11 +76,6 @@ function usage() {
   -h, --help      this text`;
 }
 
-function positiveInt(name, text) {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} expects a whole number of at least 1, got "${text}"`);
-  return n;
-}
 
 function parseOptions(argv) {
   const { values } = parseArgs({
@@ -129,48 +125,6 @@ async function stopNode(node) {
   liveNodes.delete(node);
 }
 
-/**
- * Selected events of a node with the performance.now() they arrived at, and a way to wait
- * for one: `waitFor(match, timeoutMs)` looks at every event recorded so far, then at new ones,
- * and resolves with the first match or null after the timeout.
- */
-class EventLog {
-  entries = [];
-  #waiters = new Set();
-  #off;
-
-  constructor(node, names) {
-    const wanted = new Set(names);
-    this.#off = node.onAny((event, payload) => {
-      if (!wanted.has(event)) return;
-      const entry = { event, payload, at: performance.now() };
-      this.entries.push(entry);
-      for (const w of this.#waiters) if (w.match(entry)) w.finish(entry);
-    });
-  }
-
-  waitFor(match, timeoutMs) {
-    const found = this.entries.find(match);
-    if (found) return Promise.resolve(found);
-    return new Promise((resolve) => {
-      const waiter = {
-        match,
-        finish: (entry) => {
-          clearTimeout(timer);
-          this.#waiters.delete(waiter);
-          resolve(entry);
-        },
-      };
-      const timer = setTimeout(() => waiter.finish(null), timeoutMs);
-      this.#waiters.add(waiter);
-    });
-  }
-
-  close() {
-    this.#off();
-    for (const w of this.#waiters) w.finish(null);
-  }
-}
 
 /** The Store's save, outside the SDK: write a temporary file, fsync, rename over, fsync the folder. */
 async function writeFileAtomic(path, data) {
@@ -330,20 +284,11 @@ function fmtBytes(n) {
   return `${n} B`;
 }
 
-function table(headers, rows) {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
-}
 
 function indent(text) {
   return text.replace(/^/gm, '  ');
 }
 
-function printMachine() {
-  const cpus = os.cpus();
-  console.log(`machine: ${cpus.length} CPUs (${cpus[0]?.model.trim() ?? 'unknown'}), ${os.platform()} ${os.release()}, node ${process.version}, load avg ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-}
 
 /**
  * Ctrl-C / SIGTERM: stop every node (so nothing writes into the folders any more), remove every
@@ -555,17 +500,9 @@ async function run(options, problems) {
 }
 
 async function main() {
-  let options;
-  try {
-    options = parseOptions(process.argv.slice(2));
-  } catch (err) {
-    console.error(`${err.message}\n${usage()}`);
-    return 2;
-  }
-  if (options.help) {
-    console.log(usage());
-    return 0;
-  }
+  const parsed = readOptions(parseOptions, usage);
+  if (parsed.code !== undefined) return parsed.code;
+  const options = parsed.options;
   process.on('SIGINT', onInterrupt);
   process.on('SIGTERM', onInterrupt);
   console.log('contracts: durable call throughput, joining a network of many contracts, incremental re-sync');

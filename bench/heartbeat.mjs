@@ -32,6 +32,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createNode, detectionBoundMs, HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS } from '@plexus/sdk';
+import { positiveInt, printMachine, table as tableWithLeft, readOptions } from './lib/common.mjs';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'sdk', 'bin', 'plexus.js');
 
@@ -70,11 +71,6 @@ function usage() {
   -h, --help      this text`;
 }
 
-function positiveInt(name, text) {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} expects a whole number of at least 1, got "${text}"`);
-  return n;
-}
 
 function parseOptions(argv) {
   const { values } = parseArgs({
@@ -283,16 +279,7 @@ function summarize(values) {
   return { min: sorted[0], median, p95: at(0.95), max: sorted[n - 1] };
 }
 
-function table(headers, rows) {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
-}
 
-function printMachine() {
-  const cpus = os.cpus();
-  console.log(`machine: ${cpus.length} CPUs (${cpus[0]?.model.trim() ?? 'unknown'}), ${os.platform()} ${os.release()}, node ${process.version}, load avg ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-}
 
 /** SIGKILL what is still alive (a SIGSTOPped child would otherwise stay frozen forever). */
 function onInterrupt(signal) {
@@ -303,17 +290,9 @@ function onInterrupt(signal) {
 }
 
 async function main() {
-  let options;
-  try {
-    options = parseOptions(process.argv.slice(2));
-  } catch (err) {
-    console.error(`${err.message}\n${usage()}`);
-    return 2;
-  }
-  if (options.help) {
-    console.log(usage());
-    return 0;
-  }
+  const parsed = readOptions(parseOptions, usage);
+  if (parsed.code !== undefined) return parsed.code;
+  const options = parsed.options;
   process.once('SIGINT', onInterrupt);
   process.once('SIGTERM', onInterrupt);
 
@@ -391,3 +370,8 @@ async function main() {
 }
 
 process.exitCode = await main();
+
+/** Scenario and settings columns are text, the rest numbers. */
+function table(headers, rows) {
+  return tableWithLeft(headers, rows, 2);
+}

@@ -52,6 +52,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { PlexusNode } from '@plexus/sdk';
 import { formatSummary, summarizeProfile } from './lib/cpuprofile.mjs';
+import { positiveInt, table, printMachine, EventLog, readOptions } from './lib/common.mjs';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const CLI = join(BENCH_DIR, '..', 'sdk', 'bin', 'plexus.js');
@@ -101,11 +102,6 @@ function usage() {
 aria2c is optional: without it the aria2c column is empty (install: apt-get install aria2, brew install aria2).`;
 }
 
-function positiveInt(name, text) {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} expects a whole number of at least 1, got "${text}"`);
-  return n;
-}
 
 function parseSize(text) {
   const m = /^(\d+(?:\.\d+)?)\s*(MiB|M|GiB|G)?$/i.exec(text.trim());
@@ -168,16 +164,7 @@ function median(values) {
   return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
 }
 
-function table(headers, rows) {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
-}
 
-function printMachine() {
-  const cpus = os.cpus();
-  console.log(`machine: ${cpus.length} CPUs (${cpus[0]?.model.trim() ?? 'unknown'}), ${os.platform()} ${os.release()}, node ${process.version}, load avg ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-}
 
 function tempDir(root, prefix) {
   const dir = mkdtempSync(join(root ?? os.tmpdir(), prefix));
@@ -452,47 +439,6 @@ function findAria2c() {
 
 // --- the three ways to move the file -------------------------------------------------------
 
-/**
- * Events of an in-process node with the performance.now() they arrived at, and a way to wait
- * for one (resolves with the first match, also among those already recorded, or null).
- */
-class EventLog {
-  entries = [];
-  #waiters = new Set();
-  #off;
-
-  constructor(node, names) {
-    const wanted = new Set(names);
-    this.#off = node.onAny((event, payload) => {
-      if (!wanted.has(event)) return;
-      const entry = { event, payload, at: performance.now() };
-      this.entries.push(entry);
-      for (const w of this.#waiters) if (w.match(entry)) w.finish(entry);
-    });
-  }
-
-  waitFor(match, timeoutMs) {
-    const found = this.entries.find(match);
-    if (found) return Promise.resolve(found);
-    return new Promise((resolve) => {
-      const waiter = {
-        match,
-        finish: (entry) => {
-          clearTimeout(timer);
-          this.#waiters.delete(waiter);
-          resolve(entry);
-        },
-      };
-      const timer = setTimeout(() => waiter.finish(null), timeoutMs);
-      this.#waiters.add(waiter);
-    });
-  }
-
-  close() {
-    this.#off();
-    for (const w of this.#waiters) w.finish(null);
-  }
-}
 
 /**
  * A fresh downloader node (data folder under `root`) connected to `seeders`. `during(node, log)`
@@ -1041,17 +987,9 @@ async function run(options, problems) {
 }
 
 async function main() {
-  let options;
-  try {
-    options = parseOptions(process.argv.slice(2));
-  } catch (err) {
-    console.error(`${err.message}\n${usage()}`);
-    return 2;
-  }
-  if (options.help) {
-    console.log(usage());
-    return 0;
-  }
+  const parsed = readOptions(parseOptions, usage);
+  if (parsed.code !== undefined) return parsed.code;
+  const options = parsed.options;
   process.on('SIGINT', onInterrupt);
   process.on('SIGTERM', onInterrupt);
   console.log(

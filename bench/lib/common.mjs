@@ -1,0 +1,89 @@
+// Helpers shared by the benchmarks (not a benchmark itself: bench/run.mjs runs bench/*.mjs only).
+import os from 'node:os';
+
+/** Parse a --name value as a whole number >= 1. @throws Error naming the option */
+export function positiveInt(name, text) {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} expects a whole number of at least 1, got "${text}"`);
+  return n;
+}
+
+/** A text table; the first `leftColumns` columns are left-aligned, the rest right-aligned (numbers). */
+export function table(headers, rows, leftColumns = 1) {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells) => cells.map((c, i) => (i < leftColumns ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** One line saying what machine the figures come from. */
+export function printMachine() {
+  const cpus = os.cpus();
+  console.log(
+    `machine: ${cpus.length} CPUs (${cpus[0]?.model.trim() ?? 'unknown'}), ${os.platform()} ${os.release()}, node ${process.version}, load avg ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+}
+
+/**
+ * Selected events of a node with the performance.now() they arrived at, and a way to wait
+ * for one: `waitFor(match, timeoutMs)` looks at every event recorded so far, then at new ones,
+ * and resolves with the first match or null after the timeout.
+ */
+export class EventLog {
+  entries = [];
+  #waiters = new Set();
+  #off;
+
+  constructor(node, names) {
+    const wanted = new Set(names);
+    this.#off = node.onAny((event, payload) => {
+      if (!wanted.has(event)) return;
+      const entry = { event, payload, at: performance.now() };
+      this.entries.push(entry);
+      for (const w of this.#waiters) if (w.match(entry)) w.finish(entry);
+    });
+  }
+
+  waitFor(match, timeoutMs) {
+    const found = this.entries.find(match);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve) => {
+      const waiter = {
+        match,
+        finish: (entry) => {
+          clearTimeout(timer);
+          this.#waiters.delete(waiter);
+          resolve(entry);
+        },
+      };
+      const timer = setTimeout(() => waiter.finish(null), timeoutMs);
+      this.#waiters.add(waiter);
+    });
+  }
+
+  close() {
+    this.#off();
+    for (const w of this.#waiters) w.finish(null);
+  }
+}
+
+/**
+ * Parse the command line with `parse` (throws on bad input). Returns `{ options }`, or
+ * `{ code }` after printing usage: 0 for --help, 2 for bad input.
+ */
+export function readOptions(parse, usage, argv = process.argv.slice(2)) {
+  let options;
+  try {
+    options = parse(argv);
+  } catch (err) {
+    console.error(`${err.message}\n${usage()}`);
+    return { code: 2 };
+  }
+  if (options.help) {
+    console.log(usage());
+    return { code: 0 };
+  }
+  return { options };
+}
