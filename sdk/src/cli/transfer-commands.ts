@@ -137,14 +137,14 @@ export function registerTransferCommands(program: Command): void {
 export function registerTransferRemovalCommands(program: Command): void {
   withClientOptions(program.command('cancel').argument('<downloadId>', 'the ID from plexus downloads').description('stop a download and forget it (the partial file stays)')).action(
     async (id: string, opts: ClientOptions) => {
-      await (await clientFor(opts)).delete(`/downloads/${id}`);
-      out(`removed download ${id}`);
+      const answer = await (await clientFor(opts)).delete(`/downloads/${id}`);
+      out(opts.json ? JSON.stringify(answer, null, 2) : `removed download ${id}`);
     },
   );
   withClientOptions(program.command('unshare').argument('<fileId>', 'the file ID from plexus files (64 hex)').description('stop sharing a file')).action(
     async (fileId: string, opts: ClientOptions) => {
-      await (await clientFor(opts)).delete(`/files/${fileId}`);
-      out(`stopped sharing ${shortId(fileId)}`);
+      const answer = await (await clientFor(opts)).delete(`/files/${fileId}`);
+      out(opts.json ? JSON.stringify(answer, null, 2) : `stopped sharing ${shortId(fileId)}`);
     },
   );
 }

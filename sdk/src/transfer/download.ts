@@ -318,6 +318,14 @@ export class Download extends TypedEmitter<DownloadEvents> {
     return this.#peers.has(peerId);
   }
 
+  /** Whether `peerId` is a source with at least one piece we still need. */
+  isUsefulSource(peerId: string): boolean {
+    const peer = this.#peers.get(peerId);
+    if (!peer || peer.bad) return false;
+    for (let i = 0; i < this.manifest.pieces.length; i++) if (peer.bitfield.get(i) && !this.verified.get(i)) return true;
+    return false;
+  }
+
   /** A peer got a new piece. */
   onHave(peerId: string, piece: number): void {
     const peer = this.#peers.get(peerId);
@@ -429,7 +437,7 @@ export class Download extends TypedEmitter<DownloadEvents> {
       activePeers: [...this.#peers.values()].filter((p) => p.rate > 0).length,
       pieces: this.verified.count,
       piecesTotal: this.manifest.pieces.length,
-      etaMs: remaining === 0 ? 0 : this.#rate > 0 ? Math.round((remaining / this.#rate) * 1000) : null,
+      etaMs: remaining === 0 ? 0 : this.#rate >= 1 ? Math.round((remaining / this.#rate) * 1000) : null,
       endgame: this.#inEndgame(),
       recovery: {
         recoveries: this.#recoveryStats.recoveries,

@@ -73,13 +73,24 @@ export class Seeder {
     this.#queues.delete(peerId);
   }
 
-  /** Stop serving a file (e.g. it was unshared): drop its queued blocks and close its handle. */
-  async forget(path: string): Promise<void> {
+  /**
+   * Stop serving a file (e.g. it was unshared): drop its queued blocks and close its handle.
+   * Returns the dropped blocks, so their requesters can be told.
+   */
+  async forget(path: string): Promise<Array<{ peerId: string; fileId: string; block: BlockRef }>> {
+    const dropped: Array<{ peerId: string; fileId: string; block: BlockRef }> = [];
     for (const key of [...this.#pieces.keys()]) if (key.startsWith(`${path}:`)) this.#pieces.delete(key);
-    for (const queue of this.#queues.values()) for (let i = queue.length - 1; i >= 0; i--) if (queue[i]!.path === path) queue.splice(i, 1);
+    for (const [peerId, queue] of this.#queues) {
+      for (let i = queue.length - 1; i >= 0; i--) {
+        if (queue[i]!.path !== path) continue;
+        dropped.push({ peerId, fileId: queue[i]!.fileId, block: queue[i]!.block });
+        queue.splice(i, 1);
+      }
+    }
     const handle = this.#handles.get(path);
     this.#handles.delete(path);
     await (await handle?.catch(() => undefined))?.close().catch(() => undefined);
+    return dropped;
   }
 
   async stop(): Promise<void> {

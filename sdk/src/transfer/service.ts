@@ -142,7 +142,11 @@ export class TransferService {
     this.#c.events.on('peer:disconnect', this.#onDisconnect);
     // Resume what was downloading (and keep serving what completed).
     for (const row of this.#c.transfersRepo.listDownloads()) {
-      if (row.status === 'stopped') continue;
+      if (row.status === 'stopped') {
+        // Unusable (its file went away); fetching again to the same path keeps what is there.
+        this.#c.transfersRepo.deleteDownload(row.id);
+        continue;
+      }
       const manifest = JSON.parse(row.manifest) as FileManifest;
       const verified = Bitfield.fromBase64(row.verified, manifest.pieces.length);
       try {
@@ -196,25 +200,32 @@ export class TransferService {
   async download(link: string, outPath: string): Promise<DownloadProgress> {
     const parsed = parseLink(link);
     const out = resolvePath(outPath);
-    for (const d of [...this.#downloads.values()]) {
-      if (d.fileId !== parsed.fileId) continue;
+    const earlier = [...this.#downloads.values()].filter((d) => d.fileId === parsed.fileId);
+    for (const d of earlier) {
       if (d.status === 'downloading' || d.status === 'checking') {
         if (d.outPath === out) return d.progress();
         throw transferError.alreadyDownloading(parsed.fileId, d.outPath);
       }
-      // A finished (or stopped) earlier download of the same file makes way for this one.
-      await this.#forget(d);
     }
-    // 1: the target must be writable before anything is recorded.
+    // The target must be writable before anything is recorded or replaced.
+    const existed = await fs.stat(out).then(() => true, () => false);
     try {
       await makeFolders(dirname(out));
       await (await fs.open(out, 'a')).close();
     } catch (err) {
       throw transferError.outNotWritable(out, (err as NodeJS.ErrnoException).code ?? (err as Error).message);
     }
-    // Peers named in the link are dialed first (best effort).
-    await Promise.allSettled(parsed.peers.map((address) => this.#c.peers.connect(address)));
-    const manifest = this.#shares.get(parsed.fileId)?.manifest ?? (await this.#fetchManifest(parsed.fileId));
+    let manifest: FileManifest;
+    try {
+      // Peers named in the link are dialed first (best effort).
+      await Promise.allSettled(parsed.peers.map((address) => this.#c.peers.connect(address)));
+      manifest = this.#shares.get(parsed.fileId)?.manifest ?? earlier[0]?.manifest ?? (await this.#fetchManifest(parsed.fileId));
+    } catch (err) {
+      if (!existed) await fs.rm(out, { force: true }); // leave nothing behind for a failed fetch
+      throw err;
+    }
+    // Only now does a finished earlier download of the same file make way for this one.
+    for (const d of earlier) await this.#forget(d);
     const id = randomBytes(6).toString('hex');
     const verified = new Bitfield(manifest.pieces.length);
     this.#c.transfersRepo.putDownload({
@@ -229,9 +240,7 @@ export class TransferService {
     });
     await this.#c.store.durable();
     const download = (await this.#open(id, manifest, out, verified, false, true))!;
-    const progress = download.progress();
-    this.#c.events.emit('transfer:start', progress);
-    return progress;
+    return download.progress();
   }
 
   /** Stop a download and forget it (its file stays). @throws TransferError DOWNLOAD_NOT_FOUND */
@@ -248,7 +257,7 @@ export class TransferService {
     this.#shares.delete(fileId);
     this.#c.transfersRepo.deleteShare(fileId);
     await this.#c.store.durable();
-    if (!this.#source(fileId)) await this.#seeder.forget(share.path);
+    if (!this.#source(fileId)) this.#rejectQueued(await this.#seeder.forget(share.path), 'file no longer shared');
   }
 
   async #forget(d: Download): Promise<void> {
@@ -256,7 +265,15 @@ export class TransferService {
     this.#downloads.delete(d.id);
     this.#c.transfersRepo.deleteDownload(d.id);
     await this.#c.store.durable();
-    if (!this.#source(d.fileId)) await this.#seeder.forget(d.outPath);
+    if (!this.#source(d.fileId)) this.#rejectQueued(await this.#seeder.forget(d.outPath), 'file no longer shared');
+  }
+
+  /** Tell requesters that blocks they queued will not come, so they ask elsewhere at once. */
+  #rejectQueued(dropped: Array<{ peerId: string; fileId: string; block: BlockRef }>, reason: string): void {
+    for (const { peerId, fileId, block } of dropped) {
+      const peer = this.#c.peers.get(peerId);
+      if (peer) this.#safeSend(peer, 'Reject', { fileId, ...block, reason });
+    }
   }
 
   downloads(): DownloadProgress[] {
@@ -307,6 +324,8 @@ export class TransferService {
       events.emit('transfer:complete', p);
     });
     this.#downloads.set(id, download);
+    // A new download is announced before it starts: it may complete at once (all data there).
+    if (scan) this.#c.events.emit('transfer:start', download.progress());
     await download.start();
     if (!complete && download.status === 'downloading') for (const peer of this.#c.peers.all()) void this.#askForBitfield(peer, download);
     return download;
@@ -353,7 +372,7 @@ export class TransferService {
     this.#timer = setTimeout(() => {
       for (const d of this.#downloads.values()) {
         if (d.status !== 'downloading') continue;
-        for (const peer of this.#c.peers.all()) if (!d.hasPeer(peer.nodeId)) void this.#askForBitfield(peer, d);
+        for (const peer of this.#c.peers.all()) if (!d.isUsefulSource(peer.nodeId)) void this.#askForBitfield(peer, d);
       }
       this.#schedule();
     }, this.#rediscoverMs);

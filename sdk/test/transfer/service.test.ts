@@ -119,6 +119,38 @@ describe('transfer service', () => {
     assert.ok((complete.perPeer.find((p) => p.nodeId === late.nodeId)?.bytes ?? 0) > 0, 'the late sharer sent blocks');
   });
 
+  it('keeps an earlier completed download when a new fetch of the same file fails', async () => {
+    const { path, dir } = file(300 * 1024);
+    const seeder = await res.node();
+    const share = await seeder.share(path);
+    const downloader = await res.node();
+    await downloader.connect(seeder.p2pAddress!);
+    const done = nextEvent(downloader, 'transfer:complete');
+    await downloader.fetch(share.link, join(dir, 'first.bin'));
+    await done;
+    await assert.rejects(downloader.fetch(share.link, join(path, 'not-a-folder', 'x.bin')), (e: Error & { code?: string }) => e.code === 'OUT_NOT_WRITABLE');
+    assert.equal(downloader.downloads().length, 1);
+    assert.equal(downloader.downloads()[0]!.status, 'complete');
+  });
+
+  it('tells requesters at once when a file stops being shared, so they fetch elsewhere without waiting for a snub', async function () {
+    this.timeout(20_000);
+    const { path, data, dir } = file(2 * 1024 * 1024);
+    const leaving = await res.node({ transfer: { uploadRateBytesPerSec: 256 * 1024 } });
+    const staying = await res.node({ transfer: { uploadRateBytesPerSec: 1024 * 1024 } });
+    const share = await leaving.share(path);
+    await staying.share(path);
+    const downloader = await res.node({ transfer: { snubTimeoutMs: 60_000 } });
+    await downloader.connect(leaving.p2pAddress!);
+    await downloader.connect(staying.p2pAddress!);
+    const done = nextEvent(downloader, 'transfer:complete', () => true, 15_000);
+    await downloader.fetch(share.link, join(dir, 'out.bin'));
+    await new Promise((r) => setTimeout(r, 300));
+    await leaving.unshare(share.fileId);
+    await done;
+    assert.equal(sha(readFileSync(join(dir, 'out.bin'))), sha(data));
+  });
+
   it('fetches a file again to another path, and keeps the pieces already in the target', async () => {
     const { path, data, dir } = file(600 * 1024);
     const seeder = await res.node();
