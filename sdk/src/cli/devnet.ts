@@ -8,8 +8,8 @@ import { ApiClient, type NodeInfo } from '../api/index.js';
 import type { PeerInfo } from '../peers/index.js';
 import type { ContractRecord } from '../contracts/index.js';
 import type { DownloadProgress, ShareInfo } from '../transfer/index.js';
-import { formatBytes, progressLine } from './transfer-commands.js';
-import { CHATTY_EVENTS, eventLine, paint, peersTable, shortId, table } from './format.js';
+import { progressLine } from './transfer-commands.js';
+import { CHATTY_EVENTS, eventLine, formatBytes, paint, peersTable, shortId, sliceVisible, table, visibleLength } from './format.js';
 import { durationOption, portOption, positiveInt } from './options.js';
 
 interface DevnetOptions {
@@ -323,25 +323,4 @@ function findExample(file: string): string | null {
     if (existsSync(path)) return readFileSync(path, 'utf8');
   }
   return null;
-}
-
-const ANSI = /\x1b\[[0-9;]*m/g;
-function visibleLength(line: string): number {
-  return line.replace(ANSI, '').length;
-}
-/** The first `width` visible characters of a line, keeping its colour codes (then reset). */
-function sliceVisible(line: string, width: number): string {
-  let out = '';
-  let seen = 0;
-  for (let i = 0; i < line.length && seen < width; ) {
-    const m = /^\x1b\[[0-9;]*m/.exec(line.slice(i));
-    if (m) {
-      out += m[0];
-      i += m[0].length;
-      continue;
-    }
-    out += line[i++];
-    seen++;
-  }
-  return out + '\x1b[0m';
 }

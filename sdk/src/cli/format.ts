@@ -36,12 +36,47 @@ export function parseDuration(text: string): number {
   return Math.round(Number(m[1]) * unit);
 }
 
+const ANSI = /\x1b\[[0-9;]*m/g;
+
+/** Characters a terminal shows for `line` (colour codes take no room). */
+export function visibleLength(line: string): number {
+  return line.replace(ANSI, '').length;
+}
+
+/** The first `width` visible characters of a line, keeping its colour codes (then reset). */
+export function sliceVisible(line: string, width: number): string {
+  let out = '';
+  let seen = 0;
+  for (let i = 0; i < line.length && seen < width; ) {
+    const m = /^\x1b\[[0-9;]*m/.exec(line.slice(i));
+    if (m) {
+      out += m[0];
+      i += m[0].length;
+      continue;
+    }
+    out += line[i++];
+    seen++;
+  }
+  return out + '\x1b[0m';
+}
+
+/** "1.5 MiB", "640 KiB", "12 B". */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${unit === 0 ? value : value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
+}
+
 /** A plain text table with aligned columns. */
 export function table(headers: string[], rows: string[][]): string {
-  const strip = (s: string): string => s.replace(/\x1b\[[0-9;]*m/g, '');
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => strip(r[i] ?? '').length)));
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => visibleLength(r[i] ?? ''))));
   const line = (cells: string[]): string =>
-    cells.map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(widths[i]! - strip(c).length))).join('  ').trimEnd();
+    cells.map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(widths[i]! - visibleLength(c)))).join('  ').trimEnd();
   return [paint.bold(line(headers)), ...rows.map(line)].join('\n');
 }
 
@@ -63,8 +98,6 @@ export function peersTable(peers: PeerInfo[], now = Date.now()): string {
 
 /** Events too frequent for a human log (progress ticks, every piece); --json still has them. */
 export const CHATTY_EVENTS: ReadonlySet<string> = new Set(['transfer:progress', 'transfer:piece']);
-
-const mib = (bytes: unknown): string => `${(Number(bytes) / 1048576).toFixed(1)} MiB`;
 
 /** One human line for a node event, as `plexus node` and `plexus events` print them. */
 export function eventLine(event: string, payload: unknown, at = new Date()): string {
@@ -101,13 +134,13 @@ export function eventLine(event: string, payload: unknown, at = new Date()): str
       text = `${paint.red('outbox:dropped')} ${shortId(String(p.contractAddress))} for ${p.peerAddress} after ${p.retryCount} attempts: ${p.lastError}`;
       break;
     case 'transfer:share':
-      text = `${paint.cyan('transfer:share')}  ${p.name} ${mib(p.size)} ${shortId(String(p.fileId))}`;
+      text = `${paint.cyan('transfer:share')}  ${p.name} ${formatBytes(Number(p.size))} ${shortId(String(p.fileId))}`;
       break;
     case 'transfer:start':
-      text = `${paint.cyan('transfer:start')}  ${p.name} ${mib(p.total)} -> ${p.outPath}`;
+      text = `${paint.cyan('transfer:start')}  ${p.name} ${formatBytes(Number(p.total))} -> ${p.outPath}`;
       break;
     case 'transfer:complete':
-      text = `${paint.green('transfer:complete')} ${p.name} ${mib(p.total)} in ${formatDuration(Number(p.ms))} from ${(p.perPeer as unknown[]).length} peer(s)`;
+      text = `${paint.green('transfer:complete')} ${p.name} ${formatBytes(Number(p.total))} in ${formatDuration(Number(p.ms))} from ${(p.perPeer as unknown[]).length} peer(s)`;
       break;
     case 'transfer:recovered':
       text = `${paint.yellow('transfer:recovered')} ${p.blocks} blocks of lost peer ${id} re-requested in ${p.rerequestMs}ms, received in ${p.recoveryMs}ms`;

@@ -3,21 +3,9 @@ import { resolve } from 'node:path';
 import { PlexusError } from '../errors.js';
 import type { DownloadProgress, ShareInfo } from '../transfer/index.js';
 import { clientFor, type ClientOptions, withClientOptions } from './client.js';
-import { formatDuration, paint, shortId, table } from './format.js';
+import { formatBytes, formatDuration, paint, shortId, table } from './format.js';
 
 const out = (text: string): void => void process.stdout.write(text + '\n');
-
-/** "1.5 MiB", "640 KiB", "12 B". */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
-}
 
 /** One line: bar, percent, bytes, rate, peers, pieces, ETA. */
 export function progressLine(p: DownloadProgress, width = 30): string {

@@ -2,13 +2,12 @@ import { randomBytes } from 'node:crypto';
 import type { EventBus } from '../events.js';
 import type { PeerEvents, PeerInfo, PeerManager } from '../peers/index.js';
 import { AbortedError } from '../errors.js';
-import { type Codec, ConnectionClosedError, type PingBody, RequestTimeoutError } from '../transport/index.js';
+import { ConnectionClosedError, type PingBody, RequestTimeoutError } from '../transport/index.js';
 import { base64url } from '../util/encoding.js';
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS } from './constants.js';
 
 export interface HeartbeatComponents {
   peers: PeerManager;
-  codec: Codec;
   events: EventBus<PeerEvents>;
 }
 

@@ -203,7 +203,7 @@ export class PlexusNode extends TypedEmitter<NodeEvents> {
           name: this.init.name ?? null,
         },
       );
-      const heartbeat = new Heartbeat({ peers, codec, events: this }, this.init.heartbeat);
+      const heartbeat = new Heartbeat({ peers, events: this }, this.init.heartbeat);
       const clock = new HybridClock(identity.nodeId, { now: this.init.now });
       const outbox = new Outbox(
         { nodeId: identity.nodeId, peers, peersRepo, outboxRepo: new OutboxRepository(store), store, events: this },

@@ -118,9 +118,9 @@ export class Seeder {
       const frame = Buffer.allocUnsafe(BLOCK_HEADER_BYTES + job.block.length);
       writeBlockHeader(frame, job.fileId, job.block.piece, job.block.offset);
       try {
-        const piece = await this.#piece(job);
-        if (!piece || piece.length < job.block.offset + job.block.length) continue; // the file shrank: the requester asks elsewhere
-        piece.copy(frame, BLOCK_HEADER_BYTES, job.block.offset, job.block.offset + job.block.length);
+        const data = await this.#blockData(job);
+        if (!data) continue; // the file shrank: the requester asks elsewhere
+        data.copy(frame, BLOCK_HEADER_BYTES);
         if (!conn.isOpen || this.#stopped) continue;
         conn.sendBinary(frame);
         this.bytesSent += job.block.length;
@@ -130,28 +130,28 @@ export class Seeder {
     }
   }
 
-  /** The bytes of a job's piece, read whole once and kept among the last PIECE_CACHE_SIZE. */
-  async #piece(job: Job): Promise<Buffer | null> {
-    const key = `${job.path}:${job.block.piece}`;
-    const cached = this.#pieces.get(key);
-    if (cached) return cached;
-    if (job.pieceLength > MAX_CACHED_PIECE_BYTES) {
-      // Huge pieces: read just the block.
-      const block = Buffer.allocUnsafe(job.block.length);
-      const handle = await this.#handle(job.path);
-      const { bytesRead } = await handle.read(block, 0, job.block.length, job.block.piece * job.pieceLength + job.block.offset);
-      if (bytesRead !== job.block.length) return null;
-      const sparse = Buffer.allocUnsafe(job.block.offset + job.block.length);
-      block.copy(sparse, job.block.offset);
-      return sparse;
-    }
+  /**
+   * A job's block: cut from its piece, which is read whole once and kept among the last
+   * PIECE_CACHE_SIZE (huge pieces: the block alone is read). null when the file is shorter.
+   */
+  async #blockData(job: Job): Promise<Buffer | null> {
+    const { piece, offset, length } = job.block;
     const handle = await this.#handle(job.path);
-    const buffer = Buffer.allocUnsafe(job.pieceLength);
-    const { bytesRead } = await handle.read(buffer, 0, job.pieceLength, job.block.piece * job.pieceLength);
-    const piece = buffer.subarray(0, bytesRead);
-    if (this.#pieces.size >= PIECE_CACHE_SIZE) this.#pieces.delete(this.#pieces.keys().next().value!);
-    this.#pieces.set(key, piece);
-    return piece;
+    if (job.pieceLength > MAX_CACHED_PIECE_BYTES) {
+      const block = Buffer.allocUnsafe(length);
+      const { bytesRead } = await handle.read(block, 0, length, piece * job.pieceLength + offset);
+      return bytesRead === length ? block : null;
+    }
+    const key = `${job.path}:${piece}`;
+    let bytes = this.#pieces.get(key);
+    if (!bytes) {
+      const buffer = Buffer.allocUnsafe(job.pieceLength);
+      const { bytesRead } = await handle.read(buffer, 0, job.pieceLength, piece * job.pieceLength);
+      bytes = buffer.subarray(0, bytesRead);
+      if (this.#pieces.size >= PIECE_CACHE_SIZE) this.#pieces.delete(this.#pieces.keys().next().value!);
+      this.#pieces.set(key, bytes);
+    }
+    return bytes.length >= offset + length ? bytes.subarray(offset, offset + length) : null;
   }
 
   #handle(path: string): Promise<fs.FileHandle> {

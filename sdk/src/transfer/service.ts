@@ -294,7 +294,7 @@ export class TransferService {
    * undefined when a completed download's file is gone or changed: it is not served, and is
    * marked stopped.
    */
-  async #open(id: string, manifest: FileManifest, outPath: string, verified: Bitfield, complete: boolean, scan = false): Promise<Download | undefined> {
+  async #open(id: string, manifest: FileManifest, outPath: string, verified: Bitfield, complete: boolean, isNew = false): Promise<Download | undefined> {
     if (complete) {
       const size = await fs.stat(outPath).then((s) => s.size, () => -1);
       if (size !== manifest.size) {
@@ -307,7 +307,8 @@ export class TransferService {
       ...this.#init,
       verified,
       recheck: !complete,
-      scanExisting: scan,
+      // A new download keeps whatever of the file its target already holds.
+      scanExisting: isNew,
       onVerified: (bits) => this.#c.transfersRepo.setVerified(id, bits.toBase64()),
     });
     const events = this.#c.events;
@@ -325,7 +326,7 @@ export class TransferService {
     });
     this.#downloads.set(id, download);
     // A new download is announced before it starts: it may complete at once (all data there).
-    if (scan) this.#c.events.emit('transfer:start', download.progress());
+    if (isNew) this.#c.events.emit('transfer:start', download.progress());
     await download.start();
     if (!complete && download.status === 'downloading') for (const peer of this.#c.peers.all()) void this.#askForBitfield(peer, download);
     return download;

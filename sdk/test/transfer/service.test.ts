@@ -119,6 +119,19 @@ describe('transfer service', () => {
     assert.ok((complete.perPeer.find((p) => p.nodeId === late.nodeId)?.bytes ?? 0) > 0, 'the late sharer sent blocks');
   });
 
+  it('serves pieces too large to cache (over 4 MiB) block by block', async () => {
+    const { path, data, dir } = file(9 * 1024 * 1024 + 123);
+    const seeder = await res.node({ transfer: { pieceLength: 8 * 1024 * 1024 } });
+    const share = await seeder.share(path);
+    assert.equal(share.pieces, 2);
+    const downloader = await res.node();
+    await downloader.connect(seeder.p2pAddress!);
+    const done = nextEvent(downloader, 'transfer:complete', () => true, 15_000);
+    await downloader.fetch(share.link, join(dir, 'out.bin'));
+    await done;
+    assert.equal(sha(readFileSync(join(dir, 'out.bin'))), sha(data));
+  });
+
   it('keeps an earlier completed download when a new fetch of the same file fails', async () => {
     const { path, dir } = file(300 * 1024);
     const seeder = await res.node();
