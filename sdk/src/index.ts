@@ -29,3 +29,5 @@ export {
 } from './transport/index.js';
 export { Store, StoreCorruptError, StoreVersionError, StoreSaveError, type PeerRecord, type BanRecord } from './store/index.js';
 export { ApiClient, ApiClientError, NodeNotRunningError, type NodeInfo } from './api/index.js';
+export { ContractError, type ContractRecord, type ContractSummary, type CallResult, type ContractEvents } from './contracts/index.js';
+export { TransferError, type DownloadProgress, type DownloadStatus, type ShareInfo, type TransferEvents } from './transfer/index.js';
