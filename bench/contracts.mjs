@@ -184,7 +184,7 @@ async function timeCalls(node, address, fn, args, total, inflight) {
   const worker = async () => {
     while (next < total) {
       next++;
-      const out = await node.call(address, fn, args);
+      const out = await node.contracts.call(address, fn, args);
       if (out.changed) changed++;
     }
   };
@@ -322,7 +322,7 @@ async function run(options, problems) {
   const nodeC = await startNode({ dataDir: dirC, p2pPort: null });
   let fresh;
   try {
-    const counter = await nodeC.deploy({ name: 'counter', source: COUNTER, args: [0] });
+    const counter = await nodeC.contracts.deploy({ name: 'counter', source: COUNTER, args: [0] });
     fresh = await callRows(SQL, nodeC, dirC, counter.address, { calls, rawCount: calls, inflight, label: 'fresh node, 1 contract' });
   } finally {
     await stopNode(nodeC);
@@ -346,8 +346,8 @@ async function run(options, problems) {
         Array.from({ length: Math.min(batch, n - i) }, (_, j) => {
           const k = i + j;
           return k % 2 === 0
-            ? A.deploy({ name: `counter-${k}`, source: COUNTER, args: [k] })
-            : A.deploy({ name: `token-${k}`, source: TOKEN, args: [`Token ${k}`, `T${k}`] });
+            ? A.contracts.deploy({ name: `counter-${k}`, source: COUNTER, args: [k] })
+            : A.contracts.deploy({ name: `token-${k}`, source: TOKEN, args: [`Token ${k}`, `T${k}`] });
         }),
       );
       firstCounter ??= records[0].address;
@@ -398,7 +398,7 @@ async function run(options, problems) {
     await B.store.durable();
     const durableMs = performance.now() - joinStarted;
     const full = fullEntry.payload;
-    const bCount = B.contracts().length;
+    const bCount = B.contracts.list().length;
     const bSaves = B.store.stats.saves - bSavesBefore;
     if (bCount !== n) problems.push(`B holds ${bCount} contracts after the full sync, expected ${n}`);
     if (!full.full) problems.push('the first sync of B was not a full sync');
@@ -431,10 +431,10 @@ async function run(options, problems) {
     B = undefined;
     log1.close();
     const aSyncsBefore = logA.entries.length;
-    const change = await A.call(firstCounter, 'increment', [1]);
+    const change = await A.contracts.call(firstCounter, 'increment', [1]);
     if (!change.changed) problems.push('the increment on A did not change the state');
-    const queued = A.outbox().filter((e) => e.peerNodeId === bId && e.contractAddress === firstCounter).length;
-    const changedRecord = A.contract(firstCounter);
+    const queued = A.outbox.list().filter((e) => e.peerNodeId === bId && e.key === firstCounter).length;
+    const changedRecord = A.contracts.get(firstCounter);
     // What the sync reply and the outbox push of this one record are on the wire (see
     // ContractService#onGetContracts and #deliver); `re`, `id` and `cursor` are a few digits each.
     const recordJson = JSON.stringify(changedRecord);
@@ -456,7 +456,7 @@ async function run(options, problems) {
       SETTLE_TIMEOUT_MS,
     );
     await B.store.durable();
-    const bRecord = B.contract(firstCounter);
+    const bRecord = B.contracts.get(firstCounter);
     if (inc.full) problems.push('the re-sync after the restart was a full sync, not incremental');
     if (bRecord.stateHash !== changedRecord.stateHash) problems.push("B does not hold A's changed state after the re-sync");
     const bUpdate = log2.entries.find((e) => e.event === 'contract:update' && e.payload.address === firstCounter);

@@ -5,7 +5,7 @@
  *
  *   plexus   a fresh downloader node in this process (own data folder, so its store saves as a
  *            real node's does) dials N seeders, which are real `plexus node --json` child
- *            processes sharing the file, and fetches it with node.fetch(link); the time runs
+ *            processes sharing the file, and fetches it with node.files.download(link); the time runs
  *            from fetch() to the `transfer:complete` event (which follows the file's fsync).
  *   raw TCP  the same bytes copied with node:net from N source processes
  *            (bench/lib/transfer-source.mjs tcp) in parallel, the file split into N ranges, each
@@ -475,16 +475,16 @@ async function runPlexus(ctx, seeders) {
   return withDownloader(ctx, seeders, (node, log) => timedFetch(ctx, node, log, seeders, ctx.link));
 }
 
-/** One timed node.fetch() on a connected downloader: time to transfer:complete, CPU, SHA-256, split by seeder. */
+/** One timed node.files.download() on a connected downloader: time to transfer:complete, CPU, SHA-256, split by seeder. */
 async function timedFetch(ctx, node, log, seeders, link) {
   const out = join(ctx.root, 'out-plexus.bin');
   try {
     const cpu0 = selfCpu();
     const seedCpu0 = seeders.map((s) => childCpuMs(s.child.pid));
     const started = performance.now();
-    const first = await node.fetch(link, out);
+    const first = await node.files.download(link, out);
     const done = await log.waitFor((e) => e.event === 'transfer:complete' && e.payload.id === first.id, transferTimeoutMs(ctx.size));
-    if (!done) throw new Error(`no transfer:complete within ${transferTimeoutMs(ctx.size)} ms (${fmtBytes(node.download(first.id).bytes)} verified)`);
+    if (!done) throw new Error(`no transfer:complete within ${transferTimeoutMs(ctx.size)} ms (${fmtBytes(node.files.progress(first.id).bytes)} verified)`);
     const ms = done.at - started;
     const cpu1 = selfCpu();
     const seedCpu = seeders.map((s, i) => childCpuMs(s.child.pid) - seedCpu0[i]);
@@ -641,7 +641,7 @@ async function runRecovery(ctx, seeders) {
   try {
     return await withDownloader(ctx, seeders, async (node, log) => {
       const started = performance.now();
-      const first = await node.fetch(ctx.link, out);
+      const first = await node.files.download(ctx.link, out);
       const killBytes = ctx.killAt * ctx.size;
       const loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
       let atDisconnect = null;
@@ -649,7 +649,7 @@ async function runRecovery(ctx, seeders) {
         // transfer:piece is emitted once a piece is verified: the moment to look.
         const off = node.onAny((event, payload) => {
           if (event !== 'transfer:piece' || payload.id !== first.id) return;
-          const p = node.download(first.id);
+          const p = node.files.progress(first.id);
           if (p.bytes < killBytes) return;
           off();
           // The seeder with the most requests in flight right now: the recovery has the most to do.
@@ -667,7 +667,7 @@ async function runRecovery(ctx, seeders) {
       // onAny listeners run before the node's own: the download still lists the victim here.
       const offDisconnect = node.onAny((event, payload) => {
         if (event !== 'peer:disconnect' || payload.nodeId !== kill.victim.nodeId || atDisconnect) return;
-        const p = node.download(first.id);
+        const p = node.files.progress(first.id);
         const victim = p.perPeer.find((x) => x.nodeId === kill.victim.nodeId);
         atDisconnect = {
           victimBytes: victim?.bytes ?? null,

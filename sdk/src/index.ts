@@ -6,13 +6,28 @@
  *
  * The wire protocol is specified in docs/protocol.md, the HTTP API in docs/api.md.
  */
-export { PlexusNode, createNode, type NodeInit, type NodeEvents, type NodeState, DataDirInUseError, type RunInfo } from './node/index.js';
+export { PlexusNode, createNode, type NodeInit, type NodeOptions, type NodeEvents, type NodeState, DataDirInUseError, type RunInfo } from './node/index.js';
 export { PlexusError, AbortedError, NotStartedError } from './errors.js';
 export { TypedEmitter } from './events.js';
 export { SDK_VERSION, AGENT } from './version.js';
 export { Identity, deriveNodeId, verifySignature, IdentityFileError } from './identity/index.js';
-export { type PeerInfo, type PeerEvents, type DeathReason, InvalidAddressError, PeerNotFoundError, SelfDialError, parseAddress } from './peers/index.js';
-export { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS, detectionBoundMs, type HeartbeatInit } from './heartbeat/index.js';
+export { type PeerInfo, type PeerRecord, type BanRecord, type PeerEvents, type DeathReason, InvalidAddressError, PeerNotFoundError, SelfDialError, parseAddress } from './peers/index.js';
+export { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS, detectionBoundMs, heartbeat, type HeartbeatInit, type HeartbeatApi } from './heartbeat/index.js';
+export {
+  defineMessage,
+  startOrder,
+  type Capability,
+  type CapabilityContext,
+  type CapabilityInstance,
+  type MessageDef,
+  type BinaryFrameDef,
+  type RouteDef,
+  type RouteRequest,
+  type ApisOf,
+  type BodyOf,
+} from './capability/index.js';
+export { defaultCapabilities, type DefaultCapabilities } from './node/index.js';
+export { outbox, Outbox, type OutboxEntry, type OutboxKind, type OutboxInit, type OutboxEvents } from './outbox/index.js';
 export {
   CloseCode,
   ErrorCode,
@@ -27,7 +42,7 @@ export {
   type Envelope,
   type HelloBody,
 } from './transport/index.js';
-export { Store, StoreCorruptError, StoreVersionError, StoreSaveError, type PeerRecord, type BanRecord } from './store/index.js';
+export { Store, StoreCorruptError, StoreVersionError, StoreSaveError, type Migration } from './store/index.js';
 export { ApiClient, ApiClientError, NodeNotRunningError, type NodeInfo } from './api/index.js';
-export { ContractError, type ContractRecord, type ContractSummary, type CallResult, type ContractEvents } from './contracts/index.js';
-export { TransferError, type DownloadProgress, type DownloadStatus, type ShareInfo, type TransferEvents } from './transfer/index.js';
+export { contracts, type ContractsApi, type ContractsInit, ContractError, type ContractRecord, type ContractSummary, type CallResult, type ContractEvents } from './contracts/index.js';
+export { files, type FilesApi, type TransferInit, TransferError, type DownloadProgress, type DownloadStatus, type ShareInfo, type TransferEvents } from './transfer/index.js';

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { PlexusError } from '../errors.js';
-import { readRunInfo } from '../node/data-dir.js';
+import { readRunInfo } from '../datadir/index.js';
 import { API_PREFIX, TOKEN_FILE } from './constants.js';
 
 /** An error answer from a node's API (`code` from its body), or a failure to reach it. */

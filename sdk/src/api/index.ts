@@ -6,7 +6,7 @@
  * with the status that fits the error code. Node events fan out to every open
  * `GET /api/v1/events` stream as Server-Sent Events.
  */
-export { ApiServer, type ApiComponents, type ApiInit, type ApiNode, type NodeInfo } from './server.js';
+export { ApiServer, type ApiComponents, type ApiInit, type NodeInfo } from './server.js';
 export { ApiClient, ApiClientError, NodeNotRunningError } from './client.js';
 export { ApiError, STATUS_BY_CODE } from './errors.js';
 export { loadOrCreateToken, generateToken } from './token.js';

@@ -1,12 +1,9 @@
-import Ajv, { type SchemaObject, type ValidateFunction } from 'ajv';
+import Ajv, { type ValidateFunction } from 'ajv';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PlexusError } from '../errors.js';
 import type { AnyListener } from '../events.js';
-import type { PeerInfo } from '../peers/index.js';
-import type { BanRecord, OutboxEntry, PeerRecord } from '../store/index.js';
-import type { CallResult, ContractRecord, ContractSummary } from '../contracts/index.js';
-import type { DownloadProgress, ShareInfo } from '../transfer/index.js';
+import type { RouteDef, RouteRequest } from '../capability/index.js';
 import { CloseCode, HandshakeError } from '../transport/index.js';
 import { API_HOST, API_PREFIX, MAX_BODY_BYTES, SSE_KEEPALIVE_MS } from './constants.js';
 import { ApiError, STATUS_BY_CODE } from './errors.js';
@@ -24,35 +21,15 @@ export interface NodeInfo {
   startedAt: number;
   uptimeMs: number;
   peerCount: number;
+  /** Names of the capabilities this node runs (heartbeat, outbox, contracts, files, ...). */
+  capabilities: string[];
 }
 
-/** The node operations the API exposes; PlexusNode implements them. */
-export interface ApiNode {
-  info(): NodeInfo;
-  peers(): PeerInfo[];
-  connect(address: string): Promise<PeerInfo>;
-  disconnect(nodeId: string): void;
-  addressBook(): PeerRecord[];
-  bans(): BanRecord[];
-  ban(nodeId: string, durationMs?: number, reason?: string): BanRecord;
-  unban(nodeId: string): boolean;
-  deploy(input: { name: string; source: string; args?: unknown[] }): Promise<ContractRecord>;
-  call(address: string, fn: string, args?: unknown[]): Promise<CallResult>;
-  contracts(): ContractSummary[];
-  contract(address: string): ContractRecord;
-  outbox(): OutboxEntry[];
-  share(path: string): Promise<ShareInfo>;
-  shares(): ShareInfo[];
-  fetch(link: string, outPath: string): Promise<DownloadProgress>;
-  downloads(): DownloadProgress[];
-  download(id: string): DownloadProgress;
-  removeDownload(id: string): Promise<void>;
-  unshare(fileId: string): Promise<void>;
-  onAny(listener: AnyListener<Record<string, unknown>>): () => void;
-}
-
+/** What the API server needs: the node's info (for the SSE greeting), its events, and the routes of the core and every capability. */
 export interface ApiComponents {
-  node: ApiNode;
+  info(): NodeInfo;
+  onAny(listener: AnyListener<Record<string, unknown>>): () => void;
+  routes: readonly RouteDef[];
 }
 
 export interface ApiInit {
@@ -65,25 +42,13 @@ export interface ApiInit {
   sseKeepAliveMs?: number;
 }
 
-interface Request {
-  req: IncomingMessage;
-  res: ServerResponse;
-  params: string[];
-  url: URL;
-  body: unknown;
-}
-
 interface Route {
   method: string;
   pattern: RegExp;
   /** Schema of the JSON body for POST routes. */
   body?: ValidateFunction;
-  /** Returns [status, json] or undefined when the handler wrote the response itself. */
-  handle: (r: Request) => Promise<[number, unknown] | undefined> | [number, unknown] | undefined;
+  handle: RouteDef['handle'];
 }
-
-const NODE_ID = '([0-9a-f]{64})';
-const ADDRESS = '([0-9a-f]{64})';
 
 /**
  * The node's HTTP API under /api/v1 (documented in docs/api.md). JSON in and out; every
@@ -92,7 +57,7 @@ const ADDRESS = '([0-9a-f]{64})';
  * `GET /api/v1/events` streams every node event as Server-Sent Events.
  */
 export class ApiServer {
-  readonly #node: ApiNode;
+  readonly #c: ApiComponents;
   readonly #token: string;
   readonly #host: string;
   readonly #port: number;
@@ -105,13 +70,13 @@ export class ApiServer {
   #stopping: Promise<void> | undefined;
 
   constructor(components: ApiComponents, init: ApiInit) {
-    this.#node = components.node;
+    this.#c = components;
     this.#token = init.token;
     this.#host = init.host ?? API_HOST;
     this.#port = init.port ?? 0;
     this.#maxBody = init.maxBodyBytes ?? MAX_BODY_BYTES;
     this.#keepAliveMs = init.sseKeepAliveMs ?? SSE_KEEPALIVE_MS;
-    this.#routes = this.#buildRoutes();
+    this.#routes = this.#compile(components.routes);
   }
 
   /** "http://host:port" once listening. */
@@ -145,161 +110,17 @@ export class ApiServer {
     return this.#stopping;
   }
 
-  #buildRoutes(): Route[] {
+  /** Compile the routes' paths and body schemas once; the event stream is built in. */
+  #compile(routes: readonly RouteDef[]): Route[] {
     const ajv = new Ajv({ allErrors: true, strict: true });
-    const connectBody: SchemaObject = {
-      type: 'object',
-      properties: { address: { type: 'string', minLength: 3, maxLength: 260 } },
-      required: ['address'],
-      additionalProperties: false,
-    };
-    const banBody: SchemaObject = {
-      type: 'object',
-      properties: {
-        nodeId: { type: 'string', pattern: '^[0-9a-f]{64}$' },
-        durationMs: { type: 'integer', minimum: 1, maximum: 10 * 365 * 24 * 3600 * 1000 },
-        reason: { type: 'string', minLength: 1, maxLength: 200 },
-      },
-      required: ['nodeId'],
-      additionalProperties: false,
-    };
-    const deployBody: SchemaObject = {
-      type: 'object',
-      properties: {
-        name: { type: 'string', minLength: 1, maxLength: 64 },
-        source: { type: 'string', minLength: 1, maxLength: 64 * 1024 },
-        args: { type: 'array', maxItems: 64 },
-      },
-      required: ['name', 'source'],
-      additionalProperties: false,
-    };
-    const callBody: SchemaObject = {
-      type: 'object',
-      properties: {
-        function: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z_$][A-Za-z0-9_$]*$' },
-        args: { type: 'array', maxItems: 64 },
-      },
-      required: ['function'],
-      additionalProperties: false,
-    };
-    const node = this.#node;
-    const p = (path: string): RegExp => new RegExp(`^${API_PREFIX}${path}$`);
-    return [
-      { method: 'GET', pattern: p('/node'), handle: () => [200, node.info()] },
-      { method: 'GET', pattern: p('/network/peers'), handle: () => [200, { peers: node.peers() }] },
-      {
-        method: 'POST',
-        pattern: p('/network/connect'),
-        body: ajv.compile(connectBody),
-        handle: async (r) => [200, { peer: await node.connect((r.body as { address: string }).address) }],
-      },
-      {
-        method: 'DELETE',
-        pattern: p(`/network/peers/${NODE_ID}`),
-        handle: (r) => {
-          node.disconnect(r.params[0]!);
-          return [200, { disconnected: r.params[0] }];
-        },
-      },
-      { method: 'GET', pattern: p('/network/address-book'), handle: () => [200, { entries: node.addressBook() }] },
-      { method: 'GET', pattern: p('/network/bans'), handle: () => [200, { bans: node.bans() }] },
-      {
-        method: 'POST',
-        pattern: p('/network/bans'),
-        body: ajv.compile(banBody),
-        handle: (r) => {
-          const b = r.body as { nodeId: string; durationMs?: number; reason?: string };
-          return [201, { ban: node.ban(b.nodeId, b.durationMs, b.reason) }];
-        },
-      },
-      {
-        method: 'DELETE',
-        pattern: p(`/network/bans/${NODE_ID}`),
-        handle: (r) => {
-          if (!node.unban(r.params[0]!)) throw new ApiError(404, 'BAN_NOT_FOUND', `${r.params[0]} is not banned`);
-          return [200, { unbanned: r.params[0] }];
-        },
-      },
-      {
-        method: 'POST',
-        pattern: p('/contracts'),
-        body: ajv.compile(deployBody),
-        handle: async (r) => [201, { contract: await node.deploy(r.body as { name: string; source: string; args?: unknown[] }) }],
-      },
-      { method: 'GET', pattern: p('/contracts'), handle: () => [200, { contracts: node.contracts() }] },
-      { method: 'GET', pattern: p(`/contracts/${ADDRESS}`), handle: (r) => [200, { contract: node.contract(r.params[0]!) }] },
-      {
-        method: 'POST',
-        pattern: p(`/contracts/${ADDRESS}/call`),
-        body: ajv.compile(callBody),
-        handle: async (r) => {
-          const b = r.body as { function: string; args?: unknown[] };
-          return [200, await node.call(r.params[0]!, b.function, b.args ?? [])];
-        },
-      },
-      {
-        method: 'GET',
-        pattern: p('/outbox'),
-        handle: () => [
-          200,
-          {
-            entries: node.outbox().map((e) => {
-              const record = JSON.parse(e.contractData) as ContractRecord;
-              return {
-                id: e.id,
-                peerAddress: e.peerAddress,
-                peerNodeId: e.peerNodeId,
-                contractAddress: e.contractAddress,
-                seq: record.seq,
-                version: record.version,
-                createdAt: e.createdAt,
-                retryCount: e.retryCount,
-              };
-            }),
-          },
-        ],
-      },
-      {
-        method: 'POST',
-        pattern: p('/files'),
-        body: ajv.compile({ type: 'object', properties: { path: { type: 'string', minLength: 1, maxLength: 4096 } }, required: ['path'], additionalProperties: false }),
-        handle: async (r) => [201, { file: await node.share((r.body as { path: string }).path) }],
-      },
-      { method: 'GET', pattern: p('/files'), handle: () => [200, { files: node.shares() }] },
-      {
-        method: 'POST',
-        pattern: p('/downloads'),
-        body: ajv.compile({
-          type: 'object',
-          properties: { link: { type: 'string', minLength: 1, maxLength: 8192 }, out: { type: 'string', minLength: 1, maxLength: 4096 } },
-          required: ['link', 'out'],
-          additionalProperties: false,
-        }),
-        handle: async (r) => {
-          const b = r.body as { link: string; out: string };
-          return [201, { download: await node.fetch(b.link, b.out) }];
-        },
-      },
-      { method: 'GET', pattern: p('/downloads'), handle: () => [200, { downloads: node.downloads() }] },
-      { method: 'GET', pattern: p('/downloads/([0-9a-f]{12})'), handle: (r) => [200, { download: node.download(r.params[0]!) }] },
-      {
-        method: 'DELETE',
-        pattern: p('/downloads/([0-9a-f]{12})'),
-        handle: async (r) => {
-          await node.removeDownload(r.params[0]!);
-          return [200, { removed: r.params[0] }];
-        },
-      },
-      {
-        method: 'DELETE',
-        pattern: p(`/files/${ADDRESS}`),
-        handle: async (r) => {
-          await node.unshare(r.params[0]!);
-          return [200, { unshared: r.params[0] }];
-        },
-      },
-      { method: 'GET', pattern: p('/events'), handle: (r) => this.#openStream(r) },
-    ];
+    const compiled: Route[] = routes.map((r) => ({
+      method: r.method,
+      pattern: new RegExp(`^${API_PREFIX}${r.path}$`),
+      body: r.body ? ajv.compile(r.body) : undefined,
+      handle: r.handle,
+    }));
+    compiled.push({ method: 'GET', pattern: new RegExp(`^${API_PREFIX}/events$`), handle: (r) => this.#openStream(r) });
+    return compiled;
   }
 
   async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -373,7 +194,7 @@ export class ApiServer {
     return value;
   }
 
-  #openStream(r: Request): undefined {
+  #openStream(r: RouteRequest): undefined {
     const { req, res, url } = r;
     const only = url.searchParams.get('types')?.split(',').filter(Boolean);
     res.writeHead(200, {
@@ -382,9 +203,9 @@ export class ApiServer {
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
     });
-    res.write(`retry: 2000\n: connected to ${this.#node.info().nodeId}\n\n`);
+    res.write(`retry: 2000\n: connected to ${this.#c.info().nodeId}\n\n`);
     let seq = 0;
-    const unsubscribe = this.#node.onAny((event, payload) => {
+    const unsubscribe = this.#c.onAny((event, payload) => {
       if (only && !only.includes(event)) return;
       res.write(`id: ${++seq}\nevent: ${event}\ndata: ${JSON.stringify(payload)}\n\n`);
     });

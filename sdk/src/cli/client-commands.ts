@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import type { NodeInfo } from '../api/index.js';
 import type { PeerInfo } from '../peers/index.js';
-import type { BanRecord, PeerRecord } from '../store/index.js';
-import { CHATTY_EVENTS, eventLine, formatDuration, paint, peersTable, shortId, table } from './format.js';
-import { durationOption } from './options.js';
-import { clientFor, type ClientOptions, withClientOptions } from './client.js';
+import type { BanRecord, PeerRecord } from '../peers/index.js';
+import { CHATTY_EVENTS, eventLine, formatDuration, paint, peersTable, shortId, table } from '../terminal/format.js';
+import { durationOption } from '../terminal/options.js';
+import { clientFor, type ClientOptions, withClientOptions } from '../terminal/client.js';
 
 const out = (text: string): void => void process.stdout.write(text + '\n');
 

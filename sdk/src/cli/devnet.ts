@@ -8,9 +8,9 @@ import { ApiClient, type NodeInfo } from '../api/index.js';
 import type { PeerInfo } from '../peers/index.js';
 import type { ContractRecord } from '../contracts/index.js';
 import type { DownloadProgress, ShareInfo } from '../transfer/index.js';
-import { progressLine } from './transfer-commands.js';
-import { CHATTY_EVENTS, eventLine, formatBytes, paint, peersTable, shortId, sliceVisible, table, visibleLength } from './format.js';
-import { durationOption, portOption, positiveInt } from './options.js';
+import { progressLine } from '../transfer/cli.js';
+import { CHATTY_EVENTS, eventLine, formatBytes, paint, peersTable, shortId, sliceVisible, table, visibleLength } from '../terminal/format.js';
+import { durationOption, portOption, positiveInt } from '../terminal/options.js';
 
 interface DevnetOptions {
   contract: boolean;

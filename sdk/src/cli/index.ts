@@ -2,10 +2,10 @@ import { Command, CommanderError } from 'commander';
 import { PlexusError } from '../errors.js';
 import { SDK_VERSION } from '../version.js';
 import { registerClientCommands } from './client-commands.js';
-import { registerContractCommands } from './contract-commands.js';
-import { registerTransferCommands, registerTransferRemovalCommands } from './transfer-commands.js';
+import { registerContractCommands } from '../contracts/cli.js';
+import { registerTransferCommands, registerTransferRemovalCommands } from '../transfer/cli.js';
 import { registerDevnetCommand } from './devnet.js';
-import { paint } from './format.js';
+import { paint } from '../terminal/format.js';
 import { registerNodeCommand } from './node-command.js';
 
 /** Build the `plexus` command line. Exposed for tests of the help text. */

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
-import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { TOKEN_FILE } from '../api/index.js';
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS } from '../heartbeat/index.js';
-import { type NodeInit, PlexusNode, RUN_FILE, type RunInfo } from '../node/index.js';
+import { readRunFile } from '../datadir/index.js';
+import { type NodeInit, PlexusNode } from '../node/index.js';
 import { MAX_PEERS } from '../peers/index.js';
-import { CHATTY_EVENTS, eventLine, formatDuration, paint, shortId } from './format.js';
-import { addressOption, announceOption, defaultDataDir, durationOption, portOption, positiveInt, rateOption } from './options.js';
+import { CHATTY_EVENTS, eventLine, formatDuration, paint, shortId } from '../terminal/format.js';
+import { addressOption, announceOption, defaultDataDir, durationOption, portOption, positiveInt, rateOption } from '../terminal/options.js';
 
 interface NodeOptions {
   dataDir: string;
@@ -28,13 +28,9 @@ interface NodeOptions {
 
 /** The port this data folder's node used last time, so peers' address books stay right. */
 async function previousPort(dataDir: string, kind: 'p2p' | 'api'): Promise<number> {
-  try {
-    const run = JSON.parse(await fs.readFile(join(dataDir, RUN_FILE), 'utf8')) as RunInfo;
-    const address = kind === 'p2p' ? run.p2pAddress : run.apiUrl;
-    return Number(/:(\d+)$/.exec(address ?? '')?.[1] ?? 0);
-  } catch {
-    return 0;
-  }
+  const run = await readRunFile(dataDir);
+  const address = kind === 'p2p' ? run?.p2pAddress : run?.apiUrl;
+  return Number(/:(\d+)$/.exec(address ?? '')?.[1] ?? 0);
 }
 
 export function registerNodeCommand(program: Command, done: (code: number) => void): void {
@@ -89,7 +85,7 @@ Other commands find this node's API through --data-dir (DIR/node.json, DIR/${TOK
         print(`  p2p   ${info.addresses.p2p}  ${paint.dim(`(ws://${info.addresses.p2p}/plexus)`)}`);
         print(`  api   ${info.addresses.api}/api/v1  ${paint.dim(`(token in ${join(opts.dataDir, TOKEN_FILE)})`)}`);
         print(`  data  ${opts.dataDir}`);
-        print(`  heartbeat every ${formatDuration(opts.heartbeatInterval)}, a silent peer is dropped within ${formatDuration(node.deadPeerBoundMs)}`);
+        print(`  heartbeat every ${formatDuration(opts.heartbeatInterval)}, a silent peer is dropped within ${formatDuration(node.heartbeat.detectionBoundMs)}`);
         print(paint.dim('Press Ctrl-C to stop.'));
       };
       // Subscribe before start so that nothing emitted while starting is lost; events from

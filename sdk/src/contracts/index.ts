@@ -21,3 +21,8 @@ export {
 export { ContractError, InvalidContractRecordError } from './errors.js';
 export * from './constants.js';
 export { MAX_CONTRACTS_PER_PEER, MAX_BYTES_PER_PEER, SYNC_PAGE_LIMIT, SYNC_PAGE_BYTES } from './service.js';
+export { contracts, type ContractsInit, type ContractsApi } from './capability.js';
+export { ContractsRepository, type OriginUsage } from './repository.js';
+export { SyncCursorsRepository, type SyncCursor } from './sync-cursors.js';
+export { CONTRACT_MIGRATIONS } from './migrations.js';
+export { OUTBOX_KIND } from './service.js';

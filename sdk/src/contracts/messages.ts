@@ -1,53 +1,32 @@
-import type { SchemaObject } from 'ajv';
-import type { HlcTimestamp } from '../clock/index.js';
-import type { ContractRecord } from './record.js';
+import type { FromSchema } from 'json-schema-to-ts';
 
-/** GetContracts (request): "send me your contracts changed after `since`". */
-export interface GetContractsBody {
-  /** The responder's change sequence to continue after; 0 for everything. */
-  since: number;
-  /** The responder epoch `since` belongs to, or null. A different epoch restarts from 0. */
-  epoch: string | null;
-  /** Most records wanted in this page. */
-  limit: number;
-}
+/**
+ * The contract messages (docs/protocol.md §12). Each body type is derived from its schema, so
+ * the schema the codec checks and the type a handler sees cannot drift apart.
+ */
 
-/** Contracts (reply to GetContracts): one page of records. */
-export interface ContractsBody {
-  /** The responder's store epoch (changes if its database is replaced). */
-  epoch: string;
-  contracts: ContractRecord[];
-  /** The change sequence of the last record in this page: the next `since`. */
-  cursor: number;
-  /** True when more pages follow. */
-  more: boolean;
-}
-
+/** GetContracts (request): "send me your contracts changed after `since`". See GET_CONTRACTS_SCHEMA. */
+export type GetContractsBody = FromSchema<typeof GET_CONTRACTS_SCHEMA>;
+/** Contracts (reply to GetContracts): one page of records; `cursor` is the next `since`. */
+export type ContractsBody = FromSchema<typeof CONTRACTS_SCHEMA>;
 /** NewContract / UpdateContract (request): a deploy or a state change, the whole signed record. */
-export interface ContractBody {
-  contract: ContractRecord;
-}
-
+export type ContractBody = FromSchema<typeof CONTRACT_SCHEMA>;
 /** ContractAck (reply): the record is durably stored (or was already, or is older than ours). */
-export interface ContractAckBody {
-  address: string;
-  version: HlcTimestamp;
-  result: 'new' | 'updated' | 'unchanged' | 'older';
-}
+export type ContractAckBody = FromSchema<typeof CONTRACT_ACK_SCHEMA>;
 
-const HEX64 = { type: 'string', pattern: '^[0-9a-f]{64}$' };
+const HEX64 = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
 const B64URL = '^[A-Za-z0-9_-]*$';
-const MS = { type: 'integer', minimum: 0, maximum: 8.64e15 };
+const MS = { type: 'integer', minimum: 0, maximum: 8.64e15 } as const;
 
-export const HLC_SCHEMA: SchemaObject = {
+export const HLC_SCHEMA = {
   type: 'object',
   properties: { time: MS, counter: { type: 'integer', minimum: 0, maximum: 2 ** 31 - 1 }, nodeId: HEX64 },
   required: ['time', 'counter', 'nodeId'],
   additionalProperties: false,
-};
+} as const;
 
 /** Shape and size of a record on the wire; hashes and the signature are checked by verifyRecord. */
-export const RECORD_SCHEMA: SchemaObject = {
+export const RECORD_SCHEMA = {
   type: 'object',
   properties: {
     address: HEX64,
@@ -71,20 +50,26 @@ export const RECORD_SCHEMA: SchemaObject = {
     'state', 'stateHash', 'seq', 'version', 'updatedAt', 'updaterPublicKey', 'signature',
   ],
   additionalProperties: false,
-};
+} as const;
 
-export const GET_CONTRACTS_SCHEMA: SchemaObject = {
+export const GET_CONTRACTS_SCHEMA = {
   type: 'object',
   properties: {
     since: { type: 'integer', minimum: 0, maximum: 2 ** 53 - 1 },
     epoch: { type: ['string', 'null'], pattern: '^[0-9a-f]{32}$' },
     limit: { type: 'integer', minimum: 1, maximum: 1000 },
+    /**
+     * Optional: the requester's own store epoch. When it equals the epoch the responder last
+     * synced from the requester, the responder leaves out the versions it got from the
+     * requester (it has them).
+     */
+    requesterEpoch: { type: 'string', pattern: '^[0-9a-f]{32}$' },
   },
   required: ['since', 'epoch', 'limit'],
   additionalProperties: false,
-};
+} as const;
 
-export const CONTRACTS_SCHEMA: SchemaObject = {
+export const CONTRACTS_SCHEMA = {
   type: 'object',
   properties: {
     epoch: { type: 'string', pattern: '^[0-9a-f]{32}$' },
@@ -94,16 +79,16 @@ export const CONTRACTS_SCHEMA: SchemaObject = {
   },
   required: ['epoch', 'contracts', 'cursor', 'more'],
   additionalProperties: false,
-};
+} as const;
 
-export const CONTRACT_SCHEMA: SchemaObject = {
+export const CONTRACT_SCHEMA = {
   type: 'object',
   properties: { contract: RECORD_SCHEMA },
   required: ['contract'],
   additionalProperties: false,
-};
+} as const;
 
-export const CONTRACT_ACK_SCHEMA: SchemaObject = {
+export const CONTRACT_ACK_SCHEMA = {
   type: 'object',
   properties: {
     address: HEX64,
@@ -112,4 +97,4 @@ export const CONTRACT_ACK_SCHEMA: SchemaObject = {
   },
   required: ['address', 'version', 'result'],
   additionalProperties: false,
-};
+} as const;

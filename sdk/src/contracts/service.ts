@@ -3,10 +3,13 @@ import { ClockDriftError, type HlcTimestamp, type HybridClock } from '../clock/i
 import type { EventBus } from '../events.js';
 import { PlexusError } from '../errors.js';
 import type { Identity } from '../identity/index.js';
-import type { Outbox, OutboxEvents } from '../outbox/index.js';
-import type { Peer, PeerInfo, PeerManager } from '../peers/index.js';
-import type { ContractsRepository, MetaRepository, OriginUsage, Store, SyncCursorsRepository } from '../store/index.js';
-import type { Codec, Envelope } from '../transport/index.js';
+import { defineMessage, type MessageDef } from '../capability/index.js';
+import type { Outbox, OutboxEntry, OutboxEvents } from '../outbox/index.js';
+import type { Peer, PeerManager } from '../peers/index.js';
+import type { MetaRepository, Store } from '../store/index.js';
+import type { Envelope } from '../transport/index.js';
+import type { ContractsRepository, OriginUsage } from './repository.js';
+import type { SyncCursorsRepository } from './sync-cursors.js';
 import { INIT_FUNCTION, MAX_NAME_LENGTH } from './constants.js';
 import { contractError, InvalidContractRecordError } from './errors.js';
 import {
@@ -37,6 +40,8 @@ export const SYNC_PAGE_LIMIT = 500;
 export const SYNC_PAGE_BYTES = 512 * 1024;
 export const MAX_CONTRACTS_PER_PEER = 50_000;
 export const MAX_BYTES_PER_PEER = 512 * 1024 * 1024;
+/** The outbox kind of contract records. */
+export const OUTBOX_KIND = 'contract';
 /** Score points for sending a record that fails verification. */
 export const INVALID_RECORD_PENALTY = 25;
 
@@ -53,7 +58,6 @@ export interface ContractEvents extends OutboxEvents {
 export interface ContractServiceComponents {
   identity: Identity;
   peers: PeerManager;
-  codec: Codec;
   store: Store;
   contractsRepo: ContractsRepository;
   syncCursorsRepo: SyncCursorsRepository;
@@ -119,17 +123,26 @@ export class ContractService {
     this.#pageLimit = init.syncPageLimit ?? SYNC_PAGE_LIMIT;
     this.#pageBytes = init.syncPageBytes ?? SYNC_PAGE_BYTES;
     this.#requestTimeoutMs = init.requestTimeoutMs;
-    const { codec, peers } = components;
-    codec.register('GetContracts', GET_CONTRACTS_SCHEMA, 'request');
-    codec.register('Contracts', CONTRACTS_SCHEMA, 'reply');
-    codec.register('NewContract', CONTRACT_SCHEMA, 'request');
-    codec.register('UpdateContract', CONTRACT_SCHEMA, 'request');
-    codec.register('ContractAck', CONTRACT_ACK_SCHEMA, 'reply');
-    peers.handle('GetContracts', (e, p) => this.#onGetContracts(e, p));
-    peers.handle('NewContract', (e, p) => this.#onContract(e, p));
-    peers.handle('UpdateContract', (e, p) => this.#onContract(e, p));
-    components.outbox.setDeliver((peer, entry) => this.#deliver(peer, JSON.parse(entry.contractData) as ContractRecord));
+    components.outbox.register(OUTBOX_KIND, {
+      // The historical table and columns, kept for contracts.
+      table: { table: 'pending_contract_broadcasts', keyColumn: 'contract_address', payloadColumn: 'contract_data' },
+      deliver: (peer, entry) => this.#deliver(peer, entry),
+      // For the API's listing only (not on the delivery path).
+      describe: (entry) => {
+        const { seq, version } = JSON.parse(entry.payload) as ContractRecord;
+        return { contractAddress: entry.key, seq, version };
+      },
+    });
   }
+
+  /** The wire messages of this capability (docs/protocol.md §12). */
+  readonly messages: readonly MessageDef<any>[] = [
+    defineMessage<GetContractsBody>({ type: 'GetContracts', kind: 'request', schema: GET_CONTRACTS_SCHEMA, handle: (e, p) => this.#onGetContracts(e, p) }),
+    defineMessage<ContractsBody>({ type: 'Contracts', kind: 'reply', schema: CONTRACTS_SCHEMA }),
+    defineMessage<ContractBody>({ type: 'NewContract', kind: 'request', schema: CONTRACT_SCHEMA, handle: (e, p) => this.#onContract(e, p) }),
+    defineMessage<ContractBody>({ type: 'UpdateContract', kind: 'request', schema: CONTRACT_SCHEMA, handle: (e, p) => this.#onContract(e, p) }),
+    defineMessage<ContractAckBody>({ type: 'ContractAck', kind: 'reply', schema: CONTRACT_ACK_SCHEMA }),
+  ];
 
   /** This store's epoch: a random ID fixed when its contracts table was first used. */
   get epoch(): string {
@@ -149,14 +162,12 @@ export class ContractService {
     const latest = this.#c.contractsRepo.latestVersion();
     if (latest) this.#c.clock.observe({ ...latest, nodeId: this.#c.identity.nodeId });
     this.#started = true;
-    this.#c.events.on('peer:connect', this.#onConnect);
     for (const peer of this.#c.peers.all()) void this.sync(peer.nodeId).catch(() => undefined);
   }
 
   async stop(): Promise<void> {
     if (!this.#started) return;
     this.#started = false;
-    this.#c.events.off('peer:connect', this.#onConnect);
     await Promise.allSettled([...this.#syncing.values()]);
   }
 
@@ -259,19 +270,21 @@ export class ContractService {
   async #commitLocal(record: ContractRecord, event: 'contract:new' | 'contract:update'): Promise<void> {
     const { contractsRepo, outbox, store } = this.#c;
     contractsRepo.put(record, null);
-    outbox.enqueue(record.address, JSON.stringify(record));
+    outbox.enqueue(OUTBOX_KIND, record.address, JSON.stringify(record));
     await store.durable();
     this.#c.events.emit(event, { ...summarize(record), from: null });
     outbox.deliverNow();
   }
 
-  readonly #onConnect = (info: PeerInfo): void => {
-    void this.sync(info.nodeId).catch((err: Error) => {
-      if (this.#started && this.#c.peers.get(info.nodeId)) {
-        this.#c.events.emit('warning', { code: 'SYNC_FAILED', message: `contract sync with ${info.nodeId.slice(0, 12)} failed: ${err.message}`, nodeId: info.nodeId });
+  /** Peer hook: pull the new peer's changes. */
+  onPeerConnect(peer: Peer): void {
+    if (!this.#started) return;
+    void this.sync(peer.nodeId).catch((err: Error) => {
+      if (this.#started && this.#c.peers.get(peer.nodeId)) {
+        this.#c.events.emit('warning', { code: 'SYNC_FAILED', message: `contract sync with ${peer.nodeId.slice(0, 12)} failed: ${err.message}`, nodeId: peer.nodeId });
       }
     });
-  };
+  }
 
   async #sync(nodeId: string): Promise<void> {
     const started = performance.now();
@@ -284,8 +297,10 @@ export class ContractService {
       const peer = this.#c.peers.get(nodeId);
       if (!peer || !this.#started) return;
       const before = peer.connection.bytesIn;
-      const reply = await peer.connection.request<GetContractsBody>('GetContracts', { since, epoch, limit: this.#pageLimit }, { timeoutMs: this.#requestTimeoutMs });
-      const page = reply.body as unknown as ContractsBody;
+      const request: GetContractsBody = { since, epoch, limit: this.#pageLimit, requesterEpoch: this.#epoch };
+      const reply = await peer.connection.request<GetContractsBody, ContractsBody>('GetContracts', request, { timeoutMs: this.#requestTimeoutMs });
+      if (reply.type !== 'Contracts') throw new PlexusError('UNEXPECTED_REPLY', `expected Contracts, got ${reply.type}`);
+      const page = reply.body;
       stats.bytes += peer.connection.bytesIn - before;
       stats.pages++;
       stats.received += page.contracts.length;
@@ -306,21 +321,23 @@ export class ContractService {
     this.#c.events.emit('contract:sync', { nodeId, full, ...stats, ms: Math.round(performance.now() - started) });
   }
 
-  #onGetContracts(envelope: Envelope, peer: Peer): void {
-    const body = envelope.body as unknown as GetContractsBody;
+  #onGetContracts(envelope: Envelope<GetContractsBody>, peer: Peer): void {
+    const body = envelope.body;
     // A cursor from another epoch (our database was replaced) means nothing here: start over.
     const since = body.epoch === this.#epoch ? body.since : 0;
-    // A peer that kept its cursor for us (our epoch) still has every version it sent us:
-    // do not send them back. One without it (new, or its database replaced) gets everything.
-    const skip = body.epoch === this.#epoch ? peer.nodeId : null;
+    // The versions the peer sent us are not sent back when it still has them: it kept its
+    // cursor for us (our epoch), or its store is the one we last synced from (its epoch, as
+    // it says in requesterEpoch, is the one we keep for it). A new or replaced store gets all.
+    const known = this.#c.syncCursorsRepo.get(peer.nodeId)?.epoch;
+    const skip = body.epoch === this.#epoch || (body.requesterEpoch !== undefined && body.requesterEpoch === known) ? peer.nodeId : null;
     const page = this.#c.contractsRepo.changedSince(since, body.limit, this.#pageBytes, skip);
     // Records are stored as JSON text; splice them in rather than parse and re-serialize.
     const text = `{"v":1,"type":"Contracts","re":${envelope.id},"body":{"epoch":"${this.#epoch}","contracts":[${page.records.join(',')}],"cursor":${page.cursor},"more":${page.more}}}`;
     peer.connection.sendRaw(text);
   }
 
-  async #onContract(envelope: Envelope, peer: Peer): Promise<void> {
-    const record = (envelope.body as unknown as ContractBody).contract;
+  async #onContract(envelope: Envelope<ContractBody>, peer: Peer): Promise<void> {
+    const record = envelope.body.contract;
     const outcome = this.#applyFromPeer(record, peer);
     // The peer manager answers the request with an Error carrying this code.
     if (!outcome.ok) throw outcome.error;
@@ -333,8 +350,9 @@ export class ContractService {
   #applyFromPeer(record: ContractRecord, peer: Peer): { ok: true; result: ContractAckBody['result'] } | { ok: false; error: PlexusError } {
     try {
       return { ok: true, result: this.#apply(record, peer.nodeId) };
-    } catch (err) {
-      if (!(err instanceof PlexusError)) throw err;
+    } catch (thrown) {
+      // Anything a record makes us throw is the record's fault: refuse it alone, never the page.
+      const err = thrown instanceof PlexusError ? thrown : new InvalidContractRecordError(`contract ${String(record.address).slice(0, 12)}: ${(thrown as Error)?.message ?? String(thrown)}`);
       const points = err.code === 'QUOTA_EXCEEDED' || err instanceof ClockDriftError ? 5 : INVALID_RECORD_PENALTY;
       this.#c.peers.penalize(peer.nodeId, points, err.code, err.message);
       return { ok: false, error: err };
@@ -367,12 +385,12 @@ export class ContractService {
     return 'updated';
   }
 
-  async #deliver(peer: Peer, record: ContractRecord): Promise<void> {
-    const type = record.seq === 0 ? 'NewContract' : 'UpdateContract';
-    const reply = await peer.connection.request<ContractBody>(type, { contract: record }, { timeoutMs: this.#c.outbox.ackTimeoutMs });
-    const ack = reply.body as unknown as ContractAckBody;
-    if (reply.type !== 'ContractAck' || ack.address !== record.address) {
-      throw new PlexusError('UNEXPECTED_REPLY', `expected ContractAck for ${record.address.slice(0, 12)}, got ${reply.type}`);
+  /** Send an outbox entry: its payload is the stored record, sent as stored (no parse, no re-serialization). */
+  async #deliver(peer: Peer, entry: OutboxEntry): Promise<void> {
+    const type = this.#c.contractsRepo.versionOf(entry.key)?.seq === 0 ? 'NewContract' : 'UpdateContract';
+    const reply = await peer.connection.requestRaw<ContractAckBody>(type, `{"contract":${entry.payload}}`, { timeoutMs: this.#c.outbox.ackTimeoutMs });
+    if (reply.type !== 'ContractAck' || reply.body.address !== entry.key) {
+      throw new PlexusError('UNEXPECTED_REPLY', `expected ContractAck for ${entry.key.slice(0, 12)}, got ${reply.type}`);
     }
   }
 }

@@ -1,14 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import type { EventBus } from '../events.js';
-import type { PeerEvents, PeerInfo, PeerManager } from '../peers/index.js';
+import type { Peer, PeerManager } from '../peers/index.js';
 import { AbortedError } from '../errors.js';
-import { ConnectionClosedError, type PingBody, RequestTimeoutError } from '../transport/index.js';
+import { ConnectionClosedError, type Envelope, type PingBody, RequestTimeoutError } from '../transport/index.js';
 import { base64url } from '../util/encoding.js';
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS } from './constants.js';
 
 export interface HeartbeatComponents {
   peers: PeerManager;
-  events: EventBus<PeerEvents>;
 }
 
 export interface HeartbeatInit {
@@ -40,9 +38,11 @@ export class Heartbeat {
     this.#c = components;
     this.intervalMs = init.intervalMs ?? HEARTBEAT_INTERVAL_MS;
     this.timeoutMs = init.timeoutMs ?? HEARTBEAT_TIMEOUT_MS;
-    components.peers.handle('Ping', (envelope, peer) => {
-      peer.connection.reply<PingBody>(envelope, 'Pong', { nonce: (envelope.body as unknown as PingBody).nonce });
-    });
+  }
+
+  /** Answer a peer's Ping with a Pong carrying its nonce. */
+  pong(envelope: Envelope<PingBody>, peer: Peer): void {
+    peer.connection.reply<PingBody>(envelope, 'Pong', { nonce: envelope.body.nonce });
   }
 
   /**
@@ -57,22 +57,23 @@ export class Heartbeat {
   start(): void {
     if (this.#started) return;
     this.#started = true;
-    this.#c.events.on('peer:connect', this.#onConnect);
-    this.#c.events.on('peer:disconnect', this.#onDisconnect);
     for (const peer of this.#c.peers.all()) this.#schedule(peer.nodeId, 0);
   }
 
   stop(): Promise<void> {
     this.#started = false;
-    this.#c.events.off('peer:connect', this.#onConnect);
-    this.#c.events.off('peer:disconnect', this.#onDisconnect);
     for (const timer of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
     return Promise.resolve();
   }
 
-  readonly #onConnect = (info: PeerInfo): void => this.#schedule(info.nodeId, 0);
-  readonly #onDisconnect = ({ nodeId }: { nodeId: string }): void => {
+  /** Peer hook: the first ping goes out at once. */
+  onPeerConnect(peer: Peer): void {
+    this.#schedule(peer.nodeId, 0);
+  }
+
+  /** Peer hook: no more pings. */
+  onPeerDisconnect({ nodeId }: { nodeId: string }): void {
     clearTimeout(this.#timers.get(nodeId));
     this.#timers.delete(nodeId);
   };
@@ -93,8 +94,8 @@ export class Heartbeat {
     const sentAt = performance.now();
     const framesBefore = connection.framesIn;
     try {
-      const reply = await connection.request<PingBody>('Ping', { nonce }, { timeoutMs: this.timeoutMs });
-      if ((reply.body as unknown as PingBody).nonce !== nonce) {
+      const reply = await connection.request<PingBody, PingBody>('Ping', { nonce }, { timeoutMs: this.timeoutMs });
+      if (reply.body.nonce !== nonce) {
         this.#c.peers.penalize(nodeId, 10, 'INVALID_MESSAGE', 'Pong nonce does not match the Ping');
       } else {
         peer.recordRtt(performance.now() - sentAt);

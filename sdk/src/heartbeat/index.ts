@@ -8,3 +8,4 @@
  */
 export { Heartbeat, detectionBoundMs, type HeartbeatComponents, type HeartbeatInit } from './heartbeat.js';
 export { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS } from './constants.js';
+export { heartbeat, type HeartbeatApi } from './capability.js';

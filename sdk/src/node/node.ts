@@ -1,80 +1,25 @@
 import { join } from 'node:path';
 import { ApiServer, generateToken, loadOrCreateToken, type NodeInfo } from '../api/index.js';
-import { NotStartedError } from '../errors.js';
-import { TypedEmitter } from '../events.js';
-import { Heartbeat, type HeartbeatInit } from '../heartbeat/index.js';
-import { Identity, loadOrCreateIdentity } from '../identity/index.js';
-import { parseAddress, PeerManager, type PeerInfo } from '../peers/index.js';
-import {
-  BansRepository,
-  ContractsRepository,
-  DATABASE_FILE,
-  MetaRepository,
-  OutboxRepository,
-  PeersRepository,
-  Store,
-  SyncCursorsRepository,
-  TransfersRepository,
-  type BanRecord,
-  type OutboxEntry,
-  type PeerRecord,
-} from '../store/index.js';
+import { type ApisOf, type Capability, type CapabilityContext, type CapabilityInstance, startOrder } from '../capability/index.js';
 import { HybridClock } from '../clock/index.js';
-import {
-  ContractService,
-  Sandbox,
-  type CallResult,
-  type ContractEvents,
-  type ContractRecord,
-  type ContractServiceInit,
-  type ContractSummary,
-  type SandboxLimits,
-} from '../contracts/index.js';
-import { Outbox, type OutboxInit } from '../outbox/index.js';
-import { type DownloadProgress, type ShareInfo, TransferService, type TransferEvents, type TransferInit } from '../transfer/index.js';
+import type { ContractEvents } from '../contracts/index.js';
+import { lockDataDir, markStopped, writeRunInfo } from '../datadir/index.js';
+import { NotStartedError } from '../errors.js';
+import { type AnyListener, type EventBus, TypedEmitter } from '../events.js';
+import { Identity, loadOrCreateIdentity } from '../identity/index.js';
+import { type BanRecord, BansRepository, parseAddress, PEER_MIGRATIONS, PeerManager, type PeerInfo, type PeerRecord, PeersRepository } from '../peers/index.js';
+import { DATABASE_FILE, META_MIGRATIONS, MetaRepository, type Migration, Store } from '../store/index.js';
+import type { TransferEvents } from '../transfer/index.js';
 import { Codec, PROTOCOL_VERSION, Transport } from '../transport/index.js';
 import { AGENT, SDK_VERSION } from '../version.js';
-import { lockDataDir, markStopped, writeRunInfo } from './data-dir.js';
+import { defaultCapabilities, type DefaultCapabilities } from './capabilities.js';
+import { applyMigrations } from './migrate.js';
+import type { NodeOptions } from './options.js';
+import { nodeRoutes } from './routes.js';
 
-/** Options of a node. Every timing is here so tests can shrink it; defaults are in each capability's constants. */
-export interface NodeInit {
-  /** Folder for the identity key, database, API token and run file. null: in memory, fresh identity. */
-  dataDir?: string | null;
-  /** Display name sent to peers (at most 64 characters). */
-  name?: string | null;
-  /** Interface for the peer port. Default 127.0.0.1. */
-  host?: string;
-  /** Peer port; 0 picks a free one; null does not listen. Default 0. */
-  p2pPort?: number | null;
-  /** Address announced to peers, when it differs from host:port (NAT, 0.0.0.0). */
-  announceAddress?: string;
-  /** Peers ("host:port") to dial at start and keep connected. */
-  peers?: string[];
-  /** Most connected peers. Default 50. */
-  maxPeers?: number;
-  /** Largest inbound frame (bytes). Default 1 MiB. */
-  maxPayload?: number;
-  /** Time allowed for the whole handshake (ms). Default 5000. */
-  handshakeTimeoutMs?: number;
-  heartbeat?: HeartbeatInit;
-  /** First redial delay (ms), doubled per failure up to dialBackoffMaxMs. Defaults 1000 / 60000. */
-  dialBackoffBaseMs?: number;
-  dialBackoffMaxMs?: number;
-  /** Ban a peer when its score reaches minus this. Default 100. */
-  banScoreThreshold?: number;
-  /** How long an automatic ban lasts (ms). Default 1 hour. */
-  banDurationMs?: number;
-  store?: { groupCommitMs?: number; wasmPath?: string };
-  /** Physical clock (ms since epoch) under the hybrid logical clock. Default Date.now; tests inject skew. */
-  now?: () => number;
-  /** Contract sandbox limits, sync paging and per-peer caps. */
-  contracts?: SandboxLimits & ContractServiceInit;
-  /** Outbox retry limit and timings. */
-  outbox?: OutboxInit;
-  /** File transfer: upload rate limit, snub timeout, pipeline sizes. */
-  transfer?: TransferInit;
-  /** Start the HTTP API. Off by default for embedded nodes; `plexus node` turns it on. */
-  api?: { port?: number; host?: string; token?: string } | false;
+/** Options of a node, and the capabilities it runs (default: defaultCapabilities(init)). */
+export interface NodeInit<L extends readonly Capability[] = DefaultCapabilities> extends NodeOptions {
+  capabilities?: L;
 }
 
 export type NodeState = 'stopped' | 'starting' | 'running' | 'stopping';
@@ -92,37 +37,62 @@ interface Running {
   bansRepo: BansRepository;
   transport: Transport;
   peers: PeerManager;
-  heartbeat: Heartbeat;
-  outbox: Outbox;
-  contracts: ContractService;
-  transfers: TransferService;
+  /** Capability name -> its running instance, in start order. */
+  instances: Map<string, CapabilityInstance>;
   api: ApiServer | null;
   unlock: (() => Promise<void>) | null;
   startedAt: number;
 }
 
+/** Members of the node that a capability's name may not take. */
+const RESERVED = new Set(['init', 'state', 'nodeId', 'publicKey', 'p2pAddress', 'apiUrl', 'store', 'capabilities', 'start', 'stop', 'info', 'peers', 'connect', 'disconnect', 'addressBook', 'bans', 'ban', 'unban', 'on', 'off', 'once', 'emit', 'onAny']);
+
 /**
- * A Plexus node: the composition root that builds and wires every capability.
+ * A Plexus node: the composition root. It builds the core (data folder lock, identity, store,
+ * transport, peer manager), then every capability of its list (heartbeat, outbox, contracts,
+ * files by default; see capability/index.ts), wires what each declares (wire messages, binary
+ * frame kinds, peer hooks, tables, HTTP routes), starts them in dependency order and stops them
+ * in reverse. Each capability's API is `node.<name>` (`node.contracts.deploy()`,
+ * `node.files.share()`).
  *
- * Start order: lock the data folder, identity, store, transport (listen), peers (dial the
- * address book), heartbeat, API, run file; `stop()` undoes it in reverse. Both are safe to
- * call twice. Events: see NodeEvents; `onAny` sees all of them (the SSE stream uses it).
+ * Events: capabilities emit on an internal bus; the node re-emits every event to its public
+ * listeners (`on`, `onAny`: the SSE stream uses it). A listener that throws is reported as a
+ * `warning` event (code LISTENER_THREW) and never breaks the node's own flow.
  *
  * @example
  *   const node = await createNode({ dataDir: './data', p2pPort: 5000, peers: ['127.0.0.1:5001'] });
  *   node.on('peer:connect', (p) => console.log('connected', p.nodeId));
+ *   const record = await node.contracts.deploy({ name: 'counter', source });
  *   await node.stop();
  */
-export class PlexusNode extends TypedEmitter<NodeEvents> {
-  readonly init: Readonly<NodeInit>;
+class Node<L extends readonly Capability[] = DefaultCapabilities> extends TypedEmitter<NodeEvents> {
+  readonly init: Readonly<NodeInit<L>>;
+  /** The capabilities this node runs, in start order. */
+  readonly capabilities: readonly Capability[];
+  /** The internal bus: what capabilities and the core emit and listen to. */
+  readonly #bus: TypedEmitter<NodeEvents>;
   #state: NodeState = 'stopped';
   #running: Running | undefined;
   #starting: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
 
-  constructor(init: NodeInit = {}) {
+  constructor(init: NodeInit<L> = {}) {
     super();
     this.init = { ...init };
+    this.capabilities = startOrder(init.capabilities ?? (defaultCapabilities(init) as unknown as readonly Capability[]));
+    this.setListenerErrorHandler((event, err) => this.#listenerThrew('a listener', event, err));
+    this.#bus = new TypedEmitter<NodeEvents>((event, err) => this.#listenerThrew('an internal listener', event, err));
+    this.#bus.onAny((event, payload) => this.emit(event, payload));
+    for (const c of this.capabilities) {
+      if (RESERVED.has(c.name) || c.name in this) throw new Error(`a capability cannot be named ${c.name}: the node has a member of that name`);
+      Object.defineProperty(this, c.name, { get: () => this.#get().instances.get(c.name)!.api, enumerable: true });
+    }
+  }
+
+  #listenerThrew(who: string, event: string, err: unknown): void {
+    const message = `${who} of ${event} threw: ${(err as Error)?.message ?? String(err)}`;
+    if (event === 'warning') process.emitWarning(message, { code: 'PLEXUS_LISTENER_THREW' });
+    else this.emit('warning', { code: 'LISTENER_THREW', message });
   }
 
   get state(): NodeState {
@@ -148,11 +118,6 @@ export class PlexusNode extends TypedEmitter<NodeEvents> {
     return this.#running?.api?.url ?? null;
   }
 
-  /** The heartbeat's bound from a peer's silence to its removal (ms). */
-  get deadPeerBoundMs(): number {
-    return this.#get().heartbeat.detectionBoundMs;
-  }
-
   /** The store (for capabilities and tests that need durability). */
   get store(): Store {
     return this.#get().store;
@@ -171,15 +136,19 @@ export class PlexusNode extends TypedEmitter<NodeEvents> {
     const dataDir = this.init.dataDir ?? null;
     const announceAddress = this.init.announceAddress ? parseAddress(this.init.announceAddress).address : undefined;
     const cleanup: Array<() => Promise<void> | void> = [];
+    const bus = this.#bus;
     try {
       const unlock = dataDir ? await lockDataDir(dataDir) : null;
       if (unlock) cleanup.push(unlock);
       const identity = dataDir ? await loadOrCreateIdentity(dataDir) : Identity.generate();
       const store = await Store.open(dataDir ? join(dataDir, DATABASE_FILE) : null, {
         ...this.init.store,
-        onSaveError: (err) => this.emit('warning', { code: err.code, message: err.message }),
+        onSaveError: (err) => bus.emit('warning', { code: err.code, message: err.message }),
       });
       cleanup.push(() => store.close());
+      const migrations: Migration[] = [...META_MIGRATIONS, ...PEER_MIGRATIONS, ...this.capabilities.flatMap((c) => c.migrations ?? [])];
+      applyMigrations(store, migrations);
+      await store.durable();
       const meta = new MetaRepository(store);
       if (!meta.get('created_at')) meta.set('created_at', String(Date.now()));
       const peersRepo = new PeersRepository(store);
@@ -190,7 +159,7 @@ export class PlexusNode extends TypedEmitter<NodeEvents> {
         { host: this.init.host, port: this.init.p2pPort, announceAddress, maxPayload: this.init.maxPayload, dialTimeoutMs: this.init.handshakeTimeoutMs },
       );
       const peers = new PeerManager(
-        { identity, transport, codec, peersRepo, bansRepo, events: this },
+        { identity, transport, codec, peersRepo, bansRepo, events: bus },
         {
           maxPeers: this.init.maxPeers,
           bootstrap: this.init.peers,
@@ -203,49 +172,49 @@ export class PlexusNode extends TypedEmitter<NodeEvents> {
           name: this.init.name ?? null,
         },
       );
-      const heartbeat = new Heartbeat({ peers, events: this }, this.init.heartbeat);
-      const clock = new HybridClock(identity.nodeId, { now: this.init.now });
-      const outbox = new Outbox(
-        { nodeId: identity.nodeId, peers, peersRepo, outboxRepo: new OutboxRepository(store), store, events: this },
-        this.init.outbox,
-      );
-      const contracts = new ContractService(
-        {
-          identity,
-          peers,
-          codec,
-          store,
-          contractsRepo: new ContractsRepository(store),
-          syncCursorsRepo: new SyncCursorsRepository(store),
-          metaRepo: meta,
-          outbox,
-          clock,
-          sandbox: new Sandbox(this.init.contracts),
-          events: this,
+      const instances = new Map<string, CapabilityInstance>();
+      const ctx: CapabilityContext = {
+        identity,
+        store,
+        peers,
+        codec,
+        clock: new HybridClock(identity.nodeId, { now: this.init.now }),
+        // The bus carries every capability's events; each types its own view of it.
+        events: bus as EventBus<any>,
+        dataDir,
+        use: <T>(name: string): T => {
+          const instance = instances.get(name);
+          if (!instance) throw new Error(`capability ${name} is not running (list it before its users, in dependsOn)`);
+          return instance.api as T;
         },
-        this.init.contracts,
-      );
-      const transfers = new TransferService(
-        { identity, peers, codec, store, transfersRepo: new TransfersRepository(store), events: this },
-        this.init.transfer,
-      );
+      };
+      for (const c of this.capabilities) {
+        const instance = c.create(ctx);
+        instances.set(c.name, instance);
+        for (const m of instance.messages ?? []) {
+          codec.register(m.type, m.schema, m.kind, m.penalty);
+          if (m.handle) peers.handle(m.type, m.handle as never);
+        }
+        for (const b of instance.binary ?? []) peers.handleBinary(b.kind, b.handle);
+        if (instance.onPeerConnect || instance.onPeerDisconnect) {
+          peers.addHooks({ onConnect: instance.onPeerConnect?.bind(instance), onDisconnect: instance.onPeerDisconnect?.bind(instance) });
+        }
+      }
+      // Capabilities are ready before the port opens and the first peer is dialed: a
+      // connection accepted earlier would wait for a handshake nobody runs yet.
+      for (const [, instance] of instances) {
+        await instance.start?.();
+        cleanup.push(() => instance.stop?.());
+      }
       await transport.start();
       cleanup.push(() => transport.stop());
-      // Capabilities listen for peer:connect before the first peer is dialed.
-      await contracts.start();
-      cleanup.push(() => contracts.stop());
-      await transfers.start();
-      cleanup.push(() => transfers.stop());
-      outbox.start();
-      cleanup.push(() => outbox.stop());
       peers.start();
       cleanup.push(() => peers.stop());
-      heartbeat.start();
-      cleanup.push(() => heartbeat.stop());
-      this.#running = { identity, store, peersRepo, bansRepo, transport, peers, heartbeat, outbox, contracts, transfers, api: null, unlock, startedAt: Date.now() };
+      this.#running = { identity, store, peersRepo, bansRepo, transport, peers, instances, api: null, unlock, startedAt: Date.now() };
       if (this.init.api) {
         const token = this.init.api.token ?? (dataDir ? await loadOrCreateToken(dataDir) : generateToken());
-        const api = new ApiServer({ node: this as never }, { token, host: this.init.api.host, port: this.init.api.port });
+        const routes = [...nodeRoutes(this), ...[...instances.values()].flatMap((i) => i.routes ?? [])];
+        const api = new ApiServer({ info: () => this.info(), onAny: (listener) => this.onAny(listener as unknown as AnyListener<NodeEvents>), routes }, { token, host: this.init.api.host, port: this.init.api.port });
         await api.start();
         cleanup.push(() => api.stop());
         this.#running.api = api;
@@ -263,7 +232,7 @@ export class PlexusNode extends TypedEmitter<NodeEvents> {
         });
       }
       this.#state = 'running';
-      this.emit('node:start', { nodeId: identity.nodeId, p2pAddress: transport.listenAddress, apiUrl: this.apiUrl });
+      bus.emit('node:start', { nodeId: identity.nodeId, p2pAddress: transport.listenAddress, apiUrl: this.apiUrl });
     } catch (err) {
       this.#running = undefined;
       for (const undo of cleanup.reverse()) await Promise.resolve(undo()).catch(() => undefined);
@@ -283,17 +252,14 @@ export class PlexusNode extends TypedEmitter<NodeEvents> {
       const dataDir = this.init.dataDir ?? null;
       if (dataDir) await markStopped(dataDir);
       await r.api?.stop();
-      await r.heartbeat.stop();
       await r.peers.stop();
-      await r.outbox.stop();
-      await r.transfers.stop();
-      await r.contracts.stop();
+      for (const instance of [...r.instances.values()].reverse()) await instance.stop?.();
       await r.transport.stop();
       await r.store.close();
       await r.unlock?.();
       this.#running = undefined;
       this.#state = 'stopped';
-      this.emit('node:stop', { nodeId: r.identity.nodeId });
+      this.#bus.emit('node:stop', { nodeId: r.identity.nodeId });
     })();
     return this.#stopping;
   }
@@ -311,6 +277,7 @@ export class PlexusNode extends TypedEmitter<NodeEvents> {
       startedAt: r.startedAt,
       uptimeMs: Date.now() - r.startedAt,
       peerCount: r.peers.size,
+      capabilities: [...r.instances.keys()],
     };
   }
 
@@ -327,7 +294,7 @@ export class PlexusNode extends TypedEmitter<NodeEvents> {
     return this.#get().peers.connect(address);
   }
 
-  /** Drop a peer and stop redialing it. @throws PeerNotFoundError */
+  /** Drop a peer and stop redialing it; its pending broadcasts are dropped. @throws PeerNotFoundError */
   disconnect(nodeId: string): void {
     this.#get().peers.disconnect(nodeId);
   }
@@ -350,93 +317,21 @@ export class PlexusNode extends TypedEmitter<NodeEvents> {
     return this.#get().peers.unban(nodeId);
   }
 
-  /**
-   * Deploy a contract (see docs/contracts.md). Resolves with the signed record once it and
-   * its outbox rows are durable.
-   * @throws ContractError
-   */
-  deploy(input: { name: string; source: string; args?: unknown[] }): Promise<ContractRecord> {
-    return this.#get().contracts.deploy(input);
-  }
-
-  /**
-   * Call a contract function. A state change resolves once durable and queued for peers;
-   * a view (no state change) returns at once with `changed: false`.
-   * @throws ContractError
-   */
-  call(address: string, fn: string, args: unknown[] = []): Promise<CallResult> {
-    return this.#get().contracts.call(address, fn, args);
-  }
-
-  /** Every contract this node knows (without source and state). */
-  contracts(): ContractSummary[] {
-    return this.#get().contracts.list();
-  }
-
-  /** One contract's full record. @throws ContractError CONTRACT_NOT_FOUND */
-  contract(address: string): ContractRecord {
-    return this.#get().contracts.get(address);
-  }
-
-  /** Pending broadcasts not yet acknowledged. */
-  outbox(): OutboxEntry[] {
-    return this.#get().outbox.list();
-  }
-
-  /** Pull a connected peer's contract changes now (normally done on connect). */
-  syncContracts(nodeId: string): Promise<void> {
-    return this.#get().contracts.sync(nodeId);
-  }
-
-  /**
-   * Share a file: hash it into pieces, sign the manifest, serve it. Returns the link others
-   * fetch it with. @throws TransferError NOT_A_FILE
-   */
-  share(path: string): Promise<ShareInfo> {
-    return this.#get().transfers.share(path);
-  }
-
-  shares(): ShareInfo[] {
-    return this.#get().transfers.shares();
-  }
-
-  /**
-   * Start downloading a link's file to `outPath` from every peer that has it. Resolves once
-   * started; completion is the `transfer:complete` event (or `download(id).status`).
-   * @throws TransferError INVALID_LINK, MANIFEST_UNAVAILABLE, ALREADY_DOWNLOADING
-   */
-  fetch(link: string, outPath: string): Promise<DownloadProgress> {
-    return this.#get().transfers.download(link, outPath);
-  }
-
-  downloads(): DownloadProgress[] {
-    return this.#get().transfers.downloads();
-  }
-
-  /** Stop and forget a download (the file stays). @throws TransferError DOWNLOAD_NOT_FOUND */
-  removeDownload(id: string): Promise<void> {
-    return this.#get().transfers.removeDownload(id);
-  }
-
-  /** Stop sharing a file. @throws TransferError FILE_NOT_FOUND */
-  unshare(fileId: string): Promise<void> {
-    return this.#get().transfers.unshare(fileId);
-  }
-
-  /** @throws TransferError DOWNLOAD_NOT_FOUND */
-  download(id: string): DownloadProgress {
-    return this.#get().transfers.progress(id);
-  }
-
   #get(): Running {
     if (!this.#running) throw new NotStartedError('the node');
     return this.#running;
   }
 }
 
+/** A node built from the capability list `L`: the core members plus `node.<name>` per capability. */
+export type PlexusNode<L extends readonly Capability[] = DefaultCapabilities> = Node<L> & ApisOf<L>;
+
+/** Build a node (not started). See NodeInit; `capabilities` picks what it runs. */
+export const PlexusNode = Node as new <L extends readonly Capability[] = DefaultCapabilities>(init?: NodeInit<L>) => PlexusNode<L>;
+
 /** Create and start a node. See NodeInit for options. */
-export async function createNode(init: NodeInit = {}): Promise<PlexusNode> {
-  const node = new PlexusNode(init);
+export async function createNode<L extends readonly Capability[] = DefaultCapabilities>(init: NodeInit<L> = {}): Promise<PlexusNode<L>> {
+  const node = new PlexusNode<L>(init);
   await node.start();
   return node;
 }

@@ -8,3 +8,7 @@
  */
 export { Outbox, type OutboxComponents, type OutboxInit, type OutboxEvents, type DeliverFn } from './outbox.js';
 export { MAX_RETRIES, RETRY_INTERVAL_MS, ACK_TIMEOUT_MS, MAX_IN_FLIGHT_PER_PEER } from './constants.js';
+export { outbox } from './capability.js';
+export { OutboxRepository, type OutboxEntry, type OutboxTable, SHARED_OUTBOX_TABLE } from './repository.js';
+export { type OutboxKind, NODE_ADDRESS_PREFIX } from './outbox.js';
+export { OUTBOX_MIGRATIONS } from './migrations.js';

@@ -1,14 +1,16 @@
 import type { EventBus } from '../events.js';
-import type { Peer, PeerEvents, PeerInfo, PeerManager } from '../peers/index.js';
-import type { OutboxEntry, OutboxRepository, PeersRepository, Store } from '../store/index.js';
+import type { Peer, PeerEvents, PeerManager } from '../peers/index.js';
+import type { Store } from '../store/index.js';
+import type { PeersRepository } from '../peers/index.js';
 import { ACK_TIMEOUT_MS, MAX_IN_FLIGHT_PER_PEER, MAX_RETRIES, RETRY_INTERVAL_MS } from './constants.js';
+import { type OutboxEntry, OutboxRepository, type OutboxTable, SHARED_OUTBOX_TABLE } from './repository.js';
 
-/** Outbox events (times ms since epoch). */
+/** Outbox events (times ms since epoch). `contractAddress` is set for the contract kind (as before kinds existed). */
 export interface OutboxEvents extends PeerEvents {
   /** A peer acknowledged a pending broadcast; its row is gone. */
-  'outbox:delivered': { id: number; peerAddress: string; contractAddress: string; attempts: number };
+  'outbox:delivered': { id: number; kind: string; key: string; peerAddress: string; contractAddress?: string; attempts: number };
   /** A pending broadcast reached the retry limit and was dropped. */
-  'outbox:dropped': { id: number; peerAddress: string; contractAddress: string; retryCount: number; lastError: string };
+  'outbox:dropped': { id: number; kind: string; key: string; peerAddress: string; contractAddress?: string; retryCount: number; lastError: string };
 }
 
 export interface OutboxComponents {
@@ -16,7 +18,6 @@ export interface OutboxComponents {
   nodeId: string;
   peers: PeerManager;
   peersRepo: PeersRepository;
-  outboxRepo: OutboxRepository;
   store: Store;
   events: EventBus<OutboxEvents>;
 }
@@ -38,17 +39,35 @@ export interface OutboxInit {
  */
 export type DeliverFn = (peer: Peer, entry: OutboxEntry) => Promise<void>;
 
+/** What a capability tells the outbox about one kind of broadcast. */
+export interface OutboxKind {
+  deliver: DeliverFn;
+  /** Where its rows live. Default: the shared `pending_broadcasts` table. */
+  table?: OutboxTable;
+  /** Extra fields for the API's listing of an entry (`GET /outbox`), from its payload. */
+  describe?: (entry: OutboxEntry) => Record<string, unknown>;
+}
+
+interface Kind extends OutboxKind {
+  repo: OutboxRepository;
+}
+
+/** The prefix of the address recorded for a target that does not listen (reached only while connected). */
+export const NODE_ADDRESS_PREFIX = 'node:';
+
 /**
- * The durable outbox of pending broadcasts.
+ * The durable outbox of pending broadcasts, for any kind of payload (contract records today).
  *
  * A broadcast is one row per known peer (address book entries with a node ID, and connected
- * peers) in `pending_contract_broadcasts`, mirrored in memory. The caller awaits
- * `store.durable()` after `enqueue` before it reports success, so a broadcast survives a
- * crash. Rows are delivered to connected peers at once, to a peer when it (re)connects, and
- * again every `retryIntervalMs` while unacknowledged. Only the peer's acknowledgement
- * removes a row; a failed attempt (timeout, error reply, closed connection) raises its
- * retry count, and at `maxRetries` the row is dropped with `outbox:dropped` and a warning.
- * A newer record for the same peer and contract supersedes the pending one.
+ * peers, including those that do not listen: their row is keyed `node:<nodeId>`) in the
+ * kind's table, mirrored in memory. The caller awaits `store.durable()` after `enqueue`
+ * before it reports success, so a broadcast survives a crash. Rows are delivered to connected
+ * peers at once, to a peer when it (re)connects, and again every `retryIntervalMs` while
+ * unacknowledged. Only the peer's acknowledgement removes a row; a failed attempt (timeout,
+ * error reply, closed connection) raises its retry count, and at `maxRetries` the row is
+ * dropped with `outbox:dropped` and a warning. A newer payload for the same peer, kind and
+ * key supersedes the pending one. Rows for a peer the operator disconnected or banned are
+ * dropped (it is no longer a target).
  */
 export class Outbox {
   readonly #c: OutboxComponents;
@@ -56,10 +75,11 @@ export class Outbox {
   readonly #retryIntervalMs: number;
   readonly ackTimeoutMs: number;
   readonly #maxInFlight: number;
-  readonly #entries = new Map<number, OutboxEntry>();
-  readonly #inFlight = new Set<number>();
+  readonly #kinds = new Map<string, Kind>();
+  /** Keyed `${kind}:${id}`: ids are unique per table only. */
+  readonly #entries = new Map<string, OutboxEntry>();
+  readonly #inFlight = new Set<string>();
   readonly #flushing = new Map<string, Promise<void>>();
-  #deliver: DeliverFn | undefined;
   #timer: NodeJS.Timeout | undefined;
   #started = false;
 
@@ -71,16 +91,21 @@ export class Outbox {
     this.#maxInFlight = init.maxInFlightPerPeer ?? MAX_IN_FLIGHT_PER_PEER;
   }
 
-  /** Set how entries are sent (the contracts capability does, before start). */
-  setDeliver(deliver: DeliverFn): void {
-    this.#deliver = deliver;
+  /**
+   * Declare a kind of broadcast and how its entries are delivered (capabilities do, before
+   * the node starts). @throws Error if the kind is already registered
+   */
+  register(kind: string, spec: OutboxKind): void {
+    if (this.#kinds.has(kind)) throw new Error(`outbox kind ${kind} is already registered`);
+    const repo = new OutboxRepository(this.#c.store, kind, spec.table ?? SHARED_OUTBOX_TABLE);
+    this.#kinds.set(kind, { ...spec, repo });
+    if (this.#started) for (const entry of repo.list()) this.#entries.set(keyOf(entry), entry);
   }
 
   start(): void {
     if (this.#started) return;
     this.#started = true;
-    for (const entry of this.#c.outboxRepo.list()) this.#entries.set(entry.id, entry);
-    this.#c.events.on('peer:connect', this.#onConnect);
+    for (const kind of this.#kinds.values()) for (const entry of kind.repo.list()) this.#entries.set(keyOf(entry), entry);
     this.#schedule();
   }
 
@@ -88,41 +113,50 @@ export class Outbox {
     if (!this.#started) return;
     this.#started = false;
     clearTimeout(this.#timer);
-    this.#c.events.off('peer:connect', this.#onConnect);
     // Deliveries in flight end when the peer manager closes their connections.
     await Promise.allSettled([...this.#flushing.values()]);
   }
 
-  /** Pending entries (in memory, same as on disk). */
+  /** Pending entries of every kind (in memory, same as on disk), oldest first per kind. */
   list(): OutboxEntry[] {
-    return [...this.#entries.values()].sort((a, b) => a.id - b.id);
+    return [...this.#entries.values()].sort((a, b) => a.createdAt - b.createdAt || a.id - b.id);
+  }
+
+  /** An entry with its kind's extra fields, as the API lists it. */
+  describe(entry: OutboxEntry): Record<string, unknown> {
+    const { payload: _payload, ...rest } = entry;
+    return { ...rest, ...(this.#kinds.get(entry.kind)?.describe?.(entry) ?? {}) };
   }
 
   /**
-   * Queue `data` (a signed record, JSON) about `contractAddress` for every known peer.
-   * Returns the new entries; the caller must await `store.durable()` before reporting success.
+   * Queue `payload` (the JSON text of the message body to deliver) about `key` for every
+   * known peer. Returns the new entries; the caller must await `store.durable()` before
+   * reporting success. @throws Error for an unregistered kind
    */
-  enqueue(contractAddress: string, data: string): OutboxEntry[] {
+  enqueue(kind: string, key: string, payload: string): OutboxEntry[] {
+    const k = this.#kinds.get(kind);
+    if (!k) throw new Error(`outbox kind ${kind} is not registered`);
     const targets = new Map<string, string | null>(); // address -> node ID
+    const nodes = new Set<string>();
     for (const record of this.#c.peersRepo.list()) {
-      if (record.nodeId && record.nodeId !== this.#c.nodeId) targets.set(record.address, record.nodeId);
+      if (!record.nodeId || record.nodeId === this.#c.nodeId || nodes.has(record.nodeId) || !record.autoDial) continue;
+      targets.set(record.address, record.nodeId);
+      nodes.add(record.nodeId);
     }
     for (const peer of this.#c.peers.all()) {
-      const address = peer.listenAddress ?? peer.dialedAddress;
-      if (address && ![...targets.values()].includes(peer.nodeId)) targets.set(address, peer.nodeId);
+      if (nodes.has(peer.nodeId)) continue;
+      // A peer that does not listen is still reached on its live connection.
+      targets.set(peer.listenAddress ?? peer.dialedAddress ?? `${NODE_ADDRESS_PREFIX}${peer.nodeId}`, peer.nodeId);
+      nodes.add(peer.nodeId);
     }
-    // One row per node: a node known at two addresses gets one.
-    const seen = new Set<string>();
     const now = Date.now();
     const created: OutboxEntry[] = [];
     for (const [address, nodeId] of targets) {
-      if (nodeId && seen.has(nodeId)) continue;
-      if (nodeId) seen.add(nodeId);
-      for (const old of this.#entries.values()) {
-        if (old.peerAddress === address && old.contractAddress === contractAddress) this.#entries.delete(old.id);
+      for (const [id, old] of this.#entries) {
+        if (old.kind === kind && old.peerAddress === address && old.key === key) this.#entries.delete(id);
       }
-      const entry = this.#c.outboxRepo.enqueue(address, nodeId, contractAddress, data, now);
-      this.#entries.set(entry.id, entry);
+      const entry = k.repo.enqueue(address, nodeId, key, payload, now);
+      this.#entries.set(keyOf(entry), entry);
       created.push(entry);
     }
     return created;
@@ -133,10 +167,30 @@ export class Outbox {
     for (const peer of this.#c.peers.all()) this.#flush(peer);
   }
 
-  readonly #onConnect = (info: PeerInfo): void => {
-    const peer = this.#c.peers.get(info.nodeId);
-    if (peer) this.#flush(peer);
-  };
+  /** Peer hook: deliver what waits for a peer that just connected. */
+  onPeerConnect(peer: Peer): void {
+    this.#flush(peer);
+  }
+
+  /**
+   * Peer hook: a peer the operator disconnected or banned is no longer a target; its rows
+   * go. Rows of a peer that merely went away stay for its return.
+   */
+  onPeerDisconnect(gone: { nodeId: string; operator?: boolean }): void {
+    if (!gone.operator) return;
+    this.forget(gone.nodeId);
+  }
+
+  /** Drop every pending entry for a node. Returns how many went. */
+  forget(nodeId: string): number {
+    let dropped = 0;
+    for (const [id, entry] of this.#entries) {
+      if (entry.peerNodeId !== nodeId) continue;
+      this.#entries.delete(id);
+      if (this.#kinds.get(entry.kind)?.repo.remove(entry.id)) dropped++;
+    }
+    return dropped;
+  }
 
   #schedule(): void {
     if (!this.#started) return;
@@ -149,12 +203,12 @@ export class Outbox {
 
   #entriesFor(peer: Peer): OutboxEntry[] {
     const addresses = [peer.listenAddress, peer.dialedAddress];
-    return this.list().filter((e) => !this.#inFlight.has(e.id) && (e.peerNodeId === peer.nodeId || addresses.includes(e.peerAddress)));
+    return this.list().filter((e) => !this.#inFlight.has(keyOf(e)) && (e.peerNodeId === peer.nodeId || addresses.includes(e.peerAddress)));
   }
 
   /** Deliver a peer's pending entries, `maxInFlightPerPeer` at a time; one flush per peer at once. */
   #flush(peer: Peer): void {
-    if (!this.#started || !this.#deliver || this.#flushing.has(peer.nodeId)) return;
+    if (!this.#started || this.#flushing.has(peer.nodeId)) return;
     const pending = this.#entriesFor(peer);
     if (pending.length === 0) return;
     const run = (async () => {
@@ -162,7 +216,7 @@ export class Outbox {
       const worker = async (): Promise<void> => {
         while (next < pending.length && this.#started && this.#c.peers.get(peer.nodeId) === peer) {
           const entry = pending[next++]!;
-          if (!this.#entries.has(entry.id)) continue; // superseded meanwhile
+          if (!this.#entries.has(keyOf(entry))) continue; // superseded meanwhile
           await this.#attempt(peer, entry);
         }
       };
@@ -172,36 +226,45 @@ export class Outbox {
   }
 
   async #attempt(peer: Peer, entry: OutboxEntry): Promise<void> {
-    this.#inFlight.add(entry.id);
+    const id = keyOf(entry);
+    const kind = this.#kinds.get(entry.kind)!;
+    const contractAddress = entry.kind === 'contract' ? entry.key : undefined;
+    this.#inFlight.add(id);
     try {
-      await this.#deliver!(peer, entry);
-      this.#entries.delete(entry.id);
-      if (this.#started && this.#c.outboxRepo.remove(entry.id)) {
+      await kind.deliver(peer, entry);
+      this.#entries.delete(id);
+      if (this.#started && kind.repo.remove(entry.id)) {
         this.#c.events.emit('outbox:delivered', {
           id: entry.id,
+          kind: entry.kind,
+          key: entry.key,
           peerAddress: entry.peerAddress,
-          contractAddress: entry.contractAddress,
+          contractAddress,
           attempts: entry.retryCount + 1,
         });
       }
     } catch (err) {
-      if (!this.#started || !this.#entries.has(entry.id)) return;
-      const retryCount = this.#c.outboxRepo.recordFailure(entry.id);
-      const current = this.#entries.get(entry.id);
+      if (!this.#started || !this.#entries.has(id)) return;
+      const retryCount = kind.repo.recordFailure(entry.id);
+      const current = this.#entries.get(id);
       if (current) current.retryCount = retryCount;
       if (retryCount >= this.#maxRetries) {
-        this.#entries.delete(entry.id);
-        this.#c.outboxRepo.remove(entry.id);
+        this.#entries.delete(id);
+        kind.repo.remove(entry.id);
         const lastError = (err as Error).message;
-        this.#c.events.emit('outbox:dropped', { id: entry.id, peerAddress: entry.peerAddress, contractAddress: entry.contractAddress, retryCount, lastError });
+        this.#c.events.emit('outbox:dropped', { id: entry.id, kind: entry.kind, key: entry.key, peerAddress: entry.peerAddress, contractAddress, retryCount, lastError });
         this.#c.events.emit('warning', {
           code: 'OUTBOX_DROPPED',
-          message: `gave up delivering contract ${entry.contractAddress.slice(0, 12)} to ${entry.peerAddress} after ${retryCount} attempts: ${lastError}`,
+          message: `gave up delivering ${entry.kind} ${entry.key.slice(0, 12)} to ${entry.peerAddress} after ${retryCount} attempts: ${lastError}`,
           nodeId: peer.nodeId,
         });
       }
     } finally {
-      this.#inFlight.delete(entry.id);
+      this.#inFlight.delete(id);
     }
   }
+}
+
+function keyOf(entry: OutboxEntry): string {
+  return `${entry.kind}:${entry.id}`;
 }

@@ -8,7 +8,14 @@ export interface PeerEvents {
   /** A peer completed the handshake and joined the active set. */
   'peer:connect': PeerInfo;
   /** A peer left the active set, for whatever reason. Always follows `peer:dead` when both apply. */
-  'peer:disconnect': { nodeId: string; address: string; code: number; reason: string };
+  'peer:disconnect': {
+    nodeId: string;
+    address: string;
+    code: number;
+    reason: string;
+    /** True when this node's operator disconnected or banned the peer. */
+    operator: boolean;
+  };
   /**
    * A peer stopped answering heartbeats, or its socket dropped without a close handshake
    * (process killed, network gone). `silentForMs` is how long nothing had arrived from it.

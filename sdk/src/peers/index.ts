@@ -15,3 +15,7 @@ export { parseAddress } from './address.js';
 export { backoffDelay } from './backoff.js';
 export { InvalidAddressError, PeerNotFoundError, SelfDialError } from './errors.js';
 export * from './constants.js';
+export { PeersRepository, type PeerRecord } from './repository.js';
+export { BansRepository, type BanRecord } from './bans.js';
+export { PEER_MIGRATIONS } from './migrations.js';
+export type { PeerHooks } from './peer-manager.js';

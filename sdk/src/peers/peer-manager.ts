@@ -1,7 +1,8 @@
 import type { EventBus } from '../events.js';
 import { AbortedError, PlexusError } from '../errors.js';
 import type { Identity } from '../identity/index.js';
-import type { BanRecord, BansRepository, PeersRepository } from '../store/index.js';
+import type { BanRecord, BansRepository } from './bans.js';
+import type { PeersRepository } from './repository.js';
 import {
   CloseCode,
   type Codec,
@@ -67,6 +68,16 @@ export type MessageHandler = (envelope: Envelope, peer: Peer) => void | Promise<
 /** Handles a binary frame (bulk data) from an authenticated peer. */
 export type BinaryHandler = (frame: Buffer, peer: Peer) => void;
 
+/**
+ * Called as peers join and leave the active set, before the matching event. `onConnect` runs
+ * before the peer's first message is dispatched. An exception is reported as a warning and
+ * never stops the handshake or the other hooks.
+ */
+export interface PeerHooks {
+  onConnect?(peer: Peer): void;
+  onDisconnect?(gone: PeerEvents['peer:disconnect']): void;
+}
+
 const HANDSHAKE_TYPES = new Set(['Challenge', 'Hello', 'Ready']);
 
 /**
@@ -94,7 +105,8 @@ export class PeerManager {
   readonly #peers = new Map<string, Peer>();
   readonly #scores = new Map<string, number>();
   readonly #handlers = new Map<string, MessageHandler>();
-  #binaryHandler: BinaryHandler | undefined;
+  readonly #binaryHandlers = new Map<number, BinaryHandler>();
+  readonly #hooks: PeerHooks[] = [];
   readonly #dialTimers = new Map<string, NodeJS.Timeout>();
   readonly #dialsInFlight = new Map<string, Promise<Peer>>();
   readonly #handshaking = new Set<Connection>();
@@ -121,10 +133,29 @@ export class PeerManager {
     this.#handlers.set(type, handler);
   }
 
-  /** Accept binary frames from peers and hand them to `handler` (one capability owns them). */
-  handleBinary(handler: BinaryHandler): void {
-    if (this.#binaryHandler) throw new Error('a binary frame handler is already registered');
-    this.#binaryHandler = handler;
+  /**
+   * Accept binary frames whose first byte is `kind` and hand them to `handler` (one
+   * capability owns each kind). @throws Error if the kind is taken or not a byte
+   */
+  handleBinary(kind: number, handler: BinaryHandler): void {
+    if (!Number.isInteger(kind) || kind < 0 || kind > 255) throw new Error(`binary frame kind ${kind} is not a byte`);
+    if (this.#binaryHandlers.has(kind)) throw new Error(`binary frame kind ${kind} already has a handler`);
+    this.#binaryHandlers.set(kind, handler);
+  }
+
+  /** Be told of peers joining and leaving (capabilities' peer hooks), in registration order. */
+  addHooks(hooks: PeerHooks): void {
+    this.#hooks.push(hooks);
+  }
+
+  #runHooks(call: (h: PeerHooks) => void, nodeId: string): void {
+    for (const hooks of this.#hooks) {
+      try {
+        call(hooks);
+      } catch (err) {
+        this.#c.events.emit('warning', { code: 'HOOK_FAILED', message: `a peer hook threw: ${(err as Error)?.message ?? String(err)}`, nodeId });
+      }
+    }
   }
 
   start(): void {
@@ -219,6 +250,7 @@ export class PeerManager {
     for (const address of [peer.listenAddress, peer.dialedAddress]) {
       if (address) this.#c.peersRepo.setAutoDial(address, false);
     }
+    peer.closedByOperator = true;
     peer.connection.close(CloseCode.DISCONNECT_REQUESTED, 'disconnect requested');
   }
 
@@ -246,7 +278,11 @@ export class PeerManager {
     this.#c.bansRepo.put(ban);
     this.#scores.delete(nodeId);
     this.#c.events.emit('peer:ban', { nodeId, until: ban.until, reason });
-    this.#peers.get(nodeId)?.connection.close(closeCode, `banned: ${reason}`);
+    const peer = this.#peers.get(nodeId);
+    if (peer) {
+      peer.closedByOperator = closeCode !== CloseCode.MISBEHAVIOUR;
+      peer.connection.close(closeCode, `banned: ${reason}`);
+    }
     return ban;
   }
 
@@ -396,8 +432,9 @@ export class PeerManager {
       this.#dialTimers.delete(bookAddress);
       this.#c.peersRepo.markConnected(bookAddress, peer.nodeId, peer.name, Date.now(), dialedAddress !== null);
     }
+    this.#runHooks((h) => h.onConnect?.(peer), peer.nodeId);
     this.#c.events.emit('peer:connect', peer.info(this.score(peer.nodeId)));
-    // Listeners know the peer now; deliver what it sent right after its Ready.
+    // Hooks and listeners know the peer now; deliver what it sent right after its Ready.
     conn.resume();
     return peer;
   }
@@ -414,17 +451,34 @@ export class PeerManager {
     conn.on('message', (envelope) => {
       if (peer.connection === conn) void this.#dispatch(peer, envelope);
     });
-    const binary = this.#binaryHandler;
-    if (binary) {
+    if (this.#binaryHandlers.size > 0) {
       conn.acceptBinary = true;
       conn.on('binary', (frame) => {
-        if (peer.connection === conn) binary(frame, peer);
+        if (peer.connection === conn) this.#dispatchBinary(peer, frame);
       });
     }
-    conn.on('violation', (v: Violation) => this.penalize(peer.nodeId, PENALTY_POINTS[v.code] ?? DEFAULT_PENALTY_POINTS, v.code, v.message));
+    conn.on('violation', (v: Violation) => {
+      const points = (v.type !== undefined ? this.#c.codec.penaltyOf(v.type) : undefined) ?? PENALTY_POINTS[v.code] ?? DEFAULT_PENALTY_POINTS;
+      this.penalize(peer.nodeId, points, v.code, v.message);
+    });
     conn.on('close', ({ code, reason }) => {
       if (peer.connection === conn) this.#onPeerClosed(peer, code, reason);
     });
+  }
+
+  #dispatchBinary(peer: Peer, frame: Buffer): void {
+    const handler = frame.length > 0 ? this.#binaryHandlers.get(frame[0]!) : undefined;
+    if (!handler) {
+      const message = frame.length === 0 ? 'empty binary frame' : `binary frame of unknown kind 0x${frame[0]!.toString(16).padStart(2, '0')}`;
+      peer.connection.replyError(undefined, ErrorCode.UNEXPECTED_BINARY, message);
+      this.penalize(peer.nodeId, PENALTY_POINTS.UNEXPECTED_BINARY ?? DEFAULT_PENALTY_POINTS, ErrorCode.UNEXPECTED_BINARY, message);
+      return;
+    }
+    try {
+      handler(frame, peer);
+    } catch (err) {
+      this.#c.events.emit('warning', { code: 'HANDLER_FAILED', message: `binary frame 0x${frame[0]!.toString(16)}: ${(err as Error).message}`, nodeId: peer.nodeId });
+    }
   }
 
   async #dispatch(peer: Peer, envelope: Envelope): Promise<void> {
@@ -458,7 +512,9 @@ export class PeerManager {
     // closed it ourselves the connection reports the code we sent instead.
     const death: DeathReason | null = (peer.deadReason as DeathReason | null) ?? (code === 1006 ? 'connection-lost' : null);
     if (death) this.#c.events.emit('peer:dead', { nodeId: peer.nodeId, address, reason: death, silentForMs });
-    this.#c.events.emit('peer:disconnect', { nodeId: peer.nodeId, address, code, reason: death === 'heartbeat-timeout' ? 'heartbeat timeout' : reason });
+    const gone = { nodeId: peer.nodeId, address, code, reason: death === 'heartbeat-timeout' ? 'heartbeat timeout' : reason, operator: peer.closedByOperator };
+    this.#runHooks((h) => h.onDisconnect?.(gone), peer.nodeId);
+    this.#c.events.emit('peer:disconnect', gone);
     const redial = peer.dialedAddress ?? peer.listenAddress;
     if (redial && this.#c.peersRepo.get(redial)) this.#c.peersRepo.markSeen(redial, peer.connection.lastReceivedAt);
     if (redial && this.#started && this.#c.peersRepo.get(redial)?.autoDial) {

@@ -39,6 +39,8 @@ export class Peer {
   lastRttMs: number | null = null;
   /** Set when the heartbeat declares the peer dead, before the socket is dropped. */
   deadReason: string | null = null;
+  /** Set when this node's operator disconnected or banned it (not a failure). */
+  closedByOperator = false;
 
   constructor(init: {
     nodeId: string;

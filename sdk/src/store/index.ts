@@ -10,12 +10,8 @@
 export { Store, type StoreInit, type StoreStats } from './store.js';
 export { StoreClosedError, StoreCorruptError, StoreQueryError, StoreSaveError, StoreVersionError } from './errors.js';
 export { DATABASE_FILE, GROUP_COMMIT_MS } from './constants.js';
+export type { Migration } from './migrations.js';
 export { writeFileAtomic } from './atomic-file.js';
 export { locateSqlWasm } from './sqljs.js';
-export { PeersRepository, type PeerRecord } from './repositories/peers.js';
-export { BansRepository, type BanRecord } from './repositories/bans.js';
-export { MetaRepository } from './repositories/meta.js';
-export { ContractsRepository, type OriginUsage } from './repositories/contracts.js';
-export { OutboxRepository, type OutboxEntry } from './repositories/outbox.js';
-export { SyncCursorsRepository, type SyncCursor } from './repositories/sync-cursors.js';
-export { TransfersRepository, type ShareRow, type DownloadRow } from './repositories/transfers.js';
+export { MetaRepository } from './meta.js';
+export { META_MIGRATIONS } from './meta-migrations.js';

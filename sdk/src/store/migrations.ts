@@ -87,3 +87,14 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE contracts ADD COLUMN source_peer TEXT;
   `,
 ];
+
+/**
+ * One schema change owned by a capability. `id` is unique across the node ('contracts/1');
+ * `legacyUserVersion` is the `PRAGMA user_version` at which a database from before
+ * per-capability migrations already had this change.
+ */
+export interface Migration {
+  id: string;
+  sql: string;
+  legacyUserVersion?: number;
+}

@@ -14,3 +14,6 @@ export { createManifest, verifyManifest, manifestId, formatLink, parseLink, piec
 export { decodeBlockFrame, writeBlockHeader, Seeder } from './seeder.js';
 export { TransferError } from './errors.js';
 export * from './constants.js';
+export { files, type FilesApi } from './capability.js';
+export { TransfersRepository, type ShareRow, type DownloadRow } from './repository.js';
+export { TRANSFER_MIGRATIONS } from './migrations.js';

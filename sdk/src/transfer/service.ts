@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { resolve as resolvePath } from 'node:path';
+import { defineMessage, type BinaryFrameDef, type MessageDef } from '../capability/index.js';
 import type { EventBus } from '../events.js';
 import type { Identity } from '../identity/index.js';
-import { PENALTY_POINTS, type Peer, type PeerEvents, type PeerInfo, type PeerManager } from '../peers/index.js';
-import type { Store, TransfersRepository } from '../store/index.js';
-import { type Codec, type Envelope, RemoteError } from '../transport/index.js';
+import { PENALTY_POINTS, type Peer, type PeerEvents, type PeerManager } from '../peers/index.js';
+import type { Store } from '../store/index.js';
+import { type Envelope, RemoteError } from '../transport/index.js';
+import type { TransfersRepository } from './repository.js';
 import { Bitfield } from './bitfield.js';
 import { BLOCK_SIZE, MAX_QUEUED_REQUESTS, REDISCOVER_INTERVAL_MS } from './constants.js';
 import { promises as fs } from 'node:fs';
@@ -30,6 +32,7 @@ import {
   type RejectBody,
 } from './messages.js';
 import { decodeBlockFrame, Seeder } from './seeder.js';
+import { FRAME_BLOCK } from './constants.js';
 
 /** Events of the transfer capability (bytes; bytes/s; ms). */
 export interface TransferEvents extends PeerEvents {
@@ -47,7 +50,6 @@ export interface TransferEvents extends PeerEvents {
 export interface TransferComponents {
   identity: Identity;
   peers: PeerManager;
-  codec: Codec;
   store: Store;
   transfersRepo: TransfersRepository;
   events: EventBus<TransferEvents>;
@@ -111,26 +113,24 @@ export class TransferService {
     this.#init = init;
     this.#seeder = new Seeder(init.uploadRateBytesPerSec ?? null);
     this.#rediscoverMs = init.rediscoverIntervalMs ?? REDISCOVER_INTERVAL_MS;
-    const { codec, peers } = components;
-    codec.register('GetManifest', GET_MANIFEST_SCHEMA, 'request');
-    codec.register('Manifest', MANIFEST_REPLY_SCHEMA, 'reply');
-    codec.register('Interested', INTERESTED_SCHEMA, 'request');
-    codec.register('Bitfield', BITFIELD_SCHEMA, 'reply');
-    codec.register('NotInterested', NOT_INTERESTED_SCHEMA, 'notice');
-    codec.register('Have', HAVE_SCHEMA, 'notice');
-    codec.register('Request', BLOCK_SCHEMA, 'notice');
-    codec.register('Cancel', BLOCK_SCHEMA, 'notice');
-    codec.register('Reject', REJECT_SCHEMA, 'notice');
-    peers.handle('GetManifest', (e, p) => this.#onGetManifest(e, p));
-    peers.handle('Interested', (e, p) => this.#onInterested(e, p));
-    peers.handle('NotInterested', (e, p) => void this.#interested.get((e.body as unknown as InterestedBody).fileId)?.delete(p.nodeId));
-    peers.handle('Have', (e, p) => this.#onHave(e, p));
-    peers.handle('Request', (e, p) => this.#onRequest(e, p));
-    peers.handle('Cancel', (e, p) => void this.#seeder.cancel(p.nodeId, (e.body as unknown as BlockBody).fileId, e.body as unknown as BlockBody));
-    peers.handle('Reject', (e, p) => this.#onReject(e, p));
-    peers.handleBinary((frame, peer) => this.#onBlockFrame(frame, peer));
     this.wire = this.#plexusWire();
   }
+
+  /** The wire messages of this capability (docs/protocol.md §13). */
+  readonly messages: readonly MessageDef<any>[] = [
+    defineMessage<GetManifestBody>({ type: 'GetManifest', kind: 'request', schema: GET_MANIFEST_SCHEMA, handle: (e, p) => this.#onGetManifest(e, p) }),
+    defineMessage<ManifestBody>({ type: 'Manifest', kind: 'reply', schema: MANIFEST_REPLY_SCHEMA }),
+    defineMessage<InterestedBody>({ type: 'Interested', kind: 'request', schema: INTERESTED_SCHEMA, handle: (e, p) => this.#onInterested(e, p) }),
+    defineMessage<BitfieldBody>({ type: 'Bitfield', kind: 'reply', schema: BITFIELD_SCHEMA }),
+    defineMessage<InterestedBody>({ type: 'NotInterested', kind: 'notice', schema: NOT_INTERESTED_SCHEMA, handle: (e, p) => void this.#interested.get(e.body.fileId)?.delete(p.nodeId) }),
+    defineMessage<HaveBody>({ type: 'Have', kind: 'notice', schema: HAVE_SCHEMA, handle: (e, p) => this.#onHave(e, p) }),
+    defineMessage<BlockBody>({ type: 'Request', kind: 'notice', schema: BLOCK_SCHEMA, handle: (e, p) => this.#onRequest(e, p) }),
+    defineMessage<BlockBody>({ type: 'Cancel', kind: 'notice', schema: BLOCK_SCHEMA, handle: (e, p) => void this.#seeder.cancel(p.nodeId, e.body.fileId, e.body) }),
+    defineMessage<RejectBody>({ type: 'Reject', kind: 'notice', schema: REJECT_SCHEMA, handle: (e, p) => this.#onReject(e, p) }),
+  ];
+
+  /** The binary frames it owns: block frames (kind 0x01, see seeder.ts). */
+  readonly binary: readonly BinaryFrameDef[] = [{ kind: FRAME_BLOCK, name: 'block', handle: (frame, peer) => this.#onBlockFrame(frame, peer) }];
 
   async start(): Promise<void> {
     if (this.#started) return;
@@ -138,8 +138,6 @@ export class TransferService {
     for (const row of this.#c.transfersRepo.listShares()) {
       this.#shares.set(row.fileId, { manifest: JSON.parse(row.manifest) as FileManifest, path: row.path });
     }
-    this.#c.events.on('peer:connect', this.#onConnect);
-    this.#c.events.on('peer:disconnect', this.#onDisconnect);
     // Resume what was downloading (and keep serving what completed).
     for (const row of this.#c.transfersRepo.listDownloads()) {
       if (row.status === 'stopped') {
@@ -165,8 +163,6 @@ export class TransferService {
     if (!this.#started) return;
     this.#started = false;
     clearTimeout(this.#timer);
-    this.#c.events.off('peer:connect', this.#onConnect);
-    this.#c.events.off('peer:disconnect', this.#onDisconnect);
     await Promise.all([...this.#downloads.values()].map((d) => d.stop()));
     this.#downloads.clear();
     await this.#seeder.stop();
@@ -336,8 +332,9 @@ export class TransferService {
   async #fetchManifest(fileId: string): Promise<FileManifest> {
     for (const peer of this.#c.peers.all()) {
       try {
-        const reply = await peer.connection.request<GetManifestBody>('GetManifest', { fileId }, { timeoutMs: this.#init.requestTimeoutMs });
-        const manifest = (reply.body as unknown as ManifestBody).manifest;
+        const reply = await peer.connection.request<GetManifestBody, ManifestBody>('GetManifest', { fileId }, { timeoutMs: this.#init.requestTimeoutMs });
+        if (reply.type !== 'Manifest') throw transferError.invalidManifest(`expected Manifest, got ${reply.type}`);
+        const manifest = reply.body.manifest;
         if (manifest.id !== fileId) throw transferError.invalidManifest(`asked for ${fileId.slice(0, 12)}, got ${manifest.id.slice(0, 12)}`);
         verifyManifest(manifest);
         return manifest;
@@ -350,9 +347,9 @@ export class TransferService {
 
   async #askForBitfield(peer: Peer, download: Download): Promise<void> {
     try {
-      const reply = await peer.connection.request<InterestedBody>('Interested', { fileId: download.fileId }, { timeoutMs: this.#init.requestTimeoutMs });
-      const body = reply.body as unknown as BitfieldBody;
-      if (body.fileId !== download.fileId) {
+      const reply = await peer.connection.request<InterestedBody, BitfieldBody>('Interested', { fileId: download.fileId }, { timeoutMs: this.#init.requestTimeoutMs });
+      const body = reply.body;
+      if (reply.type !== 'Bitfield' || body.fileId !== download.fileId) {
         this.#c.peers.penalize(peer.nodeId, 10, 'INVALID_MESSAGE', `Bitfield for ${body.fileId.slice(0, 12)} in answer to Interested in ${download.fileId.slice(0, 12)}`);
         return;
       }
@@ -380,17 +377,18 @@ export class TransferService {
     this.#timer.unref();
   }
 
-  readonly #onConnect = (info: PeerInfo): void => {
-    const peer = this.#c.peers.get(info.nodeId);
-    if (!peer) return;
+  /** Peer hook: a new peer may have pieces of what we download. */
+  onPeerConnect(peer: Peer): void {
+    if (!this.#started) return;
     for (const d of this.#downloads.values()) if (d.status === 'downloading') void this.#askForBitfield(peer, d);
-  };
+  }
 
-  readonly #onDisconnect = ({ nodeId }: { nodeId: string }): void => {
+  /** Peer hook: forget what the peer had and wanted; drop its queued blocks. */
+  onPeerDisconnect({ nodeId }: { nodeId: string }): void {
     for (const d of this.#downloads.values()) d.removePeer(nodeId);
     for (const set of this.#interested.values()) set.delete(nodeId);
     this.#seeder.dropPeer(nodeId);
-  };
+  }
 
   /** A peer that is downloading `fileId` itself gets our bitfield by asking; nudge it by asking it. */
   #tellDownloaders(peer: Peer, fileId: string): void {
@@ -407,15 +405,15 @@ export class TransferService {
     return undefined;
   }
 
-  #onGetManifest(envelope: Envelope, peer: Peer): void {
-    const { fileId } = envelope.body as unknown as GetManifestBody;
+  #onGetManifest(envelope: Envelope<GetManifestBody>, peer: Peer): void {
+    const { fileId } = envelope.body;
     const source = this.#source(fileId);
     if (!source) throw transferError.fileNotFound(`no file ${fileId.slice(0, 12)} here`);
     peer.connection.reply<ManifestBody>(envelope, 'Manifest', { manifest: source.manifest });
   }
 
-  #onInterested(envelope: Envelope, peer: Peer): void {
-    const { fileId } = envelope.body as unknown as InterestedBody;
+  #onInterested(envelope: Envelope<InterestedBody>, peer: Peer): void {
+    const { fileId } = envelope.body;
     const source = this.#source(fileId);
     if (!source) throw transferError.fileNotFound(`no file ${fileId.slice(0, 12)} here`);
     let set = this.#interested.get(fileId);
@@ -427,13 +425,13 @@ export class TransferService {
     this.#tellDownloaders(peer, fileId);
   }
 
-  #onHave(envelope: Envelope, peer: Peer): void {
-    const { fileId, piece } = envelope.body as unknown as HaveBody;
+  #onHave(envelope: Envelope<HaveBody>, peer: Peer): void {
+    const { fileId, piece } = envelope.body;
     for (const d of this.#downloads.values()) if (d.fileId === fileId) d.onHave(peer.nodeId, piece);
   }
 
-  #onRequest(envelope: Envelope, peer: Peer): void {
-    const body = envelope.body as unknown as BlockBody;
+  #onRequest(envelope: Envelope<BlockBody>, peer: Peer): void {
+    const body = envelope.body;
     const block: BlockRef = { piece: body.piece, offset: body.offset, length: body.length };
     const source = this.#source(body.fileId);
     const reject = (reason: string): void => this.#safeSend(peer, 'Reject', { ...body, reason });
@@ -450,15 +448,15 @@ export class TransferService {
     this.#seeder.enqueue(peer, { fileId: body.fileId, block, path: source.path, pieceLength: manifest.pieceLength });
   }
 
-  #onReject(envelope: Envelope, peer: Peer): void {
-    const body = envelope.body as unknown as RejectBody;
+  #onReject(envelope: Envelope<RejectBody>, peer: Peer): void {
+    const body = envelope.body;
     for (const d of this.#downloads.values()) if (d.fileId === body.fileId) d.onReject(peer.nodeId, body);
   }
 
   #onBlockFrame(frame: Buffer, peer: Peer): void {
     const block = decodeBlockFrame(frame);
     if (!block) {
-      const message = 'binary frame that is not a block frame';
+      const message = `block frame of ${frame.length} bytes is shorter than its header`;
       peer.connection.replyError(undefined, 'UNEXPECTED_BINARY', message);
       this.#c.peers.penalize(peer.nodeId, PENALTY_POINTS.UNEXPECTED_BINARY ?? 20, 'UNEXPECTED_BINARY', message);
       return;

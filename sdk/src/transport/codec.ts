@@ -5,7 +5,6 @@ import {
   ENVELOPE_SCHEMA,
   ERROR_SCHEMA,
   HELLO_SCHEMA,
-  PING_SCHEMA,
   READY_SCHEMA,
   type Envelope,
 } from './messages.js';
@@ -19,16 +18,18 @@ export type MessageKind = 'request' | 'reply' | 'notice';
 interface MessageSpec {
   kind: MessageKind;
   validate: ValidateFunction;
+  penalty: number | undefined;
 }
 
 export type DecodeResult =
   | { ok: true; envelope: Envelope }
   /** `re`: the id of the request to name in our Error; `replyTo`: the `re` the bad frame carried. */
-  | { ok: false; code: ErrorCodeValue; message: string; re?: number; replyTo?: number };
+  | { ok: false; code: ErrorCodeValue; message: string; re?: number; replyTo?: number; type?: string };
 
 /**
- * Encodes and validates envelopes. Capabilities register their message types with a JSON
- * Schema (draft-07, checked with Ajv); nothing reaches a handler before its body passed.
+ * Encodes and validates envelopes. The handshake messages and Error are built in; capabilities
+ * register their message types (Ping/Pong come with the heartbeat) with a JSON Schema
+ * (draft-07, checked with Ajv); nothing reaches a handler before its body passed.
  */
 export class Codec {
   readonly #ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
@@ -40,15 +41,21 @@ export class Codec {
     this.register('Challenge', CHALLENGE_SCHEMA, 'notice');
     this.register('Hello', HELLO_SCHEMA, 'notice');
     this.register('Ready', READY_SCHEMA, 'notice');
-    this.register('Ping', PING_SCHEMA, 'request');
-    this.register('Pong', PING_SCHEMA, 'reply');
     this.register('Error', ERROR_SCHEMA, 'notice');
   }
 
-  /** Register a message type. @throws Error if the type is already registered. */
-  register(type: string, schema: AnySchema, kind: MessageKind): void {
+  /**
+   * Register a message type; `penalty` is what a body failing `schema` costs the sender
+   * (undefined: the default for INVALID_MESSAGE). @throws Error if the type is already registered.
+   */
+  register(type: string, schema: AnySchema, kind: MessageKind, penalty?: number): void {
     if (this.#specs.has(type)) throw new Error(`message type ${type} is already registered`);
-    this.#specs.set(type, { kind, validate: this.#ajv.compile(schema) });
+    this.#specs.set(type, { kind, validate: this.#ajv.compile(schema), penalty });
+  }
+
+  /** The penalty registered for an invalid body of `type`, if any. */
+  penaltyOf(type: string): number | undefined {
+    return this.#specs.get(type)?.penalty;
   }
 
   has(type: string): boolean {
@@ -95,7 +102,7 @@ export class Codec {
     }
     if (!spec.validate(envelope.body)) {
       const message = `${envelope.type}${this.#ajv.errorsText(spec.validate.errors, { dataVar: '.body' })}`;
-      return { ok: false, code: ErrorCode.INVALID_MESSAGE, message, re, replyTo: envelope.re };
+      return { ok: false, code: ErrorCode.INVALID_MESSAGE, message, re, replyTo: envelope.re, type: envelope.type };
     }
     return { ok: true, envelope };
   }

@@ -12,6 +12,8 @@ export type Direction = 'inbound' | 'outbound';
 export interface Violation {
   code: ErrorCodeValue;
   message: string;
+  /** The message type, when the envelope was valid but its body was not. */
+  type?: string;
 }
 
 export interface ConnectionEvents {
@@ -138,21 +140,36 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
   }
 
   /** Answer the request `to` with `type`/`body`. */
-  reply<B>(to: Envelope, type: string, body: B): void {
+  reply<B>(to: Envelope<any>, type: string, body: B): void {
     this.send(type, body, { re: to.id });
   }
 
   /** Answer the request `to` (or the connection, if `to` has no id) with an Error message. */
-  replyError(to: Envelope | undefined, code: string, message: string): void {
+  replyError(to: Envelope<any> | undefined, code: string, message: string): void {
     if (!this.isOpen) return;
     this.send<ErrorBody>('Error', { code, message: message.slice(0, 1024) }, to?.id ? { re: to.id } : {});
   }
 
   /**
-   * Send a request and wait for the message whose `re` equals its id.
+   * Send a request and wait for the message whose `re` equals its id. `R` is the body type of
+   * the expected reply: the codec validated the reply against the schema of its own `type`,
+   * so a caller checks `reply.type` before it relies on `R`.
    * @throws RequestTimeoutError, RemoteError, ConnectionClosedError, AbortedError
    */
-  request<B>(type: string, body: B, options: RequestOptions = {}): Promise<Envelope> {
+  request<B, R = Record<string, unknown>>(type: string, body: B, options: RequestOptions = {}): Promise<Envelope<R>> {
+    return this.#request(type, (id) => this.#codec.encode({ v: 1, type, id, body }), options) as Promise<Envelope<R>>;
+  }
+
+  /**
+   * `request` with a body that is already JSON text (a stored record sent as it was stored,
+   * without parsing and serializing it again). The caller vouches that `bodyJson` is one
+   * JSON object valid for `type`.
+   */
+  requestRaw<R = Record<string, unknown>>(type: string, bodyJson: string, options: RequestOptions = {}): Promise<Envelope<R>> {
+    return this.#request(type, (id) => `{"v":1,"type":${JSON.stringify(type)},"id":${id},"body":${bodyJson}}`, options) as Promise<Envelope<R>>;
+  }
+
+  #request(type: string, encode: (id: number) => string, options: RequestOptions): Promise<Envelope> {
     const timeoutMs = options.timeoutMs ?? REQUEST_TIMEOUT_MS;
     const id = this.#nextId;
     this.#nextId = this.#nextId >= MAX_ID ? 1 : this.#nextId + 1;
@@ -181,7 +198,7 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
         },
       });
       try {
-        this.#write({ v: 1, type, id, body });
+        this.sendRaw(encode(id));
       } catch (err) {
         finish(err as Error);
       }
@@ -248,7 +265,7 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     }
     const result = this.#codec.decode(buffer.toString('utf8'));
     if (!result.ok) {
-      this.#violation(result.re, result.code, result.message);
+      this.#violation(result.re, result.code, result.message, result.type);
       // A malformed reply still ends the request it answers, at once rather than at its timeout.
       if (result.replyTo !== undefined) this.#pending.get(result.replyTo)?.reject(new RemoteError(result.code, `invalid reply: ${result.message}`));
       return;
@@ -269,9 +286,9 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     this.emit('message', envelope);
   }
 
-  #violation(re: number | undefined, code: ErrorCodeValue, message: string): void {
+  #violation(re: number | undefined, code: ErrorCodeValue, message: string, type?: string): void {
     if (this.isOpen) this.send<ErrorBody>('Error', { code, message: message.slice(0, 1024) }, re ? { re } : {});
-    this.emit('violation', { code, message });
+    this.emit('violation', { code, message, type });
   }
 
   #onSocketError(err: Error & { code?: string }): void {

@@ -12,4 +12,5 @@ export { Connection, type ConnectionEvents, type Direction, type RequestOptions,
 export { handshake, helloSigningPayload, closeCodeName, type HandshakeOptions, type Refusal } from './handshake.js';
 export { ConnectionClosedError, DialError, HandshakeError, RemoteError, RequestTimeoutError } from './errors.js';
 export type { ChallengeBody, Envelope, ErrorBody, HelloBody, PingBody, PongBody } from './messages.js';
+export { PING_SCHEMA } from './messages.js';
 export { Transport, type TransportInit, type TransportComponents } from './transport.js';

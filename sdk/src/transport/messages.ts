@@ -1,3 +1,4 @@
+import type { FromSchema } from 'json-schema-to-ts';
 import type { SchemaObject } from 'ajv';
 
 /**
@@ -33,10 +34,8 @@ export interface HelloBody {
 
 export type ReadyBody = Record<string, never>;
 
-export interface PingBody {
-  /** 8 random bytes, base64url; echoed in the Pong. */
-  nonce: string;
-}
+/** Ping (request) and Pong (reply): `nonce` is 8 random bytes, base64url, echoed in the Pong. */
+export type PingBody = FromSchema<typeof PING_SCHEMA>;
 export type PongBody = PingBody;
 
 export interface ErrorBody {
@@ -90,12 +89,12 @@ export const READY_SCHEMA = {
   additionalProperties: false,
 };
 
-export const PING_SCHEMA: SchemaObject = {
+export const PING_SCHEMA = {
   type: 'object',
-  properties: { nonce: { type: 'string', minLength: 11, maxLength: 11, pattern: B64URL } },
+  properties: { nonce: { type: 'string', minLength: 11, maxLength: 11, pattern: '^[A-Za-z0-9_-]*$' } },
   required: ['nonce'],
   additionalProperties: false,
-};
+} as const;
 
 export const ERROR_SCHEMA: SchemaObject = {
   type: 'object',

@@ -51,36 +51,36 @@ describe('contracts between nodes', () => {
 
   it('deploys on one node and the other gets it on connect, then every update', async () => {
     const [a, b] = await pair();
-    const record = await a.deploy({ name: 'token', source: TOKEN, args: ['T', 'TKN'] });
+    const record = await a.contracts.deploy({ name: 'token', source: TOKEN, args: ['T', 'TKN'] });
     assert.equal(record.seq, 0);
     assert.deepEqual(record.state.minters, [a.nodeId]);
-    assert.equal(b.contracts().length, 0);
+    assert.equal(b.contracts.list().length, 0);
     await b.connect(a.p2pAddress!);
-    await until(() => b.contracts().length === 1, 'b has the contract');
-    assert.equal(b.contract(record.address).stateHash, record.stateHash);
+    await until(() => b.contracts.list().length === 1, 'b has the contract');
+    assert.equal(b.contracts.get(record.address).stateHash, record.stateHash);
 
     const updated = nextEvent(b, 'contract:update', (u) => u.address === record.address);
-    const minted = await a.call(record.address, 'mint', [b.nodeId, 100]);
+    const minted = await a.contracts.call(record.address, 'mint', [b.nodeId, 100]);
     assert.equal(minted.changed, true);
     assert.equal(minted.seq, 1);
     assert.equal((await updated).seq, 1);
-    assert.equal((await b.call(record.address, 'balanceOf', [b.nodeId])).result, 100);
-    await until(() => a.outbox().length === 0, "a's outbox empties once b acknowledged");
+    assert.equal((await b.contracts.call(record.address, 'balanceOf', [b.nodeId])).result, 100);
+    await until(() => a.outbox.list().length === 0, "a's outbox empties once b acknowledged");
   });
 
   it('does not version or broadcast a view call', async () => {
     const [a, b] = await pair();
     await b.connect(a.p2pAddress!);
-    const record = await a.deploy({ name: 'counter', source: COUNTER, args: [5] });
-    await until(() => b.contracts().length === 1 && a.outbox().length === 0, 'b has it');
+    const record = await a.contracts.deploy({ name: 'counter', source: COUNTER, args: [5] });
+    await until(() => b.contracts.list().length === 1 && a.outbox.list().length === 0, 'b has it');
     let updates = 0;
     b.on('contract:update', () => updates++);
-    const view = await a.call(record.address, 'get');
+    const view = await a.contracts.call(record.address, 'get');
     assert.equal(view.result, 5);
     assert.equal(view.changed, false);
     assert.deepEqual(view.version, record.version);
-    assert.equal(a.outbox().length, 0);
-    assert.equal(a.contract(record.address).seq, 0);
+    assert.equal(a.outbox.list().length, 0);
+    assert.equal(a.contracts.get(record.address).seq, 0);
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(updates, 0);
   });
@@ -88,31 +88,31 @@ describe('contracts between nodes', () => {
   it('stamps a call after the current version even when the clock restarted behind it', async () => {
     const dir = res.tmpDir();
     const ahead = await res.node({ dataDir: dir, now: () => Date.now() + 30 * MINUTE });
-    const { address } = await ahead.deploy({ name: 'counter', source: COUNTER });
-    const before = (await ahead.call(address, 'increment', [1])).version;
+    const { address } = await ahead.contracts.deploy({ name: 'counter', source: COUNTER });
+    const before = (await ahead.contracts.call(address, 'increment', [1])).version;
     await ahead.stop();
     // The same node restarts with its clock put right (30 minutes earlier).
     const restarted = await res.node({ dataDir: dir, now: () => Date.now() });
-    const after = (await restarted.call(address, 'increment', [1])).version;
+    const after = (await restarted.contracts.call(address, 'increment', [1])).version;
     assert.ok(after.time > before.time || (after.time === before.time && after.counter > before.counter), 'the new version orders after the old one');
-    assert.equal(restarted.contract(address).seq, 2);
+    assert.equal(restarted.contracts.get(address).seq, 2);
   });
 
   it('refuses to run init again after deploy', async () => {
     const [a] = await pair();
-    const { address } = await a.deploy({ name: 'token', source: TOKEN, args: ['T', 'T'] });
-    await assert.rejects(a.call(address, 'init', ['Evil', 'EVL']), (e: Error & { code?: string }) => e.code === 'CONTRACT_FUNCTION_NOT_FOUND');
-    assert.equal(a.contract(address).state.name, 'T');
+    const { address } = await a.contracts.deploy({ name: 'token', source: TOKEN, args: ['T', 'T'] });
+    await assert.rejects(a.contracts.call(address, 'init', ['Evil', 'EVL']), (e: Error & { code?: string }) => e.code === 'CONTRACT_FUNCTION_NOT_FOUND');
+    assert.equal(a.contracts.get(address).state.name, 'T');
   });
 
   it('leaves the state as it was when a call fails', async () => {
     const [a] = await pair();
-    const record = await a.deploy({ name: 'token', source: TOKEN });
-    await assert.rejects(a.call(record.address, 'transfer', ['x', 5]), (e: Error & { code?: string }) => e.code === 'CONTRACT_THREW');
-    await assert.rejects(a.call(record.address, 'nope'), (e: Error & { code?: string }) => e.code === 'CONTRACT_FUNCTION_NOT_FOUND');
-    await assert.rejects(a.call('f'.repeat(64), 'get'), (e: Error & { code?: string }) => e.code === 'CONTRACT_NOT_FOUND');
-    assert.deepEqual(a.contract(record.address), record);
-    assert.equal(a.outbox().length, 0);
+    const record = await a.contracts.deploy({ name: 'token', source: TOKEN });
+    await assert.rejects(a.contracts.call(record.address, 'transfer', ['x', 5]), (e: Error & { code?: string }) => e.code === 'CONTRACT_THREW');
+    await assert.rejects(a.contracts.call(record.address, 'nope'), (e: Error & { code?: string }) => e.code === 'CONTRACT_FUNCTION_NOT_FOUND');
+    await assert.rejects(a.contracts.call('f'.repeat(64), 'get'), (e: Error & { code?: string }) => e.code === 'CONTRACT_NOT_FOUND');
+    assert.deepEqual(a.contracts.get(record.address), record);
+    assert.equal(a.outbox.list().length, 0);
   });
 
   it('converges on the later update although the nodes clocks are minutes apart', async () => {
@@ -121,22 +121,22 @@ describe('contracts between nodes', () => {
     const fast = await res.node({ name: 'fast', now: () => Date.now() + 4 * MINUTE, peers: [a.p2pAddress!, slow.p2pAddress!] });
     const nodes = [a, slow, fast];
     await until(() => nodes.every((n) => n.peers().length === 2), 'full mesh');
-    const { address } = await a.deploy({ name: 'counter', source: COUNTER });
-    await until(() => nodes.every((n) => n.contracts().length === 1), 'all have it');
+    const { address } = await a.contracts.deploy({ name: 'counter', source: COUNTER });
+    await until(() => nodes.every((n) => n.contracts.list().length === 1), 'all have it');
 
     // Causal: fast writes, slow sees it and writes after. Slow's wall clock is 11 minutes
     // behind fast's, yet its later write must win everywhere.
-    await fast.call(address, 'increment', [10]);
-    await until(() => slow.contract(address).seq === 1, 'slow saw the fast update');
-    const later = await slow.call(address, 'increment', [1]);
-    await until(() => nodes.every((n) => n.contract(address).seq === 2), 'all took the later update');
-    for (const n of nodes) assert.equal(n.contract(address).state.count, 11, 'the later update won');
+    await fast.contracts.call(address, 'increment', [10]);
+    await until(() => slow.contracts.get(address).seq === 1, 'slow saw the fast update');
+    const later = await slow.contracts.call(address, 'increment', [1]);
+    await until(() => nodes.every((n) => n.contracts.get(address).seq === 2), 'all took the later update');
+    for (const n of nodes) assert.equal(n.contracts.get(address).state.count, 11, 'the later update won');
     assert.equal(later.version.nodeId, slow.nodeId);
 
     // Concurrent: two writes at once; every node must settle on the same winner.
-    await Promise.all([slow.call(address, 'increment', [100]), fast.call(address, 'increment', [1000])]);
-    await until(() => new Set(nodes.map((n) => n.contract(address).stateHash)).size === 1 && nodes.every((n) => n.outbox().length === 0), 'converged', 10_000);
-    const winner = a.contract(address);
+    await Promise.all([slow.contracts.call(address, 'increment', [100]), fast.contracts.call(address, 'increment', [1000])]);
+    await until(() => new Set(nodes.map((n) => n.contracts.get(address).stateHash)).size === 1 && nodes.every((n) => n.outbox.list().length === 0), 'converged', 10_000);
+    const winner = a.contracts.get(address);
     assert.ok([111, 1011].includes(winner.state.count as number), `one of the two writes won: ${winner.state.count}`);
   });
 
@@ -144,7 +144,7 @@ describe('contracts between nodes', () => {
     const dirB = res.tmpDir();
     const a = await res.node({ name: 'a' });
     const addresses: string[] = [];
-    for (let i = 0; i < 30; i++) addresses.push((await a.deploy({ name: `c${i}`, source: COUNTER, args: [i] })).address);
+    for (let i = 0; i < 30; i++) addresses.push((await a.contracts.deploy({ name: `c${i}`, source: COUNTER, args: [i] })).address);
     let b = await res.node({ name: 'b', dataDir: dirB, contracts: { syncPageLimit: 7 } });
     const first = nextEvent(b, 'contract:sync', (s) => s.nodeId === a.nodeId);
     await b.connect(a.p2pAddress!);
@@ -155,8 +155,8 @@ describe('contracts between nodes', () => {
     assert.equal(full.pages, 5, '30 records at 7 per page');
 
     await b.stop();
-    await a.call(addresses[3]!, 'increment', [1]);
-    await a.call(addresses[3]!, 'increment', [1]);
+    await a.contracts.call(addresses[3]!, 'increment', [1]);
+    await a.contracts.call(addresses[3]!, 'increment', [1]);
     b = res.unstarted({ name: 'b', dataDir: dirB, contracts: { syncPageLimit: 7 } });
     const resumed = nextEvent(b, 'contract:sync', (s) => s.nodeId === a.nodeId, 10_000);
     await b.start();
@@ -164,17 +164,17 @@ describe('contracts between nodes', () => {
     assert.equal(second.full, false, 'resumed from the stored cursor');
     assert.equal(second.received, 1, 'only the changed contract');
     assert.ok(second.bytes * 5 < full.bytes, `incremental ${second.bytes} bytes vs full ${full.bytes}`);
-    assert.equal(b.contract(addresses[3]!).state.count, 5);
+    assert.equal(b.contracts.get(addresses[3]!).state.count, 5);
   });
 
   it('does not send a peer back the records it sent', async () => {
     const dirB = res.tmpDir();
     const a = await res.node({ name: 'a' });
-    for (let i = 0; i < 10; i++) await a.deploy({ name: `c${i}`, source: COUNTER });
+    for (let i = 0; i < 10; i++) await a.contracts.deploy({ name: `c${i}`, source: COUNTER });
     let b = res.unstarted({ name: 'b', dataDir: dirB, peers: [a.p2pAddress!] });
     const aSyncedB = nextEvent(a, 'contract:sync', (s) => s.nodeId === b.nodeId);
     await b.start();
-    await until(() => b.contracts().length === 10, 'b has all ten');
+    await until(() => b.contracts.list().length === 10, 'b has all ten');
     await aSyncedB;
     await b.stop();
     b = res.unstarted({ name: 'b', dataDir: dirB });
@@ -186,12 +186,12 @@ describe('contracts between nodes', () => {
 
   it('caps how many contracts one peer may bring', async () => {
     const [a, b] = await pair({}, { contracts: { maxContractsPerPeer: 4 } });
-    for (let i = 0; i < 6; i++) await a.deploy({ name: `c${i}`, source: COUNTER });
+    for (let i = 0; i < 6; i++) await a.contracts.deploy({ name: `c${i}`, source: COUNTER });
     const penalties: string[] = [];
     b.on('peer:penalty', (p) => penalties.push(p.code));
     await b.connect(a.p2pAddress!);
     await nextEvent(b, 'contract:sync');
-    assert.equal(b.contracts().length, 4);
+    assert.equal(b.contracts.list().length, 4);
     assert.deepEqual(penalties, ['QUOTA_EXCEEDED', 'QUOTA_EXCEEDED']);
   });
 
@@ -224,7 +224,7 @@ describe('contracts between nodes', () => {
         const error = await raw.waitFrame('Error', (f) => f.re === 9);
         assert.equal((error.body as { code: string }).code, 'INVALID_CONTRACT');
         assert.equal((await penalty).code, 'INVALID_CONTRACT');
-        assert.equal(node.contracts().length, 0);
+        assert.equal(node.contracts.list().length, 0);
       });
     }
 
@@ -264,7 +264,7 @@ describe('contracts between nodes', () => {
       for (let i = 0; i < 4; i++) raw.send({ v: 1, type: 'UpdateContract', id: 10 + i, body: { contract: { ...good, state: { n: 100 + i } } } });
       await banned;
       assert.equal((await raw.closed).code, 4009);
-      assert.equal(node.contract(good.address).stateHash, good.stateHash);
+      assert.equal(node.contracts.get(good.address).stateHash, good.stateHash);
     });
   });
 
@@ -279,23 +279,23 @@ describe('contracts between nodes', () => {
       await b.stop();
       await until(() => a.peers().length === 0, 'b gone');
 
-      const { address } = await a.deploy({ name: 'counter', source: COUNTER });
-      assert.equal(a.outbox().length, 1);
-      assert.equal(a.outbox()[0]!.peerAddress, bAddress);
-      await a.call(address, 'increment', [1]);
-      await a.call(address, 'increment', [1]);
-      assert.equal(a.outbox().length, 1, 'newer versions supersede the pending one');
-      assert.equal(JSON.parse(a.outbox()[0]!.contractData).seq, 2);
+      const { address } = await a.contracts.deploy({ name: 'counter', source: COUNTER });
+      assert.equal(a.outbox.list().length, 1);
+      assert.equal(a.outbox.list()[0]!.peerAddress, bAddress);
+      await a.contracts.call(address, 'increment', [1]);
+      await a.contracts.call(address, 'increment', [1]);
+      assert.equal(a.outbox.list().length, 1, 'newer versions supersede the pending one');
+      assert.equal(JSON.parse(a.outbox.list()[0]!.payload).seq, 2);
 
       // Restart a: the outbox comes back from disk.
       await a.stop();
       a = await res.node({ name: 'a', dataDir: dirA, p2pPort: 0 });
-      assert.equal(a.outbox().length, 1);
+      assert.equal(a.outbox.list().length, 1);
 
       const port = Number(bAddress.split(':')[1]);
       b = await res.node({ name: 'b', dataDir: dirB, p2pPort: port });
-      await until(() => a.outbox().length === 0, 'delivered and acknowledged', 10_000);
-      assert.equal(b.contract(address).state.count, 2);
+      await until(() => a.outbox.list().length === 0, 'delivered and acknowledged', 10_000);
+      assert.equal(b.contracts.get(address).state.count, 2);
     });
 
     it('drops an entry after the retry limit with a warning when the peer never acknowledges', async () => {
@@ -309,12 +309,12 @@ describe('contracts between nodes', () => {
       await until(() => node.peers().length === 1, 'connected');
       const dropped = nextEvent(node, 'outbox:dropped', () => true, 5_000);
       const warning = nextEvent(node, 'warning', (w) => w.code === 'OUTBOX_DROPPED', 5_000);
-      const { address } = await node.deploy({ name: 'counter', source: COUNTER });
+      const { address } = await node.contracts.deploy({ name: 'counter', source: COUNTER });
       const d = await dropped;
       assert.equal(d.contractAddress, address);
       assert.equal(d.retryCount, 3);
       await warning;
-      assert.equal(node.outbox().length, 0);
+      assert.equal(node.outbox.list().length, 0);
       assert.ok(raw.frames.filter((f) => f.type === 'NewContract').length >= 3, 'it was tried each time');
     });
   });

@@ -105,7 +105,9 @@ describe('heartbeat', () => {
 
   it('removes a node killed with SIGKILL at once (socket closed), and reconnects when it comes back', async function () {
     this.timeout(30_000);
-    const observer = await res.node();
+    // The victim's address came from its Hello (unconfirmed): the observer gives it up after 8
+    // failed dials. Backoff long enough for those 8 to outlast a process restart on a busy machine.
+    const observer = await res.node({ dialBackoffBaseMs: 300, dialBackoffMaxMs: 1500 });
     const dir = res.tmpDir();
     const victim = await res.cliNode(['--data-dir', join(dir, 'victim'), '--p2p-port', '0', '--api-port', '0', '--peer', observer.p2pAddress!, ...CHILD_HEARTBEAT]);
     const started = await victim.started;

@@ -62,7 +62,7 @@ describe('downloads with faulty peers', () => {
     this.timeout(30_000);
     const { path, data, dir } = file(3 * 1024 * 1024);
     const seeder = await res.node({ name: 'seeder', transfer: { pieceLength: 64 * 1024, uploadRateBytesPerSec: 4 * 1024 * 1024 } });
-    const share = await seeder.share(path);
+    const share = await seeder.files.share(path);
     const downloader = await res.node({ name: 'downloader' });
     const penalties: Array<{ nodeId: string; code: string }> = [];
     downloader.on('peer:penalty', (p) => penalties.push(p));
@@ -70,7 +70,7 @@ describe('downloads with faulty peers', () => {
     const liar = await fakeSeeder(downloader, share, data, 'corrupt');
     await downloader.connect(seeder.p2pAddress!);
     const done = nextEvent(downloader, 'transfer:complete', () => true, 25_000);
-    await downloader.fetch(share.link, join(dir, 'out.bin'));
+    await downloader.files.download(share.link, join(dir, 'out.bin'));
     await done;
     assert.equal(sha(readFileSync(join(dir, 'out.bin'))), sha(data));
     assert.ok(liar.requests.length > 0, 'the liar was asked for blocks');
@@ -84,13 +84,13 @@ describe('downloads with faulty peers', () => {
     const { path, data, dir } = file(2 * 1024 * 1024);
     // Slow enough (about 2 s) that the silent peer is snubbed long before endgame could cover for it.
     const seeder = await res.node({ name: 'seeder', transfer: { uploadRateBytesPerSec: 1024 * 1024 } });
-    const share = await seeder.share(path);
+    const share = await seeder.files.share(path);
     const downloader = await res.node({ name: 'downloader', transfer: { snubTimeoutMs: 300 } });
     const silent = await fakeSeeder(downloader, share, data, 'silent');
     await downloader.connect(seeder.p2pAddress!);
     const snubbed = nextEvent(downloader, 'transfer:snubbed', (s) => s.nodeId === silent.id.nodeId, 20_000);
     const done = nextEvent(downloader, 'transfer:complete', () => true, 25_000);
-    await downloader.fetch(share.link, join(dir, 'out.bin'));
+    await downloader.files.download(share.link, join(dir, 'out.bin'));
     assert.ok((await snubbed).blocks > 0);
     const complete = await done;
     assert.equal(sha(readFileSync(join(dir, 'out.bin'))), sha(data));
@@ -125,8 +125,8 @@ describe('downloads with faulty peers', () => {
     d2.on('transfer:piece', onPiece(1));
     const done1 = nextEvent(d1, 'transfer:complete', () => true, 40_000);
     const done2 = nextEvent(d2, 'transfer:complete', () => true, 40_000);
-    await d1.fetch(share.link, join(dir, 'd1.bin'));
-    await d2.fetch(share.link, join(dir, 'd2.bin'));
+    await d1.files.download(share.link, join(dir, 'd1.bin'));
+    await d2.files.download(share.link, join(dir, 'd2.bin'));
     await Promise.all([done1, done2]);
     assert.notEqual(killedAt, null, 'the seeder was killed once the two held every piece');
     assert.ok(completeAtKill < 2, 'at least one was still missing pieces when the seeder died');

@@ -1,9 +1,17 @@
 import assert from 'node:assert/strict';
-import { Codec } from '../../src/transport/index';
+import { Codec, PING_SCHEMA } from '../../src/transport/index';
+
+/** A codec with Ping/Pong registered, as the heartbeat capability registers them. */
+function codecWithPing(): Codec {
+  const c = new Codec();
+  c.register('Ping', PING_SCHEMA, 'request');
+  c.register('Pong', PING_SCHEMA, 'reply');
+  return c;
+}
 import { truncateUtf8 } from '../../src/transport/connection';
 
 describe('codec', () => {
-  const codec = new Codec();
+  const codec = codecWithPing();
   const nonce11 = 'AAAAAAAAAAA';
 
   it('accepts a valid request and a valid reply', () => {
@@ -51,7 +59,8 @@ describe('codec', () => {
   });
 
   it('refuses to register a type twice', () => {
-    const c = new Codec();
+    const c = codecWithPing();
     assert.throws(() => c.register('Ping', { type: 'object' }, 'request'));
+    assert.throws(() => c.register('Hello', { type: 'object' }, 'notice'), 'the handshake types are built in');
   });
 });

@@ -1,3 +1,7 @@
+/**
+ * The data folder: its lock (DIR/node.lock) and run file (DIR/node.json). The node writes
+ * them; the CLI and the API client read them through here.
+ */
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { PlexusError } from '../errors.js';
@@ -62,23 +66,29 @@ export async function writeRunInfo(dir: string, info: RunInfo): Promise<void> {
   await fs.writeFile(join(dir, RUN_FILE), JSON.stringify(info, null, 2) + '\n', { mode: 0o600 });
 }
 
-/** The run file of a node on `dir`, or null if none is running there. */
-export async function readRunInfo(dir: string): Promise<RunInfo | null> {
+/**
+ * The run file DIR/node.json, parsed (the one place that parses it), or null when there is
+ * none or it is unreadable. `running` in the answer is false once that node stopped or its
+ * process is gone.
+ */
+export async function readRunFile(dir: string): Promise<RunInfo | null> {
   try {
     const info = JSON.parse(await fs.readFile(join(dir, RUN_FILE), 'utf8')) as RunInfo;
-    return info.running && alive(info.pid) ? info : null;
+    if (typeof info !== 'object' || info === null || typeof info.pid !== 'number') return null;
+    return { ...info, running: info.running === true && alive(info.pid) };
   } catch {
     return null;
   }
 }
 
+/** The run file of a node on `dir`, or null if none is running there. */
+export async function readRunInfo(dir: string): Promise<RunInfo | null> {
+  const info = await readRunFile(dir);
+  return info?.running ? info : null;
+}
+
 /** Mark the run file as stopped (kept so that the next start can reuse the same ports). */
 export async function markStopped(dir: string): Promise<void> {
-  const path = join(dir, RUN_FILE);
-  try {
-    const info = JSON.parse(await fs.readFile(path, 'utf8')) as RunInfo;
-    await fs.writeFile(path, JSON.stringify({ ...info, running: false }, null, 2) + '\n', { mode: 0o600 });
-  } catch {
-    // no run file: nothing to mark
-  }
+  const info = await readRunFile(dir);
+  if (info) await writeRunInfo(dir, { ...info, running: false });
 }

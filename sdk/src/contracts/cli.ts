@@ -3,9 +3,9 @@ import { promises as fs } from 'node:fs';
 import { basename, extname } from 'node:path';
 import type { ApiClient } from '../api/index.js';
 import { PlexusError } from '../errors.js';
-import type { CallResult, ContractRecord, ContractSummary } from '../contracts/index.js';
-import { clientFor, type ClientOptions, withClientOptions } from './client.js';
-import { formatDuration, paint, shortId, table } from './format.js';
+import type { CallResult, ContractRecord, ContractSummary } from './index.js';
+import { clientFor, type ClientOptions, withClientOptions } from '../terminal/client.js';
+import { formatDuration, paint, shortId, table } from '../terminal/format.js';
 
 const out = (text: string): void => void process.stdout.write(text + '\n');
 

@@ -1,4 +1,4 @@
-import type { Store } from '../store.js';
+import type { Store } from './store.js';
 
 /** The `meta` table: small string settings of the node (first start time, ...). */
 export class MetaRepository {

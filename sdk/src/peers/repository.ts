@@ -1,4 +1,4 @@
-import type { Store } from '../store.js';
+import type { Store } from '../store/index.js';
 
 /** One address-book entry. Times are ms since the Unix epoch. */
 export interface PeerRecord {

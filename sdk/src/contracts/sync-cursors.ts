@@ -1,4 +1,4 @@
-import type { Store } from '../store.js';
+import type { Store } from '../store/index.js';
 
 /** How far this node has synced a peer's contracts: the peer's store epoch and change sequence. */
 export interface SyncCursor {

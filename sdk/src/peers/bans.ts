@@ -1,4 +1,4 @@
-import type { Store } from '../store.js';
+import type { Store } from '../store/index.js';
 
 /** A ban on a node ID until `until` (ms since epoch). */
 export interface BanRecord {

@@ -1,5 +1,5 @@
-import type { ContractRecord } from '../../contracts/record.js';
-import type { Store } from '../store.js';
+import type { ContractRecord } from './record.js';
+import type { Store } from '../store/index.js';
 
 interface ContractRow extends Record<string, unknown> {
   record: string;
@@ -31,6 +31,15 @@ export class ContractsRepository {
   latestVersion(): { time: number; counter: number } | undefined {
     const r = this.store.get<{ t: number; c: number }>('SELECT version_time AS t, version_counter AS c FROM contracts ORDER BY version_time DESC, version_counter DESC LIMIT 1');
     return r && { time: Number(r.t), counter: Number(r.c) };
+  }
+
+  /** The current version's sequence number and clock of one contract, without reading its record. */
+  versionOf(address: string): { seq: number; version: { time: number; counter: number; nodeId: string } } | undefined {
+    const r = this.store.get<{ seq: number; t: number; c: number; n: string }>(
+      'SELECT seq, version_time AS t, version_counter AS c, version_node AS n FROM contracts WHERE address = ?',
+      [address],
+    );
+    return r && { seq: Number(r.seq), version: { time: Number(r.t), counter: Number(r.c), nodeId: String(r.n) } };
   }
 
   count(): number {

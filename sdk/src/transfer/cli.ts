@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { PlexusError } from '../errors.js';
-import type { DownloadProgress, ShareInfo } from '../transfer/index.js';
-import { clientFor, type ClientOptions, withClientOptions } from './client.js';
-import { formatBytes, formatDuration, paint, shortId, table } from './format.js';
+import type { DownloadProgress, ShareInfo } from './index.js';
+import { clientFor, type ClientOptions, withClientOptions } from '../terminal/client.js';
+import { formatBytes, formatDuration, paint, shortId, table } from '../terminal/format.js';
 
 const out = (text: string): void => void process.stdout.write(text + '\n');
 
