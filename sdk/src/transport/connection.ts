@@ -4,7 +4,7 @@ import { AbortedError } from '../errors.js';
 import { CloseCode, ErrorCode, type ErrorCodeValue, REQUEST_TIMEOUT_MS } from './constants.js';
 import type { Codec } from './codec.js';
 import { ConnectionClosedError, RemoteError, RequestTimeoutError } from './errors.js';
-import type { Envelope, ErrorBody } from './messages.js';
+import { type Envelope, type ErrorBody, isCore } from './messages.js';
 
 export type Direction = 'inbound' | 'outbound';
 
@@ -274,9 +274,8 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     if (envelope.re !== undefined) {
       const pending = this.#pending.get(envelope.re);
       if (pending) {
-        if (envelope.type === 'Error') {
-          const body = envelope.body as unknown as ErrorBody;
-          pending.reject(new RemoteError(body.code, body.message));
+        if (isCore(envelope, 'Error')) {
+          pending.reject(new RemoteError(envelope.body.code, envelope.body.message));
         } else pending.resolve(envelope);
         return;
       }

@@ -5,7 +5,7 @@ import { base64url } from '../util/encoding.js';
 import type { Connection, Violation } from './connection.js';
 import { CHALLENGE_BYTES, CloseCode, ErrorCode, HELLO_PURPOSE, PROTOCOL_VERSION, SUPPORTED_VERSIONS } from './constants.js';
 import { HandshakeError } from './errors.js';
-import type { ChallengeBody, Envelope, ErrorBody, HelloBody } from './messages.js';
+import { type ChallengeBody, type Envelope, type HelloBody, isCore } from './messages.js';
 import type { ConnectionClosedError } from './errors.js';
 
 /** A refusal: the close code and reason to send. */
@@ -91,70 +91,67 @@ export function handshake(conn: Connection, options: HandshakeOptions): Promise<
     );
 
     const step = (envelope: Envelope): void => {
-      switch (envelope.type) {
-        case 'Challenge': {
-          if (peerNonce !== undefined) return refuse(CloseCode.PROTOCOL_ERROR, 'PROTOCOL_ERROR', 'second Challenge');
-          peerNonce = (envelope.body as unknown as ChallengeBody).nonce;
-          const unsigned = {
-            version: PROTOCOL_VERSION,
-            nodeId: options.identity.nodeId,
-            publicKey: options.identity.publicKey,
-            listenAddress: options.listenAddress,
-            agent: options.agent,
-            name: options.name,
-          };
-          const signature = options.identity.sign(helloSigningPayload(unsigned, peerNonce));
-          conn.send<HelloBody>('Hello', { ...unsigned, signature });
-          return;
-        }
-        case 'Hello': {
-          if (peerNonce === undefined || peerHello !== undefined) {
-            return refuse(CloseCode.PROTOCOL_ERROR, 'PROTOCOL_ERROR', 'Hello out of order');
-          }
-          const hello = envelope.body as unknown as HelloBody;
-          if (!SUPPORTED_VERSIONS.includes(hello.version)) {
-            return refuse(CloseCode.UNSUPPORTED_VERSION, 'UNSUPPORTED_VERSION', `protocol version ${hello.version} is not supported (supported: ${SUPPORTED_VERSIONS.join(', ')})`);
-          }
-          const port = hello.listenAddress === null ? 1 : Number(/:(\d+)$/.exec(hello.listenAddress)?.[1]);
-          if (!(port >= 1 && port <= 65535)) {
-            return refuse(CloseCode.PROTOCOL_ERROR, 'PROTOCOL_ERROR', `listenAddress port must be 1-65535`);
-          }
-          if (deriveNodeId(hello.publicKey) !== hello.nodeId) {
-            return refuse(CloseCode.NODE_ID_MISMATCH, 'NODE_ID_MISMATCH', 'nodeId is not SHA-256 of publicKey');
-          }
-          if (!verifySignature(hello.publicKey, helloSigningPayload(hello, ourNonce), hello.signature)) {
-            return refuse(CloseCode.BAD_SIGNATURE, 'BAD_SIGNATURE', 'Hello signature does not verify against our challenge');
-          }
-          if (hello.nodeId === options.identity.nodeId) {
-            return refuse(CloseCode.SELF_CONNECTION, 'SELF_CONNECTION', 'connected to ourselves');
-          }
-          const refusal = options.admit(hello, conn);
-          if (refusal) return refuse(refusal.closeCode, refusal.code, refusal.reason);
-          peerHello = hello;
-          conn.send('Ready', {});
-          sentReady = true;
-          return;
-        }
-        case 'Ready': {
-          if (peerHello === undefined || !sentReady) return refuse(CloseCode.PROTOCOL_ERROR, 'PROTOCOL_ERROR', 'Ready before Hello');
-          // Frames after Ready belong to the next consumer, which resumes the connection.
-          conn.pause();
-          cleanup();
-          resolve(peerHello);
-          return;
-        }
-        case 'Error': {
-          // The peer is refusing or reporting a problem: surface its own code and words.
-          const body = envelope.body as unknown as ErrorBody;
-          if (settled) return;
-          cleanup();
-          conn.close(CloseCode.PROTOCOL_ERROR, 'handshake failed');
-          reject(new HandshakeError(body.code, CloseCode.PROTOCOL_ERROR, body.message, true));
-          return;
-        }
-        default:
-          return refuse(CloseCode.PROTOCOL_ERROR, 'PROTOCOL_ERROR', `${envelope.type} is not allowed during the handshake`);
+      if (isCore(envelope, 'Challenge')) {
+        if (peerNonce !== undefined) return refuse(CloseCode.PROTOCOL_ERROR, 'PROTOCOL_ERROR', 'second Challenge');
+        peerNonce = envelope.body.nonce;
+        const unsigned = {
+          version: PROTOCOL_VERSION,
+          nodeId: options.identity.nodeId,
+          publicKey: options.identity.publicKey,
+          listenAddress: options.listenAddress,
+          agent: options.agent,
+          name: options.name,
+        };
+        const signature = options.identity.sign(helloSigningPayload(unsigned, peerNonce));
+        conn.send<HelloBody>('Hello', { ...unsigned, signature });
+        return;
       }
+      if (isCore(envelope, 'Hello')) {
+        if (peerNonce === undefined || peerHello !== undefined) {
+          return refuse(CloseCode.PROTOCOL_ERROR, 'PROTOCOL_ERROR', 'Hello out of order');
+        }
+        const hello = envelope.body;
+        if (!SUPPORTED_VERSIONS.includes(hello.version)) {
+          return refuse(CloseCode.UNSUPPORTED_VERSION, 'UNSUPPORTED_VERSION', `protocol version ${hello.version} is not supported (supported: ${SUPPORTED_VERSIONS.join(', ')})`);
+        }
+        const port = hello.listenAddress === null ? 1 : Number(/:(\d+)$/.exec(hello.listenAddress)?.[1]);
+        if (!(port >= 1 && port <= 65535)) {
+          return refuse(CloseCode.PROTOCOL_ERROR, 'PROTOCOL_ERROR', `listenAddress port must be 1-65535`);
+        }
+        if (deriveNodeId(hello.publicKey) !== hello.nodeId) {
+          return refuse(CloseCode.NODE_ID_MISMATCH, 'NODE_ID_MISMATCH', 'nodeId is not SHA-256 of publicKey');
+        }
+        if (!verifySignature(hello.publicKey, helloSigningPayload(hello, ourNonce), hello.signature)) {
+          return refuse(CloseCode.BAD_SIGNATURE, 'BAD_SIGNATURE', 'Hello signature does not verify against our challenge');
+        }
+        if (hello.nodeId === options.identity.nodeId) {
+          return refuse(CloseCode.SELF_CONNECTION, 'SELF_CONNECTION', 'connected to ourselves');
+        }
+        const refusal = options.admit(hello, conn);
+        if (refusal) return refuse(refusal.closeCode, refusal.code, refusal.reason);
+        peerHello = hello;
+        conn.send('Ready', {});
+        sentReady = true;
+        return;
+      }
+      if (isCore(envelope, 'Ready')) {
+        if (peerHello === undefined || !sentReady) return refuse(CloseCode.PROTOCOL_ERROR, 'PROTOCOL_ERROR', 'Ready before Hello');
+        // Frames after Ready belong to the next consumer, which resumes the connection.
+        conn.pause();
+        cleanup();
+        resolve(peerHello);
+        return;
+      }
+      if (isCore(envelope, 'Error')) {
+        // The peer is refusing or reporting a problem: surface its own code and words.
+        const body = envelope.body;
+        if (settled) return;
+        cleanup();
+        conn.close(CloseCode.PROTOCOL_ERROR, 'handshake failed');
+        reject(new HandshakeError(body.code, CloseCode.PROTOCOL_ERROR, body.message, true));
+        return;
+      }
+      return refuse(CloseCode.PROTOCOL_ERROR, 'PROTOCOL_ERROR', `${envelope.type} is not allowed during the handshake`);
     };
 
     conn.on('message', onMessage);

@@ -105,3 +105,19 @@ export const ERROR_SCHEMA: SchemaObject = {
   required: ['code', 'message'],
   additionalProperties: false,
 };
+
+/** The bodies of the messages the transport itself handles (the handshake and Error). */
+export interface CoreBodies {
+  Challenge: ChallengeBody;
+  Hello: HelloBody;
+  Ready: ReadyBody;
+  Error: ErrorBody;
+}
+
+/**
+ * Narrow a decoded envelope to one of the core types. Sound because the codec validated the
+ * body against the schema registered for `envelope.type` before anyone sees the envelope.
+ */
+export function isCore<K extends keyof CoreBodies>(envelope: Envelope<unknown>, type: K): envelope is Envelope<CoreBodies[K]> {
+  return envelope.type === type;
+}

@@ -319,3 +319,62 @@ describe('contracts between nodes', () => {
     });
   });
 });
+
+describe('contract sync with a peer that sends a bad record', () => {
+  const res = new Resources();
+  afterEach(() => res.release());
+
+  it('refuses a record with a number that is not a finite double (1E400) alone: the rest of the page is applied, the sender penalised, the cursor advanced', async () => {
+    const a = await res.node({ name: 'a' });
+    const forger = Identity.generate();
+    const good1 = forge(forger, { nonce: '01'.repeat(16), address: contractAddress(forger.nodeId, sourceHashOf('export function get(s) { return s.n }'), '01'.repeat(16)) });
+    const good2 = forge(forger, { nonce: '02'.repeat(16), address: contractAddress(forger.nodeId, sourceHashOf('export function get(s) { return s.n }'), '02'.repeat(16)) });
+    const bad = JSON.stringify(forge(forger, { nonce: '03'.repeat(16), address: contractAddress(forger.nodeId, sourceHashOf('export function get(s) { return s.n }'), '03'.repeat(16)) })).replace('"state":{"n":1}', '"state":{"n":1E400}');
+    assert.match(bad, /1E400/);
+    const raw = new RawPeer(a.p2pAddress!);
+    res.add(() => raw.close());
+    const epoch = 'c'.repeat(32);
+    const asked: Array<{ since: number; epoch: string | null }> = [];
+    raw.ws.on('message', (data, isBinary) => {
+      if (isBinary) return;
+      const f = JSON.parse(data.toString());
+      if (f.type === 'Ping') raw.send({ v: 1, type: 'Pong', re: f.id, body: f.body });
+      if (f.type !== 'GetContracts') return;
+      asked.push({ since: f.body.since, epoch: f.body.epoch });
+      const page = asked.length === 1 ? `[${JSON.stringify(good1)},${bad},${JSON.stringify(good2)}]` : '[]';
+      raw.send(`{"v":1,"type":"Contracts","re":${f.id},"body":{"epoch":"${epoch}","contracts":${page},"cursor":3,"more":false}}`);
+    });
+    const penalty = nextEvent(a, 'peer:penalty', (p) => p.nodeId === forger.nodeId);
+    const synced = nextEvent(a, 'contract:sync', (s) => s.nodeId === forger.nodeId);
+    await raw.handshake(forger);
+    const p = await penalty;
+    assert.ok(p.points > 0, 'the sender loses points');
+    const s = await synced;
+    assert.equal(s.received, 3);
+    assert.equal(s.applied, 2);
+    assert.deepEqual(a.contracts.list().map((c) => c.address).sort(), [good1.address, good2.address].sort());
+    // The next sync starts after the page: the bad record does not pin the cursor at 0.
+    await a.contracts.sync(forger.nodeId);
+    assert.deepEqual(asked[1], { since: 3, epoch });
+    assert.equal(a.peers().length, 1, 'one bad record is not a ban');
+  });
+
+  it('does not serve back to a peer the records it sent, even on its first sync of us', async () => {
+    const a = await res.node({ name: 'a' });
+    for (let i = 0; i < 5; i++) await a.contracts.deploy({ name: `c${i}`, source: COUNTER });
+    const b = await res.node({ name: 'b' });
+    const bSynced = nextEvent(b, 'contract:sync', (s) => s.nodeId === a.nodeId);
+    const aFirst = nextEvent(a, 'contract:sync', (s) => s.nodeId === b.nodeId);
+    await b.connect(a.p2pAddress!);
+    assert.equal((await bSynced).applied, 5, 'b pulls all five from a');
+    await aFirst;
+    await new Promise((r) => setImmediate(r)); // let that sync settle, so the next is a new one
+    // Make a's next sync of b its first (no cursor for b), after b holds a's five records.
+    a.store.run('DELETE FROM sync_cursors');
+    const again = nextEvent(a, 'contract:sync', (s) => s.nodeId === b.nodeId);
+    await a.contracts.sync(b.nodeId);
+    const s2 = await again;
+    assert.equal(s2.full, true);
+    assert.equal(s2.received, 0, 'b sends none of the records it got from a');
+  });
+});
