@@ -46,4 +46,20 @@ export const CONTRACT_MIGRATIONS: readonly Migration[] = [
     legacyUserVersion: 4,
     sql: `ALTER TABLE contracts ADD COLUMN source_peer TEXT;`,
   },
+  // Each source stored once by its hash (many deploys of one source are common); records keep
+  // everything but the source. Sources are kept as JSON string literals, ready to splice.
+  {
+    id: 'contracts/3',
+    sql: `
+  CREATE TABLE contract_sources (
+    source_hash TEXT PRIMARY KEY,            -- hex SHA-256 of the source
+    source_json TEXT NOT NULL                -- the source as a JSON string literal
+  );
+  INSERT OR IGNORE INTO contract_sources (source_hash, source_json)
+    SELECT json_extract(record, '$.sourceHash'), json_quote(json_extract(record, '$.source')) FROM contracts;
+  UPDATE contracts SET record = json_remove(record, '$.source');
+  ALTER TABLE contracts ADD COLUMN source_hash TEXT;
+  UPDATE contracts SET source_hash = json_extract(record, '$.sourceHash');
+  CREATE INDEX contracts_source_hash ON contracts(source_hash);`,
+  },
 ];

@@ -3,8 +3,20 @@ import type { Store } from '../store/index.js';
 
 interface ContractRow extends Record<string, unknown> {
   record: string;
+  source_json: string;
   change_seq: number;
   source_peer: string | null;
+}
+
+/** A record's columns joined with its source. */
+const SELECT_RECORD = 'SELECT c.record, s.source_json, c.change_seq, c.source_peer FROM contracts c JOIN contract_sources s ON s.source_hash = c.source_hash';
+
+/**
+ * The whole record's JSON text from the stored record (everything but `source`) and the
+ * stored source literal: spliced, not parsed and serialized again.
+ */
+function recordText(row: ContractRow): string {
+  return row.record.length > 2 ? `{"source":${row.source_json},${row.record.slice(1)}` : `{"source":${row.source_json}}`;
 }
 
 /** Per-origin totals, for the per-peer caps. */
@@ -13,18 +25,21 @@ export interface OriginUsage {
   bytes: number;
 }
 
-/** The `contracts` table: the current version of every contract this node knows. */
+/**
+ * The `contracts` table (the current version of every contract this node knows, without its
+ * source) and `contract_sources` (each source once, by its hash).
+ */
 export class ContractsRepository {
   constructor(private readonly store: Store) {}
 
   get(address: string): ContractRecord | undefined {
-    const row = this.store.get<ContractRow>('SELECT record FROM contracts WHERE address = ?', [address]);
-    return row && (JSON.parse(row.record) as ContractRecord);
+    const row = this.store.get<ContractRow>(`${SELECT_RECORD} WHERE c.address = ?`, [address]);
+    return row && (JSON.parse(recordText(row)) as ContractRecord);
   }
 
   /** Every record, oldest first. */
   list(): ContractRecord[] {
-    return this.store.all<ContractRow>('SELECT record FROM contracts ORDER BY change_seq').map((r) => JSON.parse(r.record) as ContractRecord);
+    return this.store.all<ContractRow>(`${SELECT_RECORD} ORDER BY c.change_seq`).map((r) => JSON.parse(recordText(r)) as ContractRecord);
   }
 
   /** The greatest version stored (by time, then counter), or undefined when empty. */
@@ -52,13 +67,19 @@ export class ContractsRepository {
    * as the source of this version. Returns the change sequence.
    */
   put(record: ContractRecord, originPeer: string | null): number {
-    const json = JSON.stringify(record);
+    const { source, ...rest } = record;
+    const json = JSON.stringify(rest);
+    const sourceJson = JSON.stringify(source);
     return this.store.transaction(() => {
       const next = Number(this.store.get<{ n: number | null }>('SELECT MAX(change_seq) AS n FROM contracts')?.n ?? 0) + 1;
+      // Sources are immutable per hash: written the first time only.
+      if (!this.store.get('SELECT 1 FROM contract_sources WHERE source_hash = ?', [record.sourceHash])) {
+        this.store.run('INSERT INTO contract_sources (source_hash, source_json) VALUES (?, ?)', [record.sourceHash, sourceJson]);
+      }
       this.store.run(
         `INSERT INTO contracts (address, record, name, version_time, version_counter, version_node, state_hash, seq,
-                                change_seq, origin_peer, size_bytes, updated_at, source_peer)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                change_seq, origin_peer, size_bytes, updated_at, source_peer, source_hash)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(address) DO UPDATE SET record = excluded.record, version_time = excluded.version_time,
            version_counter = excluded.version_counter, version_node = excluded.version_node,
            state_hash = excluded.state_hash, seq = excluded.seq, change_seq = excluded.change_seq,
@@ -74,9 +95,11 @@ export class ContractsRepository {
           record.seq,
           next,
           originPeer,
-          Buffer.byteLength(json),
+          // The size the record has on the wire (with its source), for the per-peer caps.
+          Buffer.byteLength(json) + Buffer.byteLength(sourceJson) + 10,
           record.updatedAt,
           originPeer,
+          record.sourceHash,
         ],
       );
       return next;
@@ -91,7 +114,7 @@ export class ContractsRepository {
    * none); `more` tells if others follow.
    */
   changedSince(cursor: number, limit: number, maxBytes: number, skipSource: string | null = null): { records: string[]; cursor: number; more: boolean } {
-    const rows = this.store.all<ContractRow>('SELECT record, change_seq, source_peer FROM contracts WHERE change_seq > ? ORDER BY change_seq LIMIT ?', [
+    const rows = this.store.all<ContractRow>(`${SELECT_RECORD} WHERE c.change_seq > ? ORDER BY c.change_seq LIMIT ?`, [
       cursor,
       limit + 1,
     ]);
@@ -103,9 +126,10 @@ export class ContractsRepository {
         last = row.change_seq;
         continue;
       }
-      const size = Buffer.byteLength(row.record);
+      const text = recordText(row);
+      const size = Buffer.byteLength(text);
       if (records.length > 0 && bytes + size > maxBytes) return { records, cursor: last, more: true };
-      records.push(row.record);
+      records.push(text);
       bytes += size;
       last = row.change_seq;
     }
