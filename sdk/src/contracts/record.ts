@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { compareHlc, type HlcTimestamp } from '../clock/index.js';
-import { deriveNodeId, type Identity, verifySignature } from '../identity/index.js';
+import { keyBelongsTo, type Identity, verifySignature } from '../identity/index.js';
 import { canonicalBytes } from '../util/canonical.js';
 import { MAX_NAME_LENGTH, MAX_SOURCE_BYTES, MAX_STATE_BYTES } from './constants.js';
 import { InvalidContractRecordError } from './errors.js';
@@ -88,7 +88,7 @@ export function verifyRecord(record: ContractRecord): void {
   if (stateBytes.length > MAX_STATE_BYTES) fail('state too large');
   if (sha256Hex(stateBytes) !== record.stateHash) fail('stateHash does not match the state');
   if (contractAddress(record.deployer, record.sourceHash, record.nonce) !== record.address) fail('address is not derived from deployer, sourceHash and nonce');
-  if (deriveNodeId(record.updaterPublicKey) !== record.version.nodeId) fail('updaterPublicKey does not belong to version.nodeId');
+  if (!keyBelongsTo(record.updaterPublicKey, record.version.nodeId)) fail('updaterPublicKey does not belong to version.nodeId');
   if (!verifySignature(record.updaterPublicKey, signingPayload(record), record.signature)) fail('signature does not verify');
 }
 

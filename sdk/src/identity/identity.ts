@@ -42,6 +42,19 @@ export function deriveNodeId(publicKey: Uint8Array | string): string {
 }
 
 /**
+ * Whether `publicKey` (base64url, canonical) is the key of `nodeId`. Never throws: a key
+ * that is not canonical base64url of 32 bytes belongs to no node.
+ */
+export function keyBelongsTo(publicKey: string, nodeId: string): boolean {
+  try {
+    const raw = fromBase64url(publicKey);
+    return raw.length === 32 && deriveNodeId(raw) === nodeId;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Verify an Ed25519 signature. `publicKey` and `signature` are base64url; returns false
  * (never throws) for malformed keys or signatures.
  */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { basename } from 'node:path';
-import { deriveNodeId, type Identity, verifySignature } from '../identity/index.js';
+import { keyBelongsTo, type Identity, verifySignature } from '../identity/index.js';
 import { canonicalBytes } from '../util/canonical.js';
 import { MAX_PIECES, PIECE_LENGTH } from './constants.js';
 import { transferError } from './errors.js';
@@ -98,7 +98,7 @@ export function verifyManifest(m: FileManifest): void {
   if (!Number.isSafeInteger(m.size) || m.size < 0) fail('bad size');
   if (m.pieceLength < 16 * 1024 || (m.pieceLength & (m.pieceLength - 1)) !== 0) fail('pieceLength must be a power of two of at least 16 KiB');
   if (m.pieces.length !== Math.ceil(m.size / m.pieceLength)) fail('the number of pieces does not fit the size');
-  if (deriveNodeId(m.sharerPublicKey) !== m.sharer) fail('sharerPublicKey does not belong to sharer');
+  if (!keyBelongsTo(m.sharerPublicKey, m.sharer)) fail('sharerPublicKey does not belong to sharer');
   if (!verifySignature(m.sharerPublicKey, signingPayload(m), m.signature)) fail('signature does not verify');
 }
 

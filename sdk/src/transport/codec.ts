@@ -75,6 +75,12 @@ export class Codec {
     } catch (err) {
       return { ok: false, code: ErrorCode.MALFORMED_FRAME, message: `not JSON: ${(err as Error).message}` };
     }
+    // Frames are I-JSON (RFC 7493 §2.1): a lone surrogate has no UTF-8 form and no canonical
+    // JSON (RFC 8785), so a string holding one is refused. Only escapes can make one (ws
+    // refuses invalid UTF-8 itself), so the walk runs only when the text has such an escape.
+    if (SURROGATE_ESCAPE.test(text) && hasLoneSurrogate(value)) {
+      return { ok: false, code: ErrorCode.MALFORMED_FRAME, message: 'a string holds a lone surrogate (frames must be I-JSON, RFC 7493)', re: requestIdOf(value) };
+    }
     const re = requestIdOf(value);
     if (!this.#envelope(value)) {
       return { ok: false, code: ErrorCode.INVALID_ENVELOPE, message: `envelope${this.#ajv.errorsText(this.#envelope.errors, { dataVar: '' })}`, re };
@@ -106,6 +112,19 @@ export class Codec {
     }
     return { ok: true, envelope };
   }
+}
+
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Whether any string (value or member name) in a parsed JSON value holds a lone surrogate. */
+export function hasLoneSurrogate(value: unknown): boolean {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value);
+  if (Array.isArray(value)) return value.some(hasLoneSurrogate);
+  if (value !== null && typeof value === 'object') {
+    for (const [key, v] of Object.entries(value)) if (LONE_SURROGATE.test(key) || hasLoneSurrogate(v)) return true;
+  }
+  return false;
 }
 
 /** The id of what looks like a request, so an Error reply can name it. */

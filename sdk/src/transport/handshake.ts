@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { deriveNodeId, type Identity, verifySignature } from '../identity/index.js';
+import { keyBelongsTo, type Identity, verifySignature } from '../identity/index.js';
 import { canonicalBytes } from '../util/canonical.js';
 import { base64url } from '../util/encoding.js';
 import type { Connection, Violation } from './connection.js';
@@ -118,7 +118,7 @@ export function handshake(conn: Connection, options: HandshakeOptions): Promise<
         if (!(port >= 1 && port <= 65535)) {
           return refuse(CloseCode.PROTOCOL_ERROR, 'PROTOCOL_ERROR', `listenAddress port must be 1-65535`);
         }
-        if (deriveNodeId(hello.publicKey) !== hello.nodeId) {
+        if (!keyBelongsTo(hello.publicKey, hello.nodeId)) {
           return refuse(CloseCode.NODE_ID_MISMATCH, 'NODE_ID_MISMATCH', 'nodeId is not SHA-256 of publicKey');
         }
         if (!verifySignature(hello.publicKey, helloSigningPayload(hello, ourNonce), hello.signature)) {

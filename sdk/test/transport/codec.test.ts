@@ -23,6 +23,8 @@ describe('codec', () => {
 
   const cases: Array<[string, string, string, number | undefined]> = [
     ['not JSON', '{"v":1,', 'MALFORMED_FRAME', undefined],
+    ['a lone high surrogate', '{"v":1,"type":"Ping","id":4,"body":{"nonce":"AAAAAAAAAA\\ud800"}}', 'MALFORMED_FRAME', 4],
+    ['a lone low surrogate in a member name', '{"v":1,"type":"Ping","id":4,"body":{"\\udc00":1}}', 'MALFORMED_FRAME', 4],
     ['a JSON array', '[1,2]', 'INVALID_ENVELOPE', undefined],
     ['missing body', '{"v":1,"type":"Ping","id":4}', 'INVALID_ENVELOPE', 4],
     ['extra envelope field', '{"v":1,"type":"Ping","id":4,"body":{"nonce":"AAAAAAAAAAA"},"x":1}', 'INVALID_ENVELOPE', 4],
@@ -56,6 +58,11 @@ describe('codec', () => {
     assert.ok(Buffer.byteLength(cut) <= 123);
     assert.equal(cut, 'é'.repeat(61));
     assert.equal(truncateUtf8('short', 123), 'short');
+  });
+
+  it('accepts a surrogate pair and an escaped backslash before u', () => {
+    const pair = codec.decode('{"v":1,"type":"Error","body":{"code":"X","message":"\\ud83d\\ude00 \\\\ud800"}}');
+    assert.equal(pair.ok, true);
   });
 
   it('refuses to register a type twice', () => {
