@@ -3,7 +3,8 @@ import { promises as fs } from 'node:fs';
 import { basename, extname } from 'node:path';
 import type { ApiClient } from '../api/index.js';
 import { PlexusError } from '../errors.js';
-import type { CallResult, ContractRecord, ContractSummary } from './index.js';
+import type { ContractRecord, ContractSummary } from './record.js';
+import type { CallResult } from './service.js';
 import { clientFor, type ClientOptions, withClientOptions } from '../terminal/client.js';
 import { formatDuration, paint, shortId, table } from '../terminal/format.js';
 

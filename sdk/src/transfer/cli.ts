@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { PlexusError } from '../errors.js';
-import type { DownloadProgress, ShareInfo } from './index.js';
+import type { DownloadProgress } from './download.js';
+import type { ShareInfo } from './service.js';
 import { clientFor, type ClientOptions, withClientOptions } from '../terminal/client.js';
 import { formatBytes, formatDuration, paint, shortId, table } from '../terminal/format.js';
 
