@@ -123,8 +123,13 @@ export interface CapabilityInstance<Api = unknown> {
 }
 
 /** A capability as the node's list holds it (see the module comment). */
-export interface Capability<Name extends string = string, Api = unknown> {
+export interface Capability<Name extends string = string, Api = unknown, Events = {}> {
   readonly name: Name;
+  /**
+   * Type only, never set: the events it emits (`{ 'contract:new': ..., ... }`), so that a
+   * node's event map is derived from its list.
+   */
+  readonly events?: Events;
   /** Capabilities that must start before this one (by name). */
   readonly dependsOn?: readonly string[];
   /** Its tables, applied in order by the store engine (ids like 'contracts/1'). */
@@ -135,16 +140,23 @@ export interface Capability<Name extends string = string, Api = unknown> {
 }
 
 /** The public API a capability gives the node. */
-export type ApiOf<C> = C extends Capability<string, infer A> ? A : never;
+export type ApiOf<C> = C extends Capability<string, infer A, any> ? A : never;
+
+type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
+
+/** The events of every capability of a list, as one event map. */
+export type EventsOf<L extends readonly Capability<string, unknown, any>[]> = UnionToIntersection<
+  L[number] extends infer C ? (C extends Capability<string, unknown, infer E> ? E : never) : never
+>;
 
 /** `{ [name]: api }` for a list of capabilities: what a node built from them exposes. */
-export type ApisOf<L extends readonly Capability[]> = { readonly [C in L[number] as C['name']]: ApiOf<C> };
+export type ApisOf<L extends readonly Capability<string, unknown, any>[]> = { readonly [C in L[number] as C['name']]: ApiOf<C> };
 
 /**
  * Order capabilities so that each comes after those it depends on (a stable topological sort).
  * @throws Error on a missing dependency, a duplicate name, or a cycle
  */
-export function startOrder<C extends Capability>(list: readonly C[]): C[] {
+export function startOrder<C extends Capability<string, unknown, any>>(list: readonly C[]): C[] {
   const byName = new Map<string, C>();
   for (const c of list) {
     if (byName.has(c.name)) throw new Error(`capability ${c.name} is listed twice`);

@@ -6,7 +6,7 @@ import { CONTRACT_MIGRATIONS } from './migrations.js';
 import { ContractsRepository } from './repository.js';
 import { contractRoutes } from './routes.js';
 import { Sandbox, type SandboxLimits } from './sandbox.js';
-import { ContractService, type ContractServiceInit } from './service.js';
+import { type ContractEvents, ContractService, type ContractServiceInit } from './service.js';
 import { SyncCursorsRepository } from './sync-cursors.js';
 
 /** Sandbox limits, sync paging and per-peer caps. */
@@ -16,7 +16,7 @@ export type ContractsInit = SandboxLimits & ContractServiceInit;
 export type ContractsApi = Pick<ContractService, 'deploy' | 'call' | 'list' | 'get' | 'sync' | 'epoch'>;
 
 /** The contracts capability: deploy, call and replicate sandboxed JavaScript contracts. */
-export function contracts(init: ContractsInit = {}): Capability<'contracts', ContractsApi> {
+export function contracts(init: ContractsInit = {}): Capability<'contracts', ContractsApi, ContractEvents> {
   return {
     name: 'contracts',
     dependsOn: ['outbox'],

@@ -2,15 +2,28 @@ import { contracts } from '../contracts/index.js';
 import { heartbeat } from '../heartbeat/index.js';
 import { outbox } from '../outbox/index.js';
 import { files } from '../transfer/index.js';
-import type { NodeOptions } from './options.js';
 
 /**
- * The capabilities a node runs unless told otherwise, each configured from its section of
- * the node's options. Adding a capability: its folder, and one line here.
+ * The capabilities a node runs unless told otherwise, by the key of their section in the
+ * node's options (`createNode({ contracts: { ... } })` configures `contracts(...)`). Adding a
+ * capability: its folder, and one line here; its options, API and events follow from it.
  */
-export function defaultCapabilities(init: NodeOptions = {}) {
-  return [heartbeat(init.heartbeat), outbox(init.outbox), contracts(init.contracts), files(init.transfer)] as const;
-}
+const DEFAULT_FACTORIES = {
+  heartbeat,
+  outbox,
+  contracts,
+  transfer: files,
+} as const;
+
+type Factories = typeof DEFAULT_FACTORIES;
+
+/** Each default capability's options, under its key. */
+export type CapabilityOptions = { [K in keyof Factories]?: Parameters<Factories[K]>[0] };
 
 /** The list `defaultCapabilities()` returns, as a type. */
-export type DefaultCapabilities = ReturnType<typeof defaultCapabilities>;
+export type DefaultCapabilities = ReadonlyArray<ReturnType<Factories[keyof Factories]>>;
+
+/** The default capabilities, each configured from its section of `init`, in the order above. */
+export function defaultCapabilities(init: CapabilityOptions = {}): DefaultCapabilities {
+  return (Object.keys(DEFAULT_FACTORIES) as Array<keyof Factories>).map((key) => (DEFAULT_FACTORIES[key] as (i: unknown) => ReturnType<Factories[keyof Factories]>)(init[key]));
+}

@@ -1,15 +1,13 @@
 import { join } from 'node:path';
 import { ApiServer, generateToken, loadOrCreateToken, type NodeInfo } from '../api/index.js';
-import { type ApisOf, type Capability, type CapabilityContext, type CapabilityInstance, startOrder } from '../capability/index.js';
+import { type ApisOf, type Capability, type EventsOf, type CapabilityContext, type CapabilityInstance, startOrder } from '../capability/index.js';
 import { HybridClock } from '../clock/index.js';
-import type { ContractEvents } from '../contracts/index.js';
 import { lockDataDir, markStopped, writeRunInfo } from '../datadir/index.js';
 import { NotStartedError } from '../errors.js';
 import { type AnyListener, type EventBus, TypedEmitter } from '../events.js';
 import { Identity, loadOrCreateIdentity } from '../identity/index.js';
-import { type BanRecord, BansRepository, parseAddress, PEER_MIGRATIONS, PeerManager, type PeerInfo, type PeerRecord, PeersRepository } from '../peers/index.js';
+import { type BanRecord, BansRepository, parseAddress, PEER_MIGRATIONS, type PeerEvents, PeerManager, type PeerInfo, type PeerRecord, PeersRepository } from '../peers/index.js';
 import { DATABASE_FILE, META_MIGRATIONS, MetaRepository, type Migration, Store } from '../store/index.js';
-import type { TransferEvents } from '../transfer/index.js';
 import { Codec, PROTOCOL_VERSION, Transport } from '../transport/index.js';
 import { AGENT, SDK_VERSION } from '../version.js';
 import { defaultCapabilities, type DefaultCapabilities } from './capabilities.js';
@@ -18,17 +16,20 @@ import type { NodeOptions } from './options.js';
 import { nodeRoutes } from './routes.js';
 
 /** Options of a node, and the capabilities it runs (default: defaultCapabilities(init)). */
-export interface NodeInit<L extends readonly Capability[] = DefaultCapabilities> extends NodeOptions {
+export interface NodeInit<L extends readonly Capability<string, unknown, any>[] = DefaultCapabilities> extends NodeOptions {
   capabilities?: L;
 }
 
 export type NodeState = 'stopped' | 'starting' | 'running' | 'stopping';
 
-/** Every event a node emits. */
-export interface NodeEvents extends ContractEvents, TransferEvents {
+/** The events of the core: the node itself and its peers. */
+export interface CoreEvents extends PeerEvents {
   'node:start': { nodeId: string; p2pAddress: string | null; apiUrl: string | null };
   'node:stop': { nodeId: string };
 }
+
+/** Every event a node with the default capabilities emits: the core's and each capability's. */
+export type NodeEvents = CoreEvents & EventsOf<DefaultCapabilities>;
 
 interface Running {
   identity: Identity;
@@ -65,7 +66,7 @@ const RESERVED = new Set(['init', 'state', 'nodeId', 'publicKey', 'p2pAddress', 
  *   const record = await node.contracts.deploy({ name: 'counter', source });
  *   await node.stop();
  */
-class Node<L extends readonly Capability[] = DefaultCapabilities> extends TypedEmitter<NodeEvents> {
+class Node<L extends readonly Capability<string, unknown, any>[] = DefaultCapabilities> extends TypedEmitter<NodeEvents> {
   readonly init: Readonly<NodeInit<L>>;
   /** The capabilities this node runs, in start order. */
   readonly capabilities: readonly Capability[];
@@ -324,13 +325,13 @@ class Node<L extends readonly Capability[] = DefaultCapabilities> extends TypedE
 }
 
 /** A node built from the capability list `L`: the core members plus `node.<name>` per capability. */
-export type PlexusNode<L extends readonly Capability[] = DefaultCapabilities> = Node<L> & ApisOf<L>;
+export type PlexusNode<L extends readonly Capability<string, unknown, any>[] = DefaultCapabilities> = Node<L> & ApisOf<L>;
 
 /** Build a node (not started). See NodeInit; `capabilities` picks what it runs. */
-export const PlexusNode = Node as new <L extends readonly Capability[] = DefaultCapabilities>(init?: NodeInit<L>) => PlexusNode<L>;
+export const PlexusNode = Node as new <L extends readonly Capability<string, unknown, any>[] = DefaultCapabilities>(init?: NodeInit<L>) => PlexusNode<L>;
 
 /** Create and start a node. See NodeInit for options. */
-export async function createNode<L extends readonly Capability[] = DefaultCapabilities>(init: NodeInit<L> = {}): Promise<PlexusNode<L>> {
+export async function createNode<L extends readonly Capability<string, unknown, any>[] = DefaultCapabilities>(init: NodeInit<L> = {}): Promise<PlexusNode<L>> {
   const node = new PlexusNode<L>(init);
   await node.start();
   return node;

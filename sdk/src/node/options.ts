@@ -1,10 +1,14 @@
-import type { ContractsInit } from '../contracts/index.js';
-import type { HeartbeatInit } from '../heartbeat/index.js';
-import type { OutboxInit } from '../outbox/index.js';
-import type { TransferInit } from '../transfer/index.js';
+import type { CapabilityOptions } from './capabilities.js';
 
-/** Options of a node. Every timing is here so tests can shrink it; defaults are in each capability's constants. */
-export interface NodeOptions {
+/**
+ * Options of a node: the core's, and a section per default capability (`heartbeat`,
+ * `outbox`, `contracts`, `transfer`; see capabilities.ts). Every timing is here so tests can
+ * shrink it; defaults are in each capability's constants.
+ */
+export type NodeOptions = CoreOptions & CapabilityOptions;
+
+/** Options of the core: data folder, name, transport, peers, store, clock, API. */
+export interface CoreOptions {
   /** Folder for the identity key, database, API token and run file. null: in memory, fresh identity. */
   dataDir?: string | null;
   /** Display name sent to peers (at most 64 characters). */
@@ -23,8 +27,6 @@ export interface NodeOptions {
   maxPayload?: number;
   /** Time allowed for the whole handshake (ms). Default 5000. */
   handshakeTimeoutMs?: number;
-  /** Ping interval and timeout (the heartbeat capability). */
-  heartbeat?: HeartbeatInit;
   /** First redial delay (ms), doubled per failure up to dialBackoffMaxMs. Defaults 1000 / 60000. */
   dialBackoffBaseMs?: number;
   dialBackoffMaxMs?: number;
@@ -35,12 +37,6 @@ export interface NodeOptions {
   store?: { groupCommitMs?: number; wasmPath?: string };
   /** Physical clock (ms since epoch) under the hybrid logical clock. Default Date.now; tests inject skew. */
   now?: () => number;
-  /** Contract sandbox limits, sync paging and per-peer caps (the contracts capability). */
-  contracts?: ContractsInit;
-  /** Outbox retry limit and timings (the outbox capability). */
-  outbox?: OutboxInit;
-  /** File transfer: upload rate limit, snub timeout, pipeline sizes (the files capability). */
-  transfer?: TransferInit;
   /** Start the HTTP API. Off by default for embedded nodes; `plexus node` turns it on. */
   api?: { port?: number; host?: string; token?: string } | false;
 }

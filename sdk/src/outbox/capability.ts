@@ -1,14 +1,14 @@
 import type { Capability } from '../capability/index.js';
 import { PeersRepository } from '../peers/index.js';
 import { OUTBOX_MIGRATIONS } from './migrations.js';
-import { Outbox, type OutboxInit } from './outbox.js';
+import { Outbox, type OutboxEvents, type OutboxInit } from './outbox.js';
 import { outboxRoutes } from './routes.js';
 
 /**
  * The durable outbox, as a capability others depend on (`dependsOn: ['outbox']`, then
  * `ctx.use<Outbox>('outbox').register(kind, ...)`). `node.outbox` is the Outbox.
  */
-export function outbox(init: OutboxInit = {}): Capability<'outbox', Outbox> {
+export function outbox(init: OutboxInit = {}): Capability<'outbox', Outbox, OutboxEvents> {
   return {
     name: 'outbox',
     migrations: OUTBOX_MIGRATIONS,

@@ -3,13 +3,13 @@ import { registerTransferCommands, registerTransferRemovalCommands } from './cli
 import { TRANSFER_MIGRATIONS } from './migrations.js';
 import { TransfersRepository } from './repository.js';
 import { transferRoutes } from './routes.js';
-import { TransferService, type TransferInit } from './service.js';
+import { type TransferEvents, TransferService, type TransferInit } from './service.js';
 
 /** What `node.files` exposes. */
 export type FilesApi = Pick<TransferService, 'share' | 'shares' | 'unshare' | 'download' | 'downloads' | 'progress' | 'removeDownload'>;
 
 /** The file transfer capability (`node.files`): share files, download them from every peer that has them. */
-export function files(init: TransferInit = {}): Capability<'files', FilesApi> {
+export function files(init: TransferInit = {}): Capability<'files', FilesApi, TransferEvents> {
   return {
     name: 'files',
     migrations: TRANSFER_MIGRATIONS,
