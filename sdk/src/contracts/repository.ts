@@ -30,6 +30,9 @@ export interface OriginUsage {
  * source) and `contract_sources` (each source once, by its hash).
  */
 export class ContractsRepository {
+  /** The last change sequence given out, read once from the table. */
+  #lastChangeSeq: number | undefined;
+
   constructor(private readonly store: Store) {}
 
   get(address: string): ContractRecord | undefined {
@@ -70,12 +73,11 @@ export class ContractsRepository {
     const { source, ...rest } = record;
     const json = JSON.stringify(rest);
     const sourceJson = JSON.stringify(source);
+    this.#lastChangeSeq ??= Number(this.store.get<{ n: number | null }>('SELECT MAX(change_seq) AS n FROM contracts')?.n ?? 0);
+    const next = this.#lastChangeSeq + 1;
     return this.store.transaction(() => {
-      const next = Number(this.store.get<{ n: number | null }>('SELECT MAX(change_seq) AS n FROM contracts')?.n ?? 0) + 1;
       // Sources are immutable per hash: written the first time only.
-      if (!this.store.get('SELECT 1 FROM contract_sources WHERE source_hash = ?', [record.sourceHash])) {
-        this.store.run('INSERT INTO contract_sources (source_hash, source_json) VALUES (?, ?)', [record.sourceHash, sourceJson]);
-      }
+      this.store.run('INSERT OR IGNORE INTO contract_sources (source_hash, source_json) VALUES (?, ?)', [record.sourceHash, sourceJson]);
       this.store.run(
         `INSERT INTO contracts (address, record, name, version_time, version_counter, version_node, state_hash, seq,
                                 change_seq, origin_peer, size_bytes, updated_at, source_peer, source_hash)
@@ -102,6 +104,7 @@ export class ContractsRepository {
           record.sourceHash,
         ],
       );
+      this.#lastChangeSeq = next;
       return next;
     });
   }
