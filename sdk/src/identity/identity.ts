@@ -69,6 +69,23 @@ export function verifySignature(publicKey: string, data: Uint8Array, signature: 
   }
 }
 
+/**
+ * verifySignature on libuv's thread pool (node:crypto's `verify` with a callback): resolves
+ * false for malformed keys or signatures, never rejects.
+ */
+export function verifySignatureAsync(publicKey: string, data: Uint8Array, signature: string): Promise<boolean> {
+  let sig: Buffer;
+  let key: KeyObject | null;
+  try {
+    sig = fromBase64url(signature);
+    key = sig.length === 64 ? publicKeyObject(publicKey) : null;
+  } catch {
+    return Promise.resolve(false);
+  }
+  if (!key) return Promise.resolve(false);
+  return new Promise((resolve) => verify(null, data, key, sig, (err, ok) => resolve(!err && ok)));
+}
+
 // Importing a key costs about as much as a verification; signers repeat (one peer signs
 // thousands of records), so recently used keys are kept. Immutable key objects, bounded.
 const KEY_CACHE_SIZE = 1024;

@@ -7,5 +7,5 @@
  * 32 bytes. The node ID is the lowercase hex SHA-256 of those 32 raw bytes (64 characters),
  * so anyone holding the public key can check a claimed node ID.
  */
-export { Identity, loadOrCreateIdentity, deriveNodeId, keyBelongsTo, verifySignature, IDENTITY_FILE } from './identity.js';
+export { Identity, loadOrCreateIdentity, deriveNodeId, keyBelongsTo, verifySignature, verifySignatureAsync, IDENTITY_FILE } from './identity.js';
 export { IdentityFileError } from './errors.js';

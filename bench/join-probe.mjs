@@ -1,0 +1,21 @@
+// Temporary probe (not committed): A deploys N contracts, B joins; prints the join time.
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { createNode } from '@plexus/sdk';
+const N = Number(process.argv[2] ?? 3000);
+const COUNTER = readFileSync('examples/contracts/counter.js', 'utf8');
+const dirA = mkdtempSync(join(os.tmpdir(), 'jp-a-')), dirB = mkdtempSync(join(os.tmpdir(), 'jp-b-'));
+const A = await createNode({ dataDir: dirA });
+for (let i = 0; i < N; i += 250) await Promise.all(Array.from({ length: Math.min(250, N - i) }, (_, k) => A.contracts.deploy({ name: `c${i + k}`, source: COUNTER, args: [i + k] })));
+const B = await createNode({ dataDir: dirB });
+const t0 = performance.now();
+const synced = new Promise((r) => B.on('contract:sync', (e) => e.nodeId === A.nodeId && r(e)));
+console.log('PROFILE_FROM', process.hrtime.bigint() / 1000n);
+await B.connect(A.p2pAddress);
+const e = await synced;
+const t1 = performance.now();
+await B.store.durable();
+console.log('PROFILE_TO', process.hrtime.bigint() / 1000n);
+console.log(`join ${N}: sync ${(t1 - t0).toFixed(0)} ms, durable +${(performance.now() - t1).toFixed(0)} ms`, JSON.stringify(e));
+await B.stop(); await A.stop(); rmSync(dirA, { recursive: true }); rmSync(dirB, { recursive: true });
