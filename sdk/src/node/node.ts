@@ -12,6 +12,7 @@ import {
   MetaRepository,
   OutboxRepository,
   PeersRepository,
+  MIGRATIONS,
   Store,
   SyncCursorsRepository,
   TransfersRepository,
@@ -64,7 +65,7 @@ export interface NodeInit {
   banScoreThreshold?: number;
   /** How long an automatic ban lasts (ms). Default 1 hour. */
   banDurationMs?: number;
-  store?: { groupCommitMs?: number; wasmPath?: string };
+  store?: { groupCommitMs?: number; checkpointBytes?: number; wasmPath?: string };
   /** Physical clock (ms since epoch) under the hybrid logical clock. Default Date.now; tests inject skew. */
   now?: () => number;
   /** Contract sandbox limits, sync paging and per-peer caps. */
@@ -178,8 +179,10 @@ export class PlexusNode extends TypedEmitter<NodeEvents> {
       const store = await Store.open(dataDir ? join(dataDir, DATABASE_FILE) : null, {
         ...this.init.store,
         onSaveError: (err) => this.emit('warning', { code: err.code, message: err.message }),
+        onWarning: (w) => this.emit('warning', w),
       });
       cleanup.push(() => store.close());
+      await store.migrate(MIGRATIONS);
       const meta = new MetaRepository(store);
       if (!meta.get('created_at')) meta.set('created_at', String(Date.now()));
       const peersRepo = new PeersRepository(store);

@@ -1,10 +1,18 @@
+import type { Migration } from './store.js';
+
 /**
- * Schema migrations, applied in order inside one transaction each. `PRAGMA user_version`
- * records how many have run. Never edit a released migration; append a new one.
+ * The node's schema migrations, in the order they are applied (see Store.migrate): each runs
+ * once, in one transaction, and is recorded by id in `schema_migrations`. `legacyUserVersion`
+ * is the `PRAGMA user_version` from which a database made before ids were recorded already
+ * has it. Never edit a released migration; append a new one with the next id of its owner.
+ * Each owner's entries are meant to move to that capability's folder.
  */
-export const MIGRATIONS: readonly string[] = [
-  // 1: address book, bans, node metadata
-  `
+export const MIGRATIONS: readonly Migration[] = [
+  // address book, bans
+  {
+    id: 'peers/1',
+    legacyUserVersion: 1,
+    sql: `
   CREATE TABLE peers (
     address        TEXT PRIMARY KEY,          -- "host:port" where the peer listens
     node_id        TEXT,                      -- hex node ID, once a handshake succeeded
@@ -22,13 +30,24 @@ export const MIGRATIONS: readonly string[] = [
     reason    TEXT NOT NULL,
     banned_at INTEGER NOT NULL
   );
+`,
+  },
+  // node metadata
+  {
+    id: 'meta/1',
+    legacyUserVersion: 1,
+    sql: `
   CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
   );
   `,
-  // 2: contracts, the outbox of pending contract broadcasts, per-peer sync cursors
-  `
+  },
+  // contracts, the outbox of pending contract broadcasts, per-peer sync cursors
+  {
+    id: 'contracts/1',
+    legacyUserVersion: 2,
+    sql: `
   CREATE TABLE contracts (
     address         TEXT PRIMARY KEY,
     record          TEXT NOT NULL,            -- the whole signed record, JSON
@@ -62,8 +81,12 @@ export const MIGRATIONS: readonly string[] = [
     synced_at    INTEGER NOT NULL
   );
   `,
-  // 3: files shared from here, downloads in progress or done
-  `
+  },
+  // files shared from here, downloads in progress or done
+  {
+    id: 'transfer/1',
+    legacyUserVersion: 3,
+    sql: `
   CREATE TABLE shares (
     file_id  TEXT PRIMARY KEY,
     path     TEXT NOT NULL,                   -- absolute path of the shared file
@@ -82,8 +105,13 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX downloads_file_id ON downloads(file_id);
   `,
-  // 4: which peer the current version of a contract came from (not served back to it)
-  `
+  },
+  // which peer the current version of a contract came from (not served back to it)
+  {
+    id: 'contracts/2',
+    legacyUserVersion: 4,
+    sql: `
   ALTER TABLE contracts ADD COLUMN source_peer TEXT;
   `,
+  },
 ];
