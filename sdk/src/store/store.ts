@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { BindParams, Database } from 'sql.js';
+import type { BindParams, Database, Statement } from 'sql.js';
 import { fsyncDir, writeFileAtomic } from './atomic-file.js';
 import {
   CHECKPOINT_BYTES,
@@ -287,17 +287,32 @@ export class Store {
 
     let replayed = 0;
     if (replay.some((l) => l.scan.records.length > 0)) {
+      // Statements with parameters are prepared once per SQL text (a 4 KiB row update costs
+      // about 0.3 ms prepared, 0.5 ms through db.run); those without may hold several.
+      const prepared = new Map<string, Statement>();
       db.exec('BEGIN');
-      for (const log of replay) {
-        for (const { offset, payload } of log.scan.records) {
-          try {
-            for (const s of decodeRecord(payload)) db.run(s.sql, s.params as BindParams | undefined);
-          } catch (err) {
-            db.exec('ROLLBACK');
-            throw new StoreLogCorruptError(log.path, offset, `the record does not replay: ${(err as Error).message}`, { cause: err });
+      try {
+        for (const log of replay) {
+          for (const { offset, payload } of log.scan.records) {
+            try {
+              for (const s of decodeRecord(payload)) {
+                if (s.params === undefined) {
+                  db.run(s.sql);
+                  continue;
+                }
+                let stmt = prepared.get(s.sql);
+                if (!stmt) prepared.set(s.sql, (stmt = db.prepare(s.sql)));
+                stmt.run(s.params as BindParams);
+              }
+            } catch (err) {
+              db.exec('ROLLBACK');
+              throw new StoreLogCorruptError(log.path, offset, `the record does not replay: ${(err as Error).message}`, { cause: err });
+            }
+            replayed++;
           }
-          replayed++;
         }
+      } finally {
+        for (const stmt of prepared.values()) stmt.free();
       }
       db.exec('COMMIT');
     }
