@@ -249,9 +249,10 @@ export class Store {
     const wal = await readLog(walPath);
     const next = await readLog(nextPath);
 
-    // Decide everything before touching any file.
+    // Decide everything before touching any file. A log whose header is unreadable cannot be
+    // placed; damaged records matter only in a log that is replayed (a stale one just goes).
     for (const log of [wal, next]) {
-      if (log?.scan.corrupt) throw new StoreLogCorruptError(log.path, log.scan.corrupt.offset, log.scan.corrupt.reason);
+      if (log?.scan.corrupt && log.scan.checkpoint < 0) throw new StoreLogCorruptError(log.path, log.scan.corrupt.offset, log.scan.corrupt.reason);
     }
     if (!hadImage && (wal || next)) {
       throw new StoreLogMismatchError((wal ?? next)!.path, `the database file ${basename(path)} is missing`);
@@ -283,6 +284,9 @@ export class Store {
       if (wal && wal.scan.checkpoint === I) replay.push(wal);
       else if (wal && wal.scan.checkpoint < I) stale.push(wal);
       else if (wal) throw ahead(wal);
+    }
+    for (const log of replay) {
+      if (log.scan.corrupt) throw new StoreLogCorruptError(log.path, log.scan.corrupt.offset, log.scan.corrupt.reason);
     }
 
     let replayed = 0;

@@ -248,7 +248,7 @@ export function decodeRecord(payload: Buffer): LoggedStatement[] {
 
 /** What a log file holds, read without changing it. */
 export interface LogScan {
-  /** Image checkpoint the records apply to. */
+  /** Image checkpoint the records apply to; -1 when the header is unreadable. */
   checkpoint: number;
   /** Complete records with a valid checksum, in order: their offset in the file and payload. */
   records: Array<{ offset: number; payload: Buffer }>;

@@ -259,6 +259,11 @@ describe('store write-ahead log', () => {
     const s = await Store.open(base);
     await s.close(); // replays log 0 and saves image 1
     const image1 = readFileSync(base);
+    const damaged = (bytes: Buffer): Buffer => {
+      const copy = Buffer.from(bytes);
+      copy[24 + 12]! ^= 0xff; // inside the first record, with records after it
+      return copy;
+    };
     const cases: Array<{ name: string; files: Record<string, Buffer>; expect: string[] }> = [
       { name: 'new log created, nothing in it yet', files: { 'node.db': image0, 'node.db-wal': log0, 'node.db-wal-next': encodeHeader(1) }, expect: ['a', 'b'] },
       { name: 'records in the new log, image not renamed', files: { 'node.db': image0, 'node.db-wal': log0, 'node.db-wal-next': log1 }, expect: ['a', 'b', 'c', 'd'] },
@@ -270,6 +275,7 @@ describe('store write-ahead log', () => {
       { name: 'image renamed, log switch not done', files: { 'node.db': image1, 'node.db-wal': log0, 'node.db-wal-next': log1 }, expect: ['a', 'b', 'c', 'd'] },
       { name: 'log switched', files: { 'node.db': image1, 'node.db-wal': log1 }, expect: ['a', 'b', 'c', 'd'] },
       { name: 'close: image saved, logs not removed yet', files: { 'node.db': image1, 'node.db-wal': log0 }, expect: ['a', 'b'] },
+      { name: 'a stale log, damaged: removed unread', files: { 'node.db': image1, 'node.db-wal': damaged(log0) }, expect: ['a', 'b'] },
     ];
     for (const c of cases) {
       const dir = res.tmpDir();
