@@ -436,7 +436,7 @@ async function run(options, problems) {
         `verifySignature (key imported per call) and ${fmt(ref.cachedKeyUs, 0)} µs with the key imported once -> ${fmt(perContractUs / ref.sdkUs, 1)}x and ${fmt(perContractUs / ref.cachedKeyUs, 1)}x`,
     );
     console.log(
-      `  vs building A: ${fmt(full.ms / deployMs, 3)}x A's deploy time; B saved ${bSaves} times during the join, database ${fmtBytes(statSync(join(dirB, DB_FILE)).size)}`,
+      `  vs building A: ${fmt(full.ms / deployMs, 3)}x A's deploy time; B saved ${bSaves} times during the join, database image ${fmtBytes(statSync(join(dirB, DB_FILE)).size)} + log ${fmtBytes(B.store.stats.logBytes)}`,
     );
     const aFirst = await logA.waitFor((e) => e.event === 'contract:sync' && e.payload.nodeId === B.nodeId, SETTLE_TIMEOUT_MS);
     if (aFirst) {

@@ -607,7 +607,7 @@ export class Store {
       this.#stats.lastSaveBytes = frame.byteLength;
       this.#stats.lastSaveMs = performance.now() - started;
     } catch (err) {
-      this.#pending.unshift(...statements);
+      this.#pending = statements.concat(this.#pending);
       const error = new StoreSaveError(log.path, err);
       this.#settle(generation, error);
       this.#onSaveError?.(error);
