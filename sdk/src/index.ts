@@ -42,7 +42,7 @@ export {
   type Envelope,
   type HelloBody,
 } from './transport/index.js';
-export { Store, StoreCorruptError, StoreVersionError, StoreSaveError, type Migration } from './store/index.js';
+export { Store, StoreCorruptError, StoreVersionError, StoreSaveError, StoreLogCorruptError, StoreLogMismatchError, type Migration, type StoreWarning } from './store/index.js';
 export { ApiClient, ApiClientError, NodeNotRunningError, type NodeInfo } from './api/index.js';
 export { contracts, type ContractsApi, type ContractsInit, ContractError, type ContractRecord, type ContractSummary, type CallResult, type ContractEvents } from './contracts/index.js';
 export { files, type FilesApi, type TransferInit, TransferError, type DownloadProgress, type DownloadStatus, type ShareInfo, type TransferEvents } from './transfer/index.js';

@@ -7,11 +7,10 @@ import { NotStartedError } from '../errors.js';
 import { type AnyListener, type EventBus, TypedEmitter } from '../events.js';
 import { Identity, loadOrCreateIdentity } from '../identity/index.js';
 import { type BanRecord, BansRepository, parseAddress, PEER_MIGRATIONS, type PeerEvents, PeerManager, type PeerInfo, type PeerRecord, PeersRepository } from '../peers/index.js';
-import { DATABASE_FILE, META_MIGRATIONS, MetaRepository, type Migration, Store } from '../store/index.js';
+import { DATABASE_FILE, META_MIGRATIONS, MetaRepository, Store } from '../store/index.js';
 import { Codec, PROTOCOL_VERSION, Transport } from '../transport/index.js';
 import { AGENT, SDK_VERSION } from '../version.js';
 import { defaultCapabilities, type DefaultCapabilities } from './capabilities.js';
-import { applyMigrations } from './migrate.js';
 import type { NodeOptions } from './options.js';
 import { nodeRoutes } from './routes.js';
 
@@ -145,11 +144,11 @@ class Node<L extends readonly Capability<string, unknown, any>[] = DefaultCapabi
       const store = await Store.open(dataDir ? join(dataDir, DATABASE_FILE) : null, {
         ...this.init.store,
         onSaveError: (err) => bus.emit('warning', { code: err.code, message: err.message }),
+        onWarning: (w) => bus.emit('warning', w),
       });
       cleanup.push(() => store.close());
-      const migrations: Migration[] = [...META_MIGRATIONS, ...PEER_MIGRATIONS, ...this.capabilities.flatMap((c) => c.migrations ?? [])];
-      applyMigrations(store, migrations);
-      await store.durable();
+      // Every table of the core and of each capability; durable before anything goes on.
+      await store.migrate([...META_MIGRATIONS, ...PEER_MIGRATIONS, ...this.capabilities.flatMap((c) => c.migrations ?? [])]);
       const meta = new MetaRepository(store);
       if (!meta.get('created_at')) meta.set('created_at', String(Date.now()));
       const peersRepo = new PeersRepository(store);

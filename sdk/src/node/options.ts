@@ -34,7 +34,8 @@ export interface CoreOptions {
   banScoreThreshold?: number;
   /** How long an automatic ban lasts (ms). Default 1 hour. */
   banDurationMs?: number;
-  store?: { groupCommitMs?: number; wasmPath?: string };
+  /** Store engine: group commit window, log size that triggers a checkpoint (bytes), wasm path. */
+  store?: { groupCommitMs?: number; checkpointBytes?: number; wasmPath?: string };
   /** Physical clock (ms since epoch) under the hybrid logical clock. Default Date.now; tests inject skew. */
   now?: () => number;
   /** Start the HTTP API. Off by default for embedded nodes; `plexus node` turns it on. */

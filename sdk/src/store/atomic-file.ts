@@ -25,7 +25,8 @@ export async function writeFileAtomic(path: string, data: Uint8Array, mode = 0o6
   await fsyncDir(dir);
 }
 
-async function fsyncDir(dir: string): Promise<void> {
+/** fsync a folder so that renames and removals in it are durable (ignored where refused). */
+export async function fsyncDir(dir: string): Promise<void> {
   let handle: fs.FileHandle | undefined;
   try {
     handle = await fs.open(dir, 'r');

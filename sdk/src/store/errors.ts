@@ -14,10 +14,52 @@ export class StoreCorruptError extends PlexusError {
   }
 }
 
-/** The database was written by a newer Plexus whose schema this version does not know. */
+/**
+ * The database was written by a newer Plexus whose schema this version does not know: an
+ * unknown `PRAGMA user_version`, or a recorded migration of an owner this code migrates that
+ * is not in its list (see Store.migrate).
+ */
 export class StoreVersionError extends PlexusError {
-  constructor(path: string, found: number, supported: number) {
-    super('STORE_VERSION', `database ${path} has schema version ${found}; this Plexus supports up to ${supported}`);
+  constructor(path: string, what: string) {
+    super('STORE_VERSION', `database ${path} ${what}: it was written by a newer Plexus; upgrade Plexus to open it`);
+  }
+}
+
+/**
+ * The write-ahead log cannot be replayed safely: a record that fails its checksum is
+ * followed by valid data (truncating there would drop acknowledged writes), the header is
+ * unreadable, or a record does not replay. Neither the log nor the image was modified.
+ */
+export class StoreLogCorruptError extends PlexusError {
+  readonly path: string;
+  readonly offset: number;
+  constructor(path: string, offset: number, reason: string, options?: { cause?: unknown }) {
+    super(
+      'STORE_LOG_CORRUPT',
+      `write-ahead log ${path} is corrupt at byte ${offset} (${reason}) with data after it; nothing was modified. ` +
+        'Keep a copy of the folder, then restore it from a backup, or move the log away to open the last checkpoint ' +
+        '(the writes logged since then are lost).',
+      options,
+    );
+    this.path = path;
+    this.offset = offset;
+  }
+}
+
+/**
+ * The write-ahead log does not belong to the image beside it: its checkpoint number is newer
+ * than the image's (the image was replaced by an older copy, or is missing). Replaying it
+ * onto that image would build a wrong database, so nothing is replayed or modified.
+ */
+export class StoreLogMismatchError extends PlexusError {
+  readonly path: string;
+  constructor(path: string, reason: string) {
+    super(
+      'STORE_LOG_MISMATCH',
+      `write-ahead log ${path} does not match its database (${reason}); nothing was modified. ` +
+        'Put back the database file the log belongs to, or move the log away to open the image as it is.',
+    );
+    this.path = path;
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Migration } from './migrations.js';
+import type { Migration } from './store.js';
 
 /** The node's key-value metadata table (was part of global migration 1). */
 export const META_MIGRATIONS: readonly Migration[] = [

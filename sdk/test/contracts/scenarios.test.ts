@@ -75,6 +75,7 @@ describe('contract scenarios with node processes', () => {
 
     // The row is on disk: the deploy returned only after it was durable.
     copyFileSync(join(dirA, 'node.db'), join(root, 'copy.db'));
+    copyFileSync(join(dirA, 'node.db-wal'), join(root, 'copy.db-wal')); // durable = in the image or its log
     const copy = await Store.open(join(root, 'copy.db'));
     const rows = copy.all<{ contract_address: string }>('SELECT contract_address FROM pending_contract_broadcasts');
     await copy.close();

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from '
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Store, StoreCorruptError, StoreVersionError } from '../../src/store/index';
-import { MIGRATIONS } from '../../src/store/migrations';
+import { MIGRATIONS } from './migrations';
 import { Resources } from '../helpers';
 
 describe('store', () => {
@@ -14,6 +14,7 @@ describe('store', () => {
   async function open(path: string, groupCommitMs = 5): Promise<Store> {
     const store = await Store.open(path, { groupCommitMs });
     res.add(() => store.close());
+    await store.migrate(MIGRATIONS);
     return store;
   }
 
@@ -22,12 +23,18 @@ describe('store', () => {
     const a = await Store.open(path);
     assert.ok(existsSync(path), 'file created at open');
     assert.equal(statSync(path).mode & 0o777, 0o600);
+    assert.equal(statSync(path + '-wal').mode & 0o777, 0o600);
+    await a.migrate(MIGRATIONS);
     a.run("INSERT INTO meta (key, value) VALUES ('k', 'v1')");
     await a.durable();
     await a.close();
     const b = await open(path);
     assert.equal(b.get<{ value: string }>("SELECT value FROM meta WHERE key = 'k'")?.value, 'v1');
-    assert.equal(b.get<{ user_version: number }>('PRAGMA user_version')?.user_version, MIGRATIONS.length);
+    assert.equal(b.get<{ user_version: number }>('PRAGMA user_version')?.user_version, 100);
+    assert.deepEqual(
+      b.all<{ id: string }>('SELECT id FROM schema_migrations ORDER BY rowid').map((r) => r.id),
+      MIGRATIONS.map((m) => m.id),
+    );
   });
 
   it('coalesces writes within the window into fewer saves (group commit)', async () => {
@@ -39,14 +46,14 @@ describe('store', () => {
     assert.ok(saves >= 1 && saves <= 2, `200 writes took ${saves} saves`);
   });
 
-  it('durable() resolves only when the write is in the file on disk', async () => {
+  it('durable() resolves only when the write is in the files on disk', async () => {
     const path = join(res.tmpDir(), 'node.db');
     const store = await open(path, 10_000); // a window far longer than the test
     store.run("INSERT INTO meta (key, value) VALUES ('durable', 'yes')");
     await store.durable(); // must not wait for the window
-    // Read the saved image independently of the live store.
-    const image = readFileSync(path);
-    writeFileSync(path + '.check', image);
+    // Read the saved image and log independently of the live store.
+    writeFileSync(path + '.check', readFileSync(path));
+    writeFileSync(path + '.check-wal', readFileSync(path + '-wal'));
     const check = await Store.open(path + '.check');
     res.add(() => check.close());
     assert.equal(check.get<{ value: string }>("SELECT value FROM meta WHERE key = 'durable'")?.value, 'yes');
@@ -61,6 +68,7 @@ describe('store', () => {
     // A valid header followed by garbage pages.
     const good = join(dir, 'good.db');
     const s = await Store.open(good);
+    await s.migrate(MIGRATIONS);
     await s.close();
     const torn = readFileSync(good);
     torn.fill(0xab, 100);
@@ -76,7 +84,7 @@ describe('store', () => {
   it('refuses a database from a newer schema with STORE_VERSION', async () => {
     const path = join(res.tmpDir(), 'node.db');
     const s = await Store.open(path);
-    s.run('PRAGMA user_version = 99');
+    s.run('PRAGMA user_version = 101');
     await s.close();
     await assert.rejects(Store.open(path), (err: unknown) => err instanceof StoreVersionError && err.code === 'STORE_VERSION');
   });
