@@ -106,13 +106,20 @@ export class Outbox {
     if (this.#started) return;
     this.#started = true;
     for (const kind of this.#kinds.values()) for (const entry of kind.repo.list()) this.#entries.set(keyOf(entry), entry);
+    this.#c.events.on('peer:ban', this.#onBan);
     this.#schedule();
   }
+
+  /** A banned node is no target, connected or not: its rows go. */
+  readonly #onBan = ({ nodeId }: { nodeId: string }): void => {
+    this.forget(nodeId, 'the peer was banned');
+  };
 
   async stop(): Promise<void> {
     if (!this.#started) return;
     this.#started = false;
     clearTimeout(this.#timer);
+    this.#c.events.off('peer:ban', this.#onBan);
     // Deliveries in flight end when the peer manager closes their connections.
     await Promise.allSettled([...this.#flushing.values()]);
   }
@@ -178,16 +185,22 @@ export class Outbox {
    */
   onPeerDisconnect(gone: { nodeId: string; operator?: boolean }): void {
     if (!gone.operator) return;
-    this.forget(gone.nodeId);
+    this.forget(gone.nodeId, 'the operator disconnected the peer');
   }
 
-  /** Drop every pending entry for a node. Returns how many went. */
-  forget(nodeId: string): number {
+  /**
+   * Drop every pending entry for a node, each with `outbox:dropped` (`lastError` = `why`).
+   * Returns how many went.
+   */
+  forget(nodeId: string, why = 'forgotten'): number {
     let dropped = 0;
     for (const [id, entry] of this.#entries) {
       if (entry.peerNodeId !== nodeId) continue;
       this.#entries.delete(id);
-      if (this.#kinds.get(entry.kind)?.repo.remove(entry.id)) dropped++;
+      if (!this.#kinds.get(entry.kind)?.repo.remove(entry.id)) continue;
+      dropped++;
+      const contractAddress = entry.kind === 'contract' ? entry.key : undefined;
+      this.#c.events.emit('outbox:dropped', { id: entry.id, kind: entry.kind, key: entry.key, peerAddress: entry.peerAddress, contractAddress, retryCount: entry.retryCount, lastError: why });
     }
     return dropped;
   }

@@ -17,7 +17,9 @@ export const PENALTY_POINTS: Readonly<Record<string, number>> = {
   INVALID_ENVELOPE: 20,
   UNSUPPORTED_VERSION: 20,
   INVALID_MESSAGE: 10,
-  UNKNOWN_TYPE: 5,
+  // Nodes run different capabilities: a type the receiver does not run is answered with an
+  // Error but costs nothing, or a node with fewer capabilities would ban every full node.
+  UNKNOWN_TYPE: 0,
   UNEXPECTED_MESSAGE: 10,
   UNEXPECTED_BINARY: 20,
   MESSAGE_TOO_LARGE: 50,

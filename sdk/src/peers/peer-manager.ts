@@ -299,6 +299,7 @@ export class PeerManager {
    * banDurationMs and disconnected with 4009.
    */
   penalize(nodeId: string, points: number, code: string, message: string): void {
+    if (points <= 0) return;
     const score = this.score(nodeId) - points;
     this.#scores.set(nodeId, score);
     this.#c.events.emit('peer:penalty', { nodeId, code, message, points, score });
@@ -477,7 +478,7 @@ export class PeerManager {
     try {
       handler(frame, peer);
     } catch (err) {
-      this.#c.events.emit('warning', { code: 'HANDLER_FAILED', message: `binary frame 0x${frame[0]!.toString(16)}: ${(err as Error).message}`, nodeId: peer.nodeId });
+      this.#c.events.emit('warning', { code: 'HANDLER_FAILED', message: `binary frame 0x${frame[0]!.toString(16).padStart(2, '0')}: ${(err as Error).message}`, nodeId: peer.nodeId });
     }
   }
 

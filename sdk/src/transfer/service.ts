@@ -456,7 +456,7 @@ export class TransferService {
   #onBlockFrame(frame: Buffer, peer: Peer): void {
     const block = decodeBlockFrame(frame);
     if (!block) {
-      const message = `block frame of ${frame.length} bytes is shorter than its header`;
+      const message = `block frame of ${frame.length} bytes carries no block (its header alone is 41 bytes)`;
       peer.connection.replyError(undefined, 'UNEXPECTED_BINARY', message);
       this.#c.peers.penalize(peer.nodeId, PENALTY_POINTS.UNEXPECTED_BINARY ?? 20, 'UNEXPECTED_BINARY', message);
       return;

@@ -86,5 +86,10 @@ describe('node composition (capabilities)', () => {
     raw2.close();
     await until(() => a.peers().length === 0, 'the second raw peer went away');
     assert.equal(a.outbox.list().filter((e) => e.peerNodeId === id2.nodeId).length, 1, 'kept for its return');
+    // Banned while away: no longer a target; its row goes, with an event saying why.
+    const dropped = nextEvent(a, 'outbox:dropped', (d) => d.peerAddress === `node:${id2.nodeId}`);
+    a.ban(id2.nodeId);
+    assert.match((await dropped).lastError, /banned/);
+    assert.equal(a.outbox.list().length, 0);
   });
 });

@@ -22,7 +22,6 @@ describe('bad frames from a connected peer', () => {
 
   const cases: Array<[string, string | Buffer, string, number]> = [
     ['malformed JSON', '{"v":1,"type":', 'MALFORMED_FRAME', 25],
-    ['an unknown type', JSON.stringify({ v: 1, type: 'Teleport', id: 9, body: {} }), 'UNKNOWN_TYPE', 5],
     ['a bad field', JSON.stringify({ v: 1, type: 'Ping', id: 10, body: { nonce: 12345 } }), 'INVALID_MESSAGE', 10],
     ['an envelope with an extra field', JSON.stringify({ v: 1, type: 'Ping', id: 11, body: { nonce: 'AAAAAAAAAAA' }, admin: true }), 'INVALID_ENVELOPE', 20],
     ['a handshake message after the handshake', JSON.stringify({ v: 1, type: 'Ready', body: {} }), 'UNEXPECTED_MESSAGE', 10],
@@ -46,6 +45,16 @@ describe('bad frames from a connected peer', () => {
       assert.equal(node.peers().length, 1);
     });
   }
+
+  it('answers an unknown type with Error UNKNOWN_TYPE and takes no points: nodes run different capabilities', async () => {
+    const { node, client } = await connected();
+    for (let i = 0; i < 30; i++) client.send({ v: 1, type: 'Teleport', id: 100 + i, body: {} });
+    const error = await client.waitFrame('Error', (f) => f.re === 129);
+    assert.equal((error.body as { code: string }).code, 'UNKNOWN_TYPE');
+    client.send({ v: 1, type: 'Ping', id: 77, body: { nonce: 'BBBBBBBBBBB' } });
+    await client.waitFrame('Pong', (f) => f.re === 77);
+    assert.equal(node.peers()[0]!.score, 0, 'thirty unknown types cost nothing');
+  });
 
   it('names the offending request id in the Error reply', async () => {
     const { client } = await connected();
