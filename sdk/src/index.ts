@@ -31,3 +31,4 @@ export { Store, StoreCorruptError, StoreVersionError, StoreSaveError, type PeerR
 export { ApiClient, ApiClientError, NodeNotRunningError, type NodeInfo } from './api/index.js';
 export { ContractError, type ContractRecord, type ContractSummary, type CallResult, type ContractEvents } from './contracts/index.js';
 export { TransferError, type DownloadProgress, type DownloadStatus, type ShareInfo, type TransferEvents } from './transfer/index.js';
+export { TypedApiClient, type ApiEvent, type ApiEventMap, type ApiEventName, type ContractEventPayload } from './api/typed-client.js';
