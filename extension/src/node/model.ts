@@ -23,6 +23,13 @@ export interface ContractVersion {
   by: string;
 }
 
+/**
+ * A peer's first round-trip time is measured one heartbeat after it connects, and the API has
+ * no event for it (SDK change wanted: a `peer:rtt` or `peer:update` event). The model reads
+ * the peers once, this long after a connect whose round-trip time was still unknown (ms).
+ */
+export const FIRST_RTT_READ_MS = 6_000;
+
 /** Versions kept per contract. */
 export const HISTORY_LIMIT = 50;
 
@@ -104,6 +111,7 @@ export class NodeModel implements vscode.Disposable {
       if (abort.signal.aborted) return;
       this.#info = info;
       for (const p of peers) this.#peers.set(p.nodeId, p);
+      if (peers.some((p) => p.rttMs === null)) this.#readRttLater();
       for (const s of shares) this.#shares.set(s.fileId, s);
       for (const d of downloads) this.#downloads.set(d.id, d);
       await Promise.all(summaries.map((s) => this.#fetchContract(s.address)));
@@ -153,6 +161,16 @@ export class NodeModel implements vscode.Disposable {
     this.#onDidChangePeers.fire();
   }
 
+  #rttTimer: NodeJS.Timeout | null = null;
+
+  #readRttLater(): void {
+    if (this.#rttTimer) return;
+    this.#rttTimer = setTimeout(() => {
+      this.#rttTimer = null;
+      void this.refreshPeers().catch(() => undefined);
+    }, FIRST_RTT_READ_MS);
+  }
+
   #streamEnded(abort: AbortController): void {
     if (abort.signal.aborted || abort !== this.#abort) return;
     this.disconnect();
@@ -163,6 +181,7 @@ export class NodeModel implements vscode.Disposable {
     switch (event.name) {
       case 'peer:connect':
         this.#peers.set(event.payload.nodeId, event.payload);
+        if (event.payload.rttMs === null) this.#readRttLater();
         this.#info && (this.#info = { ...this.#info, peerCount: this.#peers.size });
         return this.#onDidChangePeers.fire();
       case 'peer:disconnect':
@@ -220,6 +239,7 @@ export class NodeModel implements vscode.Disposable {
   }
 
   dispose(): void {
+    if (this.#rttTimer) clearTimeout(this.#rttTimer);
     this.#abort?.abort();
     for (const e of [this.#onDidChangeNode, this.#onDidChangePeers, this.#onDidChangeContract, this.#onDidChangeFiles, this.#onDidLoseConnection, this.#onDidWarn]) e.dispose();
   }

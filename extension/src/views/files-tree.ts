@@ -42,6 +42,7 @@ export class FilesTreeProvider implements vscode.TreeDataProvider<FilesElement>,
       if (!this.model.connected) return [];
       const shares = this.model.shares().map((s) => new ShareItem(s));
       const downloads = this.model.downloads().map((d) => new DownloadItem(d));
+      if (shares.length === 0 && downloads.length === 0) return []; // the welcome view offers Share and Download
       return [
         new GroupItem('shared', 'Shared', () => shares, { icon: 'cloud-upload', description: String(shares.length) }),
         new GroupItem('downloads', 'Downloads', () => downloads, { icon: 'cloud-download', description: String(downloads.length) }),

@@ -20,7 +20,7 @@ export class NodeItem extends vscode.TreeItem {
     readonly mode: NodeMode | null,
     readonly pid: number | null,
   ) {
-    super(info ? (info.name ?? 'This node') : 'This node', info ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+    super(info ? (info.name ?? 'This node') : 'This node', info ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     this.id = 'node';
     const [icon, color] = STATE_ICON[state];
     this.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);

@@ -68,18 +68,23 @@ function highlight(value: unknown): HTMLElement {
   return pre;
 }
 
-/** Function forms survive re-renders: their typed arguments and last outcome per function. */
-const forms = new Map<string, { args: string; outcome: HTMLElement | null }>();
+/** Function forms survive re-renders (a push comes with every change): typed arguments and last outcome. */
+const forms = new Map<string, { args: string; outcome: Node[] }>();
 let current: PanelContract | null = null;
 
 function functionForm(fn: { name: string; params: string }): HTMLElement {
-  const saved = forms.get(fn.name) ?? { args: '', outcome: null };
+  const saved = forms.get(fn.name) ?? { args: '', outcome: [] };
   forms.set(fn.name, saved);
   const field = custom('vscode-textfield', { placeholder: fn.params ? `[${fn.params}]` : 'no arguments', 'data-fn': fn.name, class: 'args' }) as HTMLElement & { value: string };
   field.value = saved.args;
   field.addEventListener('input', () => (saved.args = field.value));
   const button = custom('vscode-button', { 'data-call': fn.name }, 'Call') as HTMLElement & { disabled: boolean };
-  const outcome = saved.outcome ?? el('div', { class: 'outcome', 'data-outcome': fn.name });
+  const outcome = el('div', { class: 'outcome', 'data-outcome': fn.name }, ...saved.outcome);
+  /** Show in whichever form for this function is on screen now (a push may have re-rendered it). */
+  const show = (...nodes: Node[]): void => {
+    saved.outcome = nodes;
+    document.querySelector(`[data-outcome="${fn.name}"]`)?.replaceChildren(...nodes.map((n) => n.cloneNode(true)));
+  };
   const call = async (): Promise<void> => {
     let args: unknown[];
     try {
@@ -95,8 +100,8 @@ function functionForm(fn: { name: string; params: string }): HTMLElement {
       const res = await request('call', { fn: fn.name, args });
       show(
         el('span', { class: 'ok' }, '→ '),
-        el('code', { class: 'result' }, JSON.stringify(res.result)),
-        el('span', { class: 'meta' }, res.changed ? ` · state changed (v${res.seq}) · gas ${res.gasUsed}` : ` · view · gas ${res.gasUsed}`),
+        el('span', { class: 'result' }, JSON.stringify(res.result)),
+        el('span', { class: 'meta' }, res.changed ? ` · state changed (v${res.seq}) · gas ${res.gasUsed}` : ` · view, nothing changed · gas ${res.gasUsed}`),
       );
     } catch (err) {
       const e = err as { code: string; message: string };
@@ -104,10 +109,6 @@ function functionForm(fn: { name: string; params: string }): HTMLElement {
     } finally {
       button.disabled = false;
     }
-  };
-  const show = (...nodes: Node[]): void => {
-    outcome.replaceChildren(...nodes);
-    saved.outcome = outcome;
   };
   button.addEventListener('click', () => void call());
   field.addEventListener('keydown', (e) => {
@@ -120,7 +121,7 @@ function functionForm(fn: { name: string; params: string }): HTMLElement {
 function renderHistory(history: PanelVersion[]): HTMLElement {
   const list = el('div', { class: 'history' });
   for (const v of history) {
-    const item = custom('vscode-collapsible', { title: `v${v.seq}`, description: `${time(v.updatedAt)} · by ${v.by}` });
+    const item = custom('vscode-collapsible', { title: `Version ${v.seq}`, description: `${time(v.updatedAt)} · by ${v.by}` });
     item.append(highlight(v.state));
     list.append(item);
   }
@@ -141,7 +142,7 @@ function render(body: ContractPanelPushes['contract']): void {
     'header',
     {},
     el('h1', {}, contract.name, ' ', custom('vscode-badge', { variant: 'counter', title: 'version (state changes since deploy)' }, `v${contract.seq}`)),
-    el('div', { class: 'address' }, el('code', { title: contract.address }, contract.address)),
+    el('div', { class: 'address', title: 'contract address' }, contract.address),
     el('div', { class: 'muted' }, `last change ${time(contract.updatedAt)} by ${contract.updatedBy} · deployed by ${short(contract.deployer)}`),
   );
   const open = custom('vscode-button', { secondary: '', id: 'open-record' }, 'Open Record');
