@@ -98,7 +98,7 @@ export function registerContractCommands(supervisor: NodeSupervisor, model: Node
         });
         return record;
       } catch (err) {
-        await reportError(err, { contract: { name, source } });
+        void reportError(err, { contract: { name, source } });
       }
     }),
     /** From a function row, or (address, fn, args) from scripts and tests, or pick both. Resolves with the result. */
@@ -117,7 +117,7 @@ export function registerContractCommands(supervisor: NodeSupervisor, model: Node
         void vscode.window.showInformationMessage(`${record.name}.${fn}(${args.map((a) => JSON.stringify(a)).join(', ')}) → ${formatValue(result.result)}${result.changed ? ` · state changed (v${result.seq})` : ' · view, nothing changed'}`);
         return result;
       } catch (err) {
-        await reportError(err, { contract: record, fn });
+        void reportError(err, { contract: record, fn });
       }
     }),
     vscode.commands.registerCommand('plexus.openContract', async (target?: unknown) => {

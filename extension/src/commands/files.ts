@@ -27,7 +27,7 @@ export function registerFileCommands(supervisor: NodeSupervisor, model: NodeMode
         void vscode.window.showInformationMessage(`Sharing ${share.name} (${formatBytes(share.size)})`, 'Copy Link').then((c) => c && vscode.env.clipboard.writeText(share.link));
         return share;
       } catch (err) {
-        await reportError(err);
+        void reportError(err);
       }
     }),
     vscode.commands.registerCommand('plexus.copyLink', async (item?: ShareItem) => {
@@ -94,7 +94,7 @@ export function registerFileCommands(supervisor: NodeSupervisor, model: NodeMode
           return d;
         });
       } catch (err) {
-        await reportError(err);
+        void reportError(err);
       }
     }),
   ];

@@ -35,14 +35,14 @@ export function registerNetworkCommands(supervisor: NodeSupervisor, model: NodeM
         void vscode.window.showInformationMessage(`Connected to ${peer.name ?? shortId(peer.nodeId)} at ${peer.address}`);
         return peer;
       } catch (err) {
-        await reportError(err, { address });
+        void reportError(err, { address });
       }
     }),
     vscode.commands.registerCommand('plexus.disconnectPeer', async (item?: PeerItem) => {
       const client = requireClient(supervisor);
       const nodeId = item?.peer.nodeId ?? (await pickPeer(model, 'Disconnect which peer?'));
       if (!client || !nodeId) return;
-      await client.disconnect(nodeId).catch((err) => reportError(err));
+      await client.disconnect(nodeId).catch((err) => void reportError(err));
     }),
     vscode.commands.registerCommand('plexus.banPeer', async (item?: PeerItem) => {
       const client = requireClient(supervisor);
@@ -57,7 +57,7 @@ export function registerNetworkCommands(supervisor: NodeSupervisor, model: NodeM
         { title: `Ban ${item?.peer.name ?? shortId(nodeId)} for` },
       );
       if (!choice) return;
-      await client.ban(nodeId, { durationMs: choice.ms, reason: 'banned from VS Code' }).catch((err) => reportError(err));
+      await client.ban(nodeId, { durationMs: choice.ms, reason: 'banned from VS Code' }).catch((err) => void reportError(err));
     }),
     vscode.commands.registerCommand('plexus.refresh', () => model.refreshPeers().catch(() => undefined)),
   ];

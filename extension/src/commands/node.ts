@@ -11,7 +11,7 @@ export function registerNodeCommands(supervisor: NodeSupervisor, model: NodeMode
       try {
         await supervisor.start();
       } catch (err) {
-        await reportError(err);
+        void reportError(err);
       }
     }),
     vscode.commands.registerCommand('plexus.stopNode', () => supervisor.stop()),

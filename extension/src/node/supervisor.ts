@@ -328,9 +328,10 @@ export class NodeSupervisor implements vscode.Disposable {
         }
         throw new NodeStartError('DATA_DIR_IN_USE', `Another process holds the Plexus data folder ${this.dataDir} but its node does not answer.`, log);
       }
-      const inUse = /EADDRINUSE[^\n]*?:(\d+)/.exec(log);
+      const inUse = /(API )?cannot listen on [^\n]*?:(\d+)[^\n]*EADDRINUSE/.exec(log);
       if (inUse || /EADDRINUSE/.test(log)) {
-        throw new NodeStartError('PORT_IN_USE', `Port ${inUse?.[1] ?? ''} is already in use, so the Plexus node cannot listen on it.`.replace('Port  is', 'A port the node needs is'), log);
+        const what = inUse?.[1] ? 'for its API (plexus.apiPort)' : 'for peers (plexus.p2pPort)';
+        throw new NodeStartError('PORT_IN_USE', inUse ? `Port ${inUse[2]} is already in use, so the Plexus node cannot listen on it ${what}.` : 'A port the Plexus node needs is already in use.', log);
       }
       const last = stderr.filter((l) => l.trim()).at(-1) ?? `exit ${outcome.signal ?? `code ${outcome.code}`}`;
       throw new NodeStartError('NODE_START_FAILED', `The Plexus node failed to start: ${last}`, log);

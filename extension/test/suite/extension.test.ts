@@ -214,6 +214,28 @@ describe('Plexus extension in a VS Code host', function () {
     assert.equal(api.supervisor.state, 'running');
   });
 
+  it('says which port is in use when a node cannot listen, and that a peer is unreachable', async () => {
+    const api = await activated();
+    const port = Number(api.model.info!.addresses.p2p!.split(':')[1]);
+    const dir = mkdtempSync(join(tmpdir(), 'plexus-port-'));
+    const output = { appendLine: () => undefined } as unknown as vscode.OutputChannel;
+    const clash = new NodeSupervisor({ output, config: () => ({ ...readConfig(), p2pPort: port }) }, { cliPath: api.supervisor.cliPath, dataDir: dir });
+    try {
+      const err = await clash.start().then(() => null, (e: unknown) => e as { code?: string; message?: string });
+      assert.equal(err?.code, 'PORT_IN_USE');
+      assert.equal(err?.message, `Port ${port} is already in use, so the Plexus node cannot listen on it for peers (plexus.p2pPort).`);
+      assert.equal(clash.state, 'failed');
+      assert.deepEqual(explain(err).actions.map((a) => a.title), ['Open Settings', 'Show Log']);
+    } finally {
+      await clash.stop();
+      clash.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const refused = await api.supervisor.client!.connect('127.0.0.1:1').then(() => null, (e: unknown) => e as { code?: string });
+    assert.equal(refused?.code, 'DIAL_FAILED');
+    assert.match(explain(refused, { address: '127.0.0.1:1' }).message, /^Peer 127\.0\.0\.1:1 is unreachable: .*ECONNREFUSED.*Check that its node is running/);
+  });
+
   it('connects to a node started outside VS Code (Connect to Peer) and the Network view lists it', async () => {
     const api = await activated();
     const peer = await vscode.commands.executeCommand<PeerInfo>('plexus.connectPeer', external.info.p2p);
