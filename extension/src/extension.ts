@@ -8,7 +8,7 @@ import { reportError } from './commands/report';
 import { CONTRACT_SCHEME, ContractDocumentProvider } from './documents/contract-document';
 import { NodeModel } from './node/model';
 import { NodeSupervisor } from './node/supervisor';
-import { ContractPanels } from './panels/contract-panel';
+import { CONTRACT_PANEL_VIEW_TYPE, ContractPanels } from './panels/contract-panel';
 import { NodeStatusBar } from './status-bar';
 import { ContractsTreeProvider } from './views/contracts-tree';
 import { FilesTreeProvider } from './views/files-tree';
@@ -57,6 +57,10 @@ export function activate(context: vscode.ExtensionContext): PlexusExtensionApi {
     networkView.onDidChangeVisibility((e) => e.visible && void model.refreshPeers().catch(() => undefined)),
     new NodeStatusBar(supervisor, model),
     vscode.workspace.registerTextDocumentContentProvider(CONTRACT_SCHEME, new ContractDocumentProvider(model)),
+    // Panels open when the window reloads come back (the webview's state holds the address).
+    vscode.window.registerWebviewPanelSerializer(CONTRACT_PANEL_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, state: { address?: string } | undefined) => panels.restore(panel, state?.address),
+    }),
     ...registerNodeCommands(supervisor, model, output),
     ...registerNetworkCommands(supervisor, model),
     ...registerContractCommands(supervisor, model, panels),

@@ -47,6 +47,12 @@ export class ContractPanels implements vscode.Disposable {
     return panel;
   }
 
+  /** Re-create a panel VS Code restored after a reload (its webview state holds the address). */
+  restore(existing: vscode.WebviewPanel, address: string | undefined): void {
+    if (!address || this.#panels.has(address)) return existing.dispose();
+    this.#panels.set(address, new ContractPanel(this.extensionUri, this.supervisor, this.model, address, () => this.#panels.delete(address), existing));
+  }
+
   get(address: string): ContractPanel | undefined {
     return this.#panels.get(address);
   }
@@ -74,14 +80,22 @@ export class ContractPanel implements vscode.Disposable {
     private readonly model: NodeModel,
     readonly address: string,
     onDispose: () => void,
+    existing?: vscode.WebviewPanel,
   ) {
     const root = vscode.Uri.joinPath(extensionUri, 'webview', 'dist');
     const record = model.contract(address);
-    this.#panel = vscode.window.createWebviewPanel(CONTRACT_PANEL_VIEW_TYPE, record ? `${record.name} · contract` : `Contract ${shortId(address)}`, vscode.ViewColumn.Active, {
-      enableScripts: true,
-      localResourceRoots: [root],
-      retainContextWhenHidden: true,
-    });
+    const title = record ? `${record.name} · contract` : `Contract ${shortId(address)}`;
+    if (existing) {
+      this.#panel = existing;
+      existing.webview.options = { enableScripts: true, localResourceRoots: [root] };
+      existing.title = title;
+    } else {
+      this.#panel = vscode.window.createWebviewPanel(CONTRACT_PANEL_VIEW_TYPE, title, vscode.ViewColumn.Active, {
+        enableScripts: true,
+        localResourceRoots: [root],
+        retainContextWhenHidden: true,
+      });
+    }
     this.#panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'plexus.svg');
     this.ready = new Promise((resolve) => (this.#markReady = resolve));
     this.#subscriptions.push(

@@ -236,6 +236,35 @@ describe('Plexus extension in a VS Code host', function () {
     assert.match(explain(refused, { address: '127.0.0.1:1' }).message, /^Peer 127\.0\.0\.1:1 is unreachable: .*ECONNREFUSED.*Check that its node is running/);
   });
 
+  it('uses an external node from the settings (its data folder, or its URL and token) instead of starting one', async () => {
+    const output = { appendLine: () => undefined } as unknown as vscode.OutputChannel;
+    const cliPath = (await activated()).supervisor.cliPath;
+    const token = readFileSync(join(external.dir, 'api-token'), 'utf8').trim();
+    const settings = [
+      { url: '', token: '', dataDir: external.dir },
+      { url: external.client.url, token, dataDir: '' },
+    ];
+    for (const externalNode of settings) {
+      const dir = mkdtempSync(join(tmpdir(), 'plexus-unused-'));
+      const sup = new NodeSupervisor({ output, config: () => ({ ...readConfig(), externalNode }) }, { cliPath, dataDir: dir });
+      try {
+        await sup.start();
+        assert.equal(sup.mode, 'external');
+        assert.equal(sup.info?.nodeId, external.info.nodeId);
+        assert.equal(sup.client?.url, external.client.url);
+      } finally {
+        await sup.stop();
+        sup.dispose();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    const wrong = new NodeSupervisor({ output, config: () => ({ ...readConfig(), externalNode: { url: external.client.url, token: 'not-the-token-at-all', dataDir: '' } }) }, { cliPath, dataDir: external.dir });
+    const err = await wrong.start().then(() => null, (e: unknown) => e as { code?: string; message?: string });
+    wrong.dispose();
+    assert.equal(err?.code, 'EXTERNAL_NODE_UNREACHABLE');
+    assert.match(err?.message ?? '', /does not answer: .*bearer token is not valid/);
+  });
+
   it('connects to a node started outside VS Code (Connect to Peer) and the Network view lists it', async () => {
     const api = await activated();
     const peer = await vscode.commands.executeCommand<PeerInfo>('plexus.connectPeer', external.info.p2p);
