@@ -12,13 +12,16 @@
 //   5. "Plexus: Open Contract Panel": the panel (a webview) shows count 15; calling
 //      increment [2] from its form shows the result 17 and the new state;
 //   6. "Plexus: Download File" with a link the external node shares: the Files view lists it
-//      complete.
+//      complete;
+//   7. a second window (another page, so another extension host) attaches to the first
+//      window's node: one node process, "Plexus: 1 peer" in both; when the first window
+//      closes its node stops and the second window starts its own, and the peer comes back.
 // Screenshots of the Network and Contracts views and the contract panel are taken in the
 // dark theme, then the theme is switched to light (settings.json, applied live) and taken
 // again: .host-run/screenshots/{dark,light}-{network,contracts,panel,workbench}.png, and
 // failure-ui.png when a step fails.
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -135,6 +138,21 @@ async function startExternalNode(scope, log) {
   const info = await client.node();
   log(`ui: external node ${info.nodeId.slice(0, 12)} (pid ${child.pid}) on ${info.addresses.p2p}`);
   return { dir, client, info };
+}
+
+/** PIDs of the extension node processes whose data folder is under `userDataDir`. */
+function nodeProcesses(userDataDir) {
+  const pids = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (cmd.some((a) => a.endsWith('extension/dist/node.js')) && cmd.some((a) => a.startsWith(userDataDir))) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
 }
 
 /** Switch the color theme as a person does: "Preferences: Color Theme", then the theme's row. */
@@ -258,6 +276,31 @@ export async function runUiCheck({ scope, browser, log, track }) {
     await setTheme(page, 'light');
     await shoot(page, 'light');
     log(`ui: screenshots in ${SCREENSHOTS}`);
+
+    step = 'a second window attaches to the first window\'s node';
+    const runFile = join(host.userDataDir, 'User', 'globalStorage', 'plexus.plexus', 'node.json');
+    const firstPid = JSON.parse(readFileSync(runFile, 'utf8')).pid;
+    const second = await page.context().newPage();
+    await second.goto(host.workbenchUrl([['extensionDevelopmentPath', host.remoteUri(REPO)]]));
+    await second.locator('.monaco-workbench').waitFor({ timeout: WORKBENCH_TIMEOUT_MS });
+    await waitForStatus(second, /^Plexus: 1 peer$/, WORKBENCH_TIMEOUT_MS);
+    const nodes = nodeProcesses(host.userDataDir);
+    if (nodes.length !== 1 || nodes[0] !== firstPid) throw new UiCheckError(`expected one node process (${firstPid}) for both windows, found ${nodes.join(', ') || 'none'}`);
+    log(`ui: a second window shows "Plexus: 1 peer" from the same node process ${firstPid}`);
+    await second.screenshot({ path: join(SCREENSHOTS, 'second-window.png') });
+
+    step = 'the second window takes over when the first closes';
+    await page.close();
+    const deadline = Date.now() + 30_000;
+    let took = null;
+    while (!took && Date.now() < deadline) {
+      await sleep(250);
+      const now = nodeProcesses(host.userDataDir);
+      if (now.length === 1 && now[0] !== firstPid) took = now[0];
+    }
+    if (!took) throw new UiCheckError(`after the first window closed, the node processes are ${nodeProcesses(host.userDataDir).join(', ') || 'none'}; expected a new one started by the second window`);
+    await waitForStatus(second, /^Plexus: 1 peer$/, UI_TIMEOUT_MS);
+    log(`ui: the first window closed; its node ${firstPid} stopped and the second window runs node ${took}, with its peer back`);
   } catch (err) {
     const shot = join(SCREENSHOTS, 'failure-ui.png');
     await page.screenshot({ path: shot }).catch(() => undefined);
