@@ -17,9 +17,9 @@
 //      window's node: one node process, "Plexus: 1 peer" in both; when the first window
 //      closes its node stops and the second window starts its own, and the peer comes back.
 // Screenshots of the Network and Contracts views and the contract panel are taken in the
-// dark theme, then the theme is switched to light (settings.json, applied live) and taken
-// again: .host-run/screenshots/{dark,light}-{network,contracts,panel,workbench}.png, and
-// failure-ui.png when a step fails.
+// dark theme, then again after switching ("Preferences: Color Theme") to light and to high
+// contrast: .host-run/screenshots/{dark,light,hc}-{views,network,contracts,panel,workbench}.png,
+// second-window.png, and failure-ui.png when a step fails.
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -36,7 +36,9 @@ const WORKBENCH_TIMEOUT_MS = 60_000;
 const UI_TIMEOUT_MS = 15_000;
 const STATUS_ITEM = '#workbench\\.parts\\.statusbar .statusbar-item';
 const SIDEBAR = '[id="workbench.parts.sidebar"]';
-const THEMES = { dark: 'Default Dark Modern', light: 'Default Light Modern' };
+const THEMES = { dark: 'Default Dark Modern', light: 'Default Light Modern', hc: 'Default High Contrast' };
+/** The workbench's class for each theme kind. */
+const THEME_CLASS = { dark: 'vs-dark', light: 'vs', hc: 'hc-black' };
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -157,16 +159,16 @@ function nodeProcesses(userDataDir) {
 
 /** Switch the color theme as a person does: "Preferences: Color Theme", then the theme's row. */
 async function setTheme(page, theme) {
-  const label = THEMES[theme].replace(/^Default /, '');
+  const label = theme === 'hc' ? 'Dark High Contrast' : THEMES[theme].replace(/^Default /, '');
   await page.keyboard.press('F1');
   const box = page.locator('.quick-input-widget input');
   await box.fill('>Preferences: Color Theme');
   await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Preferences: Color Theme' }).first().click();
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: new RegExp(`^\\s*${label}\\s*$`) }).first();
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first();
   await box.fill(label);
   await row.waitFor({ timeout: UI_TIMEOUT_MS });
   await page.keyboard.press('Enter');
-  const cls = theme === 'dark' ? 'vs-dark' : 'vs';
+  const cls = THEME_CLASS[theme];
   await page.waitForFunction((c) => document.querySelector('.monaco-workbench')?.classList.contains(c), cls, { timeout: UI_TIMEOUT_MS });
   await sleep(800); // webviews receive the new theme variables a moment later
 }
@@ -275,6 +277,9 @@ export async function runUiCheck({ scope, browser, log, track }) {
     step = 'screenshots, light theme';
     await setTheme(page, 'light');
     await shoot(page, 'light');
+    step = 'screenshots, high contrast theme';
+    await setTheme(page, 'hc');
+    await shoot(page, 'hc');
     log(`ui: screenshots in ${SCREENSHOTS}`);
 
     step = 'a second window attaches to the first window\'s node';

@@ -164,7 +164,15 @@ export class NodeSupervisor implements vscode.Disposable {
    * went away (its window closed). Look for a node again, after the backoff.
    */
   connectionLost(): void {
-    if (!this.#wanted || this.#state !== 'running' || this.#mode === 'spawned') return;
+    if (!this.#wanted || this.#state !== 'running') return;
+    if (this.#mode === 'spawned') {
+      // Our own process: its exit handler restarts it. If it is still alive, only the stream
+      // broke: announce `running` again after a moment, so the model reconnects.
+      setTimeout(() => {
+        if (this.#state === 'running' && this.#mode === 'spawned' && this.#child) this.#setState('running');
+      }, this.#restartInitialMs).unref();
+      return;
+    }
     this.#log(`lost the connection to the ${this.#mode} node at ${this.#client?.url}; looking for a node again`);
     this.#reset();
     this.#setState('starting');
