@@ -43,13 +43,43 @@ execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', joi
 
 if (existsSync(join(root, 'extension/src/extension.ts'))) {
   rmSync(join(root, 'extension', 'dist'), { recursive: true, force: true });
+  const outdir = join(root, 'extension/dist');
+  // The extension host side: only the API client and types of the SDK are used, so the SDK is
+  // bundled from its sources (tree-shaken) instead of its full CommonJS bundle.
   await build({
     ...common,
     entryPoints: { extension: join(root, 'extension/src/extension.ts') },
-    outdir: join(root, 'extension/dist'),
+    outdir,
     external: [...common.external, 'vscode'],
+    alias: { '@plexus/sdk': join(root, 'sdk/src/index.ts') },
+    metafile: true,
   });
-  copyWasm(join(root, 'extension/dist'));
+  // The node process: the whole `plexus` CLI, started by the extension with process.execPath
+  // (ELECTRON_RUN_AS_NODE=1); sql-wasm.wasm beside it, QuickJS is a single-file variant.
+  await build({
+    ...common,
+    entryPoints: { node: join(root, 'extension/src/node/process-main.ts') },
+    outdir,
+  });
+  copyWasm(outdir);
+}
+
+if (existsSync(join(root, 'webview/src/contract-panel/main.ts'))) {
+  // Webviews: browser ES modules (lit-based @vscode-elements/elements bundled in) and their CSS.
+  const outdir = join(root, 'webview/dist');
+  rmSync(outdir, { recursive: true, force: true });
+  await build({
+    entryPoints: { 'contract-panel': join(root, 'webview/src/contract-panel/main.ts') },
+    outdir,
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    target: 'chrome120',
+    minify: true,
+    sourcemap: false,
+    logLevel: 'warning',
+  });
+  copyFileSync(join(root, 'webview/src/contract-panel/style.css'), join(outdir, 'contract-panel.css'));
 }
 
 console.log(`build: done in ${Date.now() - started} ms`);

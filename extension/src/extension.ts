@@ -1,51 +1,99 @@
 import * as vscode from 'vscode';
-import { PlexusNode } from '@plexus/sdk';
+import { RESTART_SETTINGS, readConfig } from './config';
+import { registerContractCommands } from './commands/contracts';
+import { registerFileCommands } from './commands/files';
+import { registerNetworkCommands } from './commands/network';
+import { registerNodeCommands } from './commands/node';
+import { reportError } from './commands/report';
+import { CONTRACT_SCHEME, ContractDocumentProvider } from './documents/contract-document';
+import { NodeModel } from './node/model';
+import { NodeSupervisor } from './node/supervisor';
+import { CONTRACT_PANEL_VIEW_TYPE, ContractPanels } from './panels/contract-panel';
 import { NodeStatusBar } from './status-bar';
+import { ContractsTreeProvider } from './views/contracts-tree';
+import { FilesTreeProvider } from './views/files-tree';
+import { NetworkTreeProvider } from './views/network-tree';
 
 /** What the extension exports to other extensions and to its integration tests. */
 export interface PlexusExtensionApi {
-  node: PlexusNode;
-  /** Resolves once the node started (rejects if it failed to). */
+  supervisor: NodeSupervisor;
+  model: NodeModel;
+  views: { network: NetworkTreeProvider; contracts: ContractsTreeProvider; files: FilesTreeProvider };
+  panels: ContractPanels;
+  /** Resolves once the node runs and the model holds its first snapshot (rejects if it failed to start). */
   ready: Promise<void>;
 }
 
 /**
- * Starts an embedded Plexus node with its data in the extension's global storage and shows
- * its state and peer count in the status bar. Only constructs and registers disposables.
+ * Wires the extension: the supervised node process, the model fed by its events, the views,
+ * the status bar, the contract documents and panels, and the commands. Only constructs and
+ * registers disposables; each piece is in its own file.
  */
 export function activate(context: vscode.ExtensionContext): PlexusExtensionApi {
-  const config = vscode.workspace.getConfiguration('plexus');
-  const node = new PlexusNode({
-    dataDir: context.globalStorageUri.fsPath,
-    p2pPort: config.get<number>('p2pPort', 0),
-    peers: config.get<string[]>('peers', []),
-    name: config.get<string>('name', '') || null,
-  });
-  const status = new NodeStatusBar(node);
-  context.subscriptions.push(status, { dispose: () => void node.stop() });
+  const output = vscode.window.createOutputChannel('Plexus');
+  const supervisor = new NodeSupervisor(
+    { output, config: readConfig },
+    { cliPath: vscode.Uri.joinPath(context.extensionUri, 'extension', 'dist', 'node.js').fsPath, dataDir: context.globalStorageUri.fsPath },
+  );
+  const model = new NodeModel();
+  const network = new NetworkTreeProvider(supervisor, model);
+  const contracts = new ContractsTreeProvider(model);
+  const files = new FilesTreeProvider(model);
+  const panels = new ContractPanels(context.extensionUri, supervisor, model);
+  const networkView = vscode.window.createTreeView('plexus.network', { treeDataProvider: network, showCollapseAll: true });
   context.subscriptions.push(
-    vscode.commands.registerCommand('plexus.showNodeInfo', async () => {
-      if (node.state !== 'running') return vscode.window.showWarningMessage('The Plexus node is not running.');
-      const info = node.info();
-      const choice = await vscode.window.showInformationMessage(
-        `Plexus node ${info.nodeId.slice(0, 12)} on ${info.addresses.p2p}, ${info.peerCount} ${info.peerCount === 1 ? 'peer' : 'peers'}`,
-        'Copy Node ID',
-      );
-      if (choice === 'Copy Node ID') await vscode.env.clipboard.writeText(info.nodeId);
+    output,
+    // Disposed in reverse: the node is stopped after everything that uses it.
+    supervisor,
+    model,
+    network,
+    contracts,
+    files,
+    panels,
+    networkView,
+    vscode.window.createTreeView('plexus.contracts', { treeDataProvider: contracts, showCollapseAll: true }),
+    vscode.window.createTreeView('plexus.files', { treeDataProvider: files }),
+    // Round-trip times change without an event: read the peers again when the view is shown.
+    networkView.onDidChangeVisibility((e) => e.visible && void model.refreshPeers().catch(() => undefined)),
+    new NodeStatusBar(supervisor, model),
+    vscode.workspace.registerTextDocumentContentProvider(CONTRACT_SCHEME, new ContractDocumentProvider(model)),
+    // Panels open when the window reloads come back (the webview's state holds the address).
+    vscode.window.registerWebviewPanelSerializer(CONTRACT_PANEL_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, state: { address?: string } | undefined) => panels.restore(panel, state?.address),
+    }),
+    ...registerNodeCommands(supervisor, model, output),
+    ...registerNetworkCommands(supervisor, model),
+    ...registerContractCommands(supervisor, model, panels),
+    ...registerFileCommands(supervisor, model),
+    supervisor.onDidChangeState((state) => {
+      void vscode.commands.executeCommand('setContext', 'plexus.nodeState', state);
+      if (state === 'running' && supervisor.client) void model.connect(supervisor.client).catch(() => supervisor.connectionLost());
+      else model.disconnect();
+    }),
+    model.onDidLoseConnection(() => supervisor.connectionLost()),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (RESTART_SETTINGS.some((s) => e.affectsConfiguration(s)) && supervisor.state !== 'stopped') {
+        void vscode.window.showInformationMessage('Plexus settings changed: restart the node to apply them?', 'Restart Node').then((c) => c && supervisor.restart().catch((err) => reportError(err)));
+      }
     }),
   );
-  const ready = node.start().then(
-    () => status.refresh(),
-    (err: Error & { code?: string }) => {
-      status.showError(err.message);
-      void vscode.window.showErrorMessage(`Plexus node failed to start: ${err.code ? `${err.code}: ` : ''}${err.message}`);
-      throw err;
-    },
-  );
+  void vscode.commands.executeCommand('setContext', 'plexus.nodeState', 'stopped');
+  const ready = readConfig().autoStart
+    ? supervisor.start().then(
+        async () => {
+          if (supervisor.client && !model.connected) await model.connect(supervisor.client);
+          else await new Promise<void>((resolve) => (model.info ? resolve() : model.onDidChangeNode(() => model.info && resolve())));
+        },
+        (err) => {
+          void reportError(err);
+          throw err;
+        },
+      )
+    : Promise.reject(new Error('plexus.autoStart is off'));
   ready.catch(() => undefined);
-  return { node, ready };
+  return { supervisor, model, views: { network, contracts, files }, panels, ready };
 }
 
 export function deactivate(): void {
-  // The node is stopped by its disposable in context.subscriptions.
+  // The node process is stopped by the supervisor's disposable in context.subscriptions.
 }

@@ -1,61 +1,57 @@
 import * as vscode from 'vscode';
-import type { PlexusNode } from '@plexus/sdk';
+import type { NodeModel } from './node/model';
+import type { NodeSupervisor } from './node/supervisor';
 
 /**
- * The status bar item: the embedded node's state and peer count, refreshed from node
- * events (never polled). Clicking it runs "Plexus: Show Node Info".
+ * The status bar item: the node's state and peer count, refreshed from supervisor and model
+ * events (never polled). Clicking it focuses the Network view.
  */
 export class NodeStatusBar implements vscode.Disposable {
   readonly #item: vscode.StatusBarItem;
-  readonly #node: PlexusNode;
-  readonly #unsubscribe: Array<() => void> = [];
+  readonly #subscriptions: vscode.Disposable[];
 
-  constructor(node: PlexusNode) {
-    this.#node = node;
+  constructor(
+    private readonly supervisor: NodeSupervisor,
+    private readonly model: NodeModel,
+  ) {
     this.#item = vscode.window.createStatusBarItem('plexus.node', vscode.StatusBarAlignment.Left, 10);
     this.#item.name = 'Plexus Node';
-    this.#item.command = 'plexus.showNodeInfo';
-    const refresh = (): void => this.refresh();
-    for (const event of ['peer:connect', 'peer:disconnect', 'node:start', 'node:stop'] as const) {
-      node.on(event, refresh);
-      this.#unsubscribe.push(() => node.off(event, refresh));
-    }
+    this.#item.command = 'plexus.network.focus';
+    this.#subscriptions = [supervisor.onDidChangeState(() => this.refresh()), model.onDidChangePeers(() => this.refresh()), model.onDidChangeNode(() => this.refresh())];
     this.refresh();
     this.#item.show();
   }
 
-  /** Show an error state, e.g. when the node failed to start. */
-  showError(message: string): void {
-    this.#item.text = '$(error) Plexus: stopped';
-    this.#item.tooltip = `The Plexus node is not running: ${message}`;
-    this.#item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
-  }
-
   refresh(): void {
-    const node = this.#node;
-    this.#item.backgroundColor = undefined;
-    switch (node.state) {
+    const item = this.#item;
+    item.backgroundColor = undefined;
+    switch (this.supervisor.state) {
       case 'starting':
-        this.#item.text = '$(sync~spin) Plexus: starting';
-        this.#item.tooltip = 'The Plexus node is starting';
+        item.text = '$(sync~spin) Plexus: starting';
+        item.tooltip = 'The Plexus node is starting';
         return;
-      case 'stopping':
       case 'stopped':
-        this.#item.text = '$(circle-slash) Plexus: stopped';
-        this.#item.tooltip = 'The Plexus node is not running';
+        item.text = '$(circle-slash) Plexus: stopped';
+        item.tooltip = 'The Plexus node is not running. Run "Plexus: Start Node".';
+        return;
+      case 'failed':
+        item.text = '$(error) Plexus: failed';
+        item.tooltip = `The Plexus node is not running: ${this.supervisor.error?.message ?? 'unknown error'}`;
+        item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
         return;
       case 'running': {
-        const count = node.peers().length;
-        this.#item.text = `$(radio-tower) Plexus: ${count} ${count === 1 ? 'peer' : 'peers'}`;
-        this.#item.tooltip = new vscode.MarkdownString(
-          `**Plexus node** \`${node.nodeId.slice(0, 12)}\`\n\nListening on \`${node.p2pAddress ?? 'nothing'}\`, ${count} connected ${count === 1 ? 'peer' : 'peers'}`,
+        const count = this.model.peers().length;
+        const info = this.model.info ?? this.supervisor.info;
+        item.text = `$(radio-tower) Plexus: ${count} ${count === 1 ? 'peer' : 'peers'}`;
+        item.tooltip = new vscode.MarkdownString(
+          `**Plexus node** \`${info?.nodeId.slice(0, 12) ?? ''}\`${this.supervisor.mode === 'spawned' ? '' : ` (${this.supervisor.mode})`}\n\nListening on \`${info?.addresses.p2p ?? 'nothing'}\`, ${count} connected ${count === 1 ? 'peer' : 'peers'}\n\nClick to show the Network view`,
         );
       }
     }
   }
 
   dispose(): void {
-    for (const off of this.#unsubscribe) off();
+    for (const s of this.#subscriptions) s.dispose();
     this.#item.dispose();
   }
 }

@@ -113,9 +113,14 @@ export class CodeServerHost {
     this.stopping = null;
   }
 
-  /** Spawn code-server on a free 127.0.0.1 port; resolves once /healthz answers. */
-  async start() {
-    rmSync(this.dir, { recursive: true, force: true });
+  /**
+   * Spawn code-server on a free 127.0.0.1 port; resolves once /healthz answers.
+   * @param {{ fresh?: boolean }} [opts] fresh: false keeps the folders of an earlier start
+   *   (e.g. an extension installed into exts/ meanwhile)
+   */
+  async start({ fresh = true } = {}) {
+    this.stopping = null;
+    if (fresh) rmSync(this.dir, { recursive: true, force: true });
     for (const dir of [join(this.userDataDir, 'User'), this.extensionsDir, this.home, this.workspace]) mkdirSync(dir, { recursive: true });
     writeFileSync(join(this.userDataDir, 'User', 'settings.json'), JSON.stringify(this.settings, null, 2) + '\n');
     const log = createWriteStream(this.logFile);

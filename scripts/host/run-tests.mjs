@@ -12,7 +12,7 @@
 // Usage: node scripts/host/run-tests.mjs [--tests-only | --ui-only]
 // Exit code 0 only when every phase run passed. Whatever happens (failure, timeout, SIGINT,
 // SIGTERM), every code-server process group and the browser are ended before exiting.
-import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { format } from 'node:util';
 import { buildTests, ensureExtensionBuilt } from './build-tests.mjs';
@@ -23,6 +23,19 @@ import { runUiCheck } from './ui-check.mjs';
 /** Time for the whole extension test run, from opening the page to codeAutomationExit (ms). */
 const TESTS_TIMEOUT_MS = 180_000;
 const PHASES = ['tests', 'ui'];
+/** Time for the extension's node process to end after the test window closed (ms). */
+const NODE_GONE_TIMEOUT_MS = 10_000;
+const EXTENSION_ID = 'plexus.plexus';
+
+function processAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Workbench log messages that only say the machine is offline. */
 const OFFLINE_NOISE = /ENOTFOUND open-vsx\.org/;
 
@@ -139,6 +152,16 @@ async function runExtensionTests(browser) {
       writeFileSync(file, typeof contents === 'string' ? contents : JSON.stringify(contents));
     }
     log(`tests: extension host exited with code ${result.code} (workbench logs: ${logsDir})`);
+    // The window is gone with its extension host: the node process it started must be too
+    // (the supervisor stops it on dispose, and the node stops by itself when its stdin closes).
+    const runFile = join(host.userDataDir, 'User', 'globalStorage', EXTENSION_ID, 'node.json');
+    const pid = existsSync(runFile) ? JSON.parse(readFileSync(runFile, 'utf8')).pid : null;
+    if (!pid) throw new Error(`no node.json in the extension's global storage (${runFile}): the extension never started its node`);
+    await page.close();
+    const deadline = Date.now() + NODE_GONE_TIMEOUT_MS;
+    while (processAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    if (processAlive(pid)) throw new Error(`the extension's node process ${pid} is still running ${seconds(NODE_GONE_TIMEOUT_MS)} after its window closed`);
+    log(`tests: the extension's node process ${pid} is gone after the window closed`);
     return result.code;
   });
 }
@@ -178,7 +201,7 @@ async function main() {
   }
   await root.close();
 
-  const names = { tests: 'extension tests (mocha in the extension host)', ui: 'UI check (status bar, command, notification)' };
+  const names = { tests: 'extension tests (mocha in the extension host)', ui: 'UI check (palette, views, contract panel, two windows, screenshots dark/light/high contrast)' };
   for (const r of results) {
     log(`${r.ok ? 'PASS' : 'FAIL'}  ${names[r.phase]}  ${seconds(r.ms)}${r.ok ? '' : `\n  ${r.error}`}`);
   }

@@ -1,24 +1,44 @@
-// The end-to-end UI check: what a person sees. Opens the workbench with the extension under
-// development (no test payload), with a real SDK node from sdk/dist running in this process as
-// the extension's configured peer (setting plexus.peers), then:
-//   1. the status bar item reaches "Plexus: 1 peer" (and the peer sees the extension's node);
-//   2. "Plexus: Show Node Info" from the command palette shows the node's ID, address and
-//      peer count (read in the notification center: the smoke-test driver suppresses toasts);
-//   3. the peer stops and the status bar goes back to "Plexus: 0 peers" (peer:disconnect).
-// Screenshots go to .host-run/screenshots/: statusbar.png, node-info.png,
-// statusbar-disconnected.png, and failure-ui.png when a step fails.
+// The end-to-end UI check: what a person sees and does. A real `plexus node` ("external") is
+// started outside VS Code as a child process; the workbench opens with the extension under
+// development and a workspace holding counter.js. Through the command palette and the views:
+//   1. the Plexus activity bar container shows the Network view with this node; the status
+//      bar reads "Plexus: 0 peers";
+//   2. "Plexus: Connect to Peer" with the external node's address: the status bar reads
+//      "Plexus: 1 peer" and the Network view lists "external";
+//   3. counter.js opened with Quick Open, "Plexus: Deploy Contract" with [10] as the
+//      constructor arguments: the Contracts view lists "counter";
+//   4. the external node calls increment(5) over its HTTP API: the Contracts view's State
+//      shows count 15;
+//   5. "Plexus: Open Contract Panel": the panel (a webview) shows count 15; calling
+//      increment [2] from its form shows the result 17 and the new state;
+//   6. "Plexus: Download File" with a link the external node shares: the Files view lists it
+//      complete;
+//   7. a second window (another page, so another extension host) attaches to the first
+//      window's node: one node process, "Plexus: 1 peer" in both; when the first window
+//      closes its node stops and the second window starts its own, and the peer comes back.
+// Screenshots of the Network and Contracts views and the contract panel are taken in the
+// dark theme, then again after switching ("Preferences: Color Theme") to light and to high
+// contrast: .host-run/screenshots/{dark,light,hc}-{views,network,contracts,panel,workbench}.png,
+// second-window.png, and failure-ui.png when a step fails.
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CodeServerHost, newLoggedPage } from './host.mjs';
+import { CodeServerHost, newLoggedPage, endProcessGroup } from './host.mjs';
 import { REPO, SCREENSHOTS } from './paths.mjs';
 
 const require = createRequire(import.meta.url);
 
 /** Time for the workbench to load and the extension's node to start (ms). */
 const WORKBENCH_TIMEOUT_MS = 60_000;
-/** Time for one UI reaction (a status bar refresh, a quick-pick row) (ms). */
+/** Time for one UI reaction (a status bar refresh, a tree row, a quick-pick row) (ms). */
 const UI_TIMEOUT_MS = 15_000;
 const STATUS_ITEM = '#workbench\\.parts\\.statusbar .statusbar-item';
+const SIDEBAR = '[id="workbench.parts.sidebar"]';
+const THEMES = { dark: 'Default Dark Modern', light: 'Default Light Modern', hc: 'Default High Contrast' };
+/** The workbench's class for each theme kind. */
+const THEME_CLASS = { dark: 'vs-dark', light: 'vs', hc: 'hc-black' };
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -33,61 +53,149 @@ async function statusText(page) {
   return ((await item.textContent()) ?? '').replace(/\s+/g, ' ').trim();
 }
 
-/** Poll the status bar item until its text matches `expected`; returns the text. */
 async function waitForStatus(page, expected, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   let text = '';
   for (;;) {
     text = await statusText(page);
     if (expected.test(text)) return text;
-    if (Date.now() > deadline) {
-      throw new UiCheckError(`the status bar item should match ${expected} within ${timeoutMs} ms, but shows ${text ? `"${text}"` : 'no Plexus item'}`);
-    }
+    if (Date.now() > deadline) throw new UiCheckError(`the status bar item should match ${expected} within ${timeoutMs} ms, but shows ${text ? `"${text}"` : 'no Plexus item'}`);
     await sleep(100);
   }
 }
 
-/** Run a command by its palette title (F1, type, click the matching row). */
-async function runCommand(page, title) {
+/**
+ * Run a command by its palette title (F1, type, click the row). With `input`, the command
+ * opens an input box titled `input.title`: type `input.value` and press Enter.
+ */
+async function runCommand(page, title, input) {
   await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
-  await input.fill(`>${title}`);
+  const box = page.locator('.quick-input-widget input');
+  await box.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+  await box.fill(`>${title}`);
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
   await row.waitFor({ timeout: UI_TIMEOUT_MS }).catch(() => {
     throw new UiCheckError(`the command palette has no entry "${title}"`);
   });
   await row.click();
+  if (input?.pick) {
+    // The command asks with a quick pick: wait until the palette's rows are replaced by its own.
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: input.title }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: input.pick }).first().click();
+  } else if (input) {
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: input.title }).waitFor({ timeout: UI_TIMEOUT_MS }).catch(() => {
+      throw new UiCheckError(`"${title}" opened no input box titled "${input.title}"`);
+    });
+    await box.fill(input.value);
+    await page.keyboard.press('Enter');
+  }
+  if (input?.next) {
+    // Another quick input follows (a save dialog): wait for it instead of the widget closing.
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: input.next }).waitFor({ timeout: UI_TIMEOUT_MS });
+    return;
+  }
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: UI_TIMEOUT_MS });
 }
 
-/** Resolves once `node` has a peer (polls its list; the event may have fired already). */
-async function waitForPeer(node, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  while (node.peers().length === 0) {
-    if (Date.now() > deadline) throw new UiCheckError(`the extension's node never connected to the configured peer ${node.p2pAddress} within ${timeoutMs} ms`);
-    await sleep(50);
+/** A sidebar tree row with `text`, waited for. */
+async function treeRow(page, text, timeoutMs = UI_TIMEOUT_MS) {
+  const row = page.locator(`${SIDEBAR} .monaco-list-row`, { hasText: text }).first();
+  await row.waitFor({ timeout: timeoutMs }).catch(() => {
+    throw new UiCheckError(`no tree row "${text}" in the side bar within ${timeoutMs} ms`);
+  });
+  return row;
+}
+
+/** Expand a collapsed tree row by its twistie (a click on the label runs the row's command). */
+async function expand(row) {
+  if ((await row.getAttribute('aria-expanded')) === 'false') await row.locator('.monaco-tl-twistie').click();
+}
+
+/** A `plexus node` outside VS Code, as another person's node; talked to over its HTTP API. */
+async function startExternalNode(scope, log) {
+  const dir = mkdtempSync(join(tmpdir(), 'plexus-ui-external-'));
+  scope.defer(() => rmSync(dir, { recursive: true, force: true }));
+  const child = spawn(process.execPath, [join(REPO, 'sdk', 'bin', 'plexus.js'), 'node', '--data-dir', dir, '--p2p-port', '0', '--api-port', '0', '--name', 'external', '--quiet'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  scope.defer(() => endProcessGroup(child.pid, { what: 'external node' }));
+  let out = '';
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new UiCheckError(`the external node did not start: ${out}`)), 20_000);
+    const onData = (chunk) => {
+      out += chunk;
+      if (/^Plexus node [0-9a-f]{64}/m.test(out)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => reject(new UiCheckError(`the external node exited (${code}): ${out}`)));
+  });
+  const { TypedApiClient } = require('@plexus/sdk');
+  const client = await TypedApiClient.fromDataDir(dir);
+  const info = await client.node();
+  log(`ui: external node ${info.nodeId.slice(0, 12)} (pid ${child.pid}) on ${info.addresses.p2p}`);
+  return { dir, client, info };
+}
+
+/** PIDs of the extension node processes whose data folder is under `userDataDir`. */
+function nodeProcesses(userDataDir) {
+  const pids = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (cmd.some((a) => a.endsWith('extension/dist/node.js')) && cmd.some((a) => a.startsWith(userDataDir))) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
   }
-  return node.peers()[0];
+  return pids;
+}
+
+/** Switch the color theme as a person does: "Preferences: Color Theme", then the theme's row. */
+async function setTheme(page, theme) {
+  const label = theme === 'hc' ? 'Dark High Contrast' : THEMES[theme].replace(/^Default /, '');
+  await page.keyboard.press('F1');
+  const box = page.locator('.quick-input-widget input');
+  await box.fill('>Preferences: Color Theme');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Preferences: Color Theme' }).first().click();
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first();
+  await box.fill(label);
+  await row.waitFor({ timeout: UI_TIMEOUT_MS });
+  await page.keyboard.press('Enter');
+  const cls = THEME_CLASS[theme];
+  await page.waitForFunction((c) => document.querySelector('.monaco-workbench')?.classList.contains(c), cls, { timeout: UI_TIMEOUT_MS });
+  await sleep(800); // webviews receive the new theme variables a moment later
+}
+
+async function shoot(page, theme) {
+  await page.locator(SIDEBAR).screenshot({ path: join(SCREENSHOTS, `${theme}-views.png`) });
+  const views = page.locator(`${SIDEBAR} .pane`);
+  await views.filter({ hasText: 'Network' }).first().screenshot({ path: join(SCREENSHOTS, `${theme}-network.png`) });
+  await views.filter({ hasText: 'Contracts' }).first().screenshot({ path: join(SCREENSHOTS, `${theme}-contracts.png`) });
+  await page.locator('[id="workbench.parts.editor"]').screenshot({ path: join(SCREENSHOTS, `${theme}-panel.png`) });
+  await page.screenshot({ path: join(SCREENSHOTS, `${theme}-workbench.png`) });
 }
 
 /**
  * @param {{ scope: { defer(fn: () => unknown): void }, browser: import('playwright-core').Browser,
  *           log: (line: string) => void, track: (host: CodeServerHost) => void }} c
- *   scope: releases what this check starts (newest first); track: registers the host for the
- *   last-resort kill on process exit.
  */
 export async function runUiCheck({ scope, browser, log, track }) {
-  // Loaded here, not at import: the bundle may only have been built by this run.
-  const { createNode } = require('@plexus/sdk');
-  const peer = await createNode({ dataDir: null, p2pPort: 0, name: 'ui-check-peer' });
-  scope.defer(() => peer.stop());
-  log(`ui: peer node ${peer.nodeId.slice(0, 12)} listening on ${peer.p2pAddress}`);
-
-  const host = new CodeServerHost({ name: 'ui', settings: { 'plexus.peers': [peer.p2pAddress] } });
+  const external = await startExternalNode(scope, log);
+  const host = new CodeServerHost({ name: 'ui', settings: { 'workbench.colorTheme': THEMES.dark, 'plexus.name': 'my-editor', 'workbench.tree.indent': 12 } });
   track(host);
   scope.defer(() => host.stop());
   await host.start();
+  copyFileSync(join(REPO, 'examples', 'contracts', 'counter.js'), join(host.workspace, 'counter.js'));
+  const shared = join(external.dir, 'notes.bin');
+  writeFileSync(shared, Buffer.alloc(3 * 1024 * 1024, 7));
+  const share = await external.client.share(shared);
   log(`ui: code-server on ${host.origin} (log: ${host.logFile})`);
 
   const page = await newLoggedPage(browser, join(host.dir, 'browser.log'));
@@ -97,33 +205,107 @@ export async function runUiCheck({ scope, browser, log, track }) {
     await page.goto(host.workbenchUrl([['extensionDevelopmentPath', host.remoteUri(REPO)]]));
     await page.locator('.monaco-workbench').waitFor({ timeout: WORKBENCH_TIMEOUT_MS });
 
-    step = 'status bar shows "Plexus: 1 peer"';
-    const extPeer = await waitForPeer(peer, WORKBENCH_TIMEOUT_MS);
-    const connected = await waitForStatus(page, /^Plexus: 1 peer$/, UI_TIMEOUT_MS);
-    log(`ui: status bar shows "${connected}"; extension node ${extPeer.nodeId.slice(0, 12)} is connected to the peer`);
-    await page.screenshot({ path: join(SCREENSHOTS, 'statusbar.png') });
+    step = 'the Plexus container shows this node; the status bar reads "Plexus: 0 peers"';
+    await waitForStatus(page, /^Plexus: 0 peers$/, WORKBENCH_TIMEOUT_MS);
+    await page.locator('.activitybar [aria-label^="Plexus"]').first().click();
+    await treeRow(page, 'my-editor');
+    // A wider side bar, as a person working with the views would drag it.
+    const bar = await page.locator(SIDEBAR).boundingBox();
+    if (bar) {
+      await page.mouse.move(bar.x + bar.width + 1, bar.y + 300);
+      await page.mouse.down();
+      await page.mouse.move(bar.x + bar.width + 140, bar.y + 300, { steps: 8 });
+      await page.mouse.up();
+    }
 
-    step = 'run "Plexus: Show Node Info" and read it in the notification center';
-    await runCommand(page, 'Plexus: Show Node Info');
-    await runCommand(page, 'Notifications: Show Notifications');
-    const message = page.locator('.notifications-center .notification-list-item-message', { hasText: 'Plexus node' }).first();
-    await message.waitFor({ timeout: UI_TIMEOUT_MS }).catch(() => {
-      throw new UiCheckError('no "Plexus node ..." notification after running Plexus: Show Node Info');
-    });
-    const info = ((await message.textContent()) ?? '').trim();
-    const expected = new RegExp(`^Plexus node ${extPeer.nodeId.slice(0, 12)} on 127\\.0\\.0\\.1:\\d+, 1 peers?$`);
-    if (!expected.test(info)) throw new UiCheckError(`the node info notification reads "${info}", expected ${expected}`);
-    const copy = page.locator('.notifications-center .monaco-button', { hasText: 'Copy Node ID' });
-    if ((await copy.count()) === 0) throw new UiCheckError('the node info notification has no "Copy Node ID" button');
-    log(`ui: notification reads "${info}"`);
-    await page.screenshot({ path: join(SCREENSHOTS, 'node-info.png') });
-    await page.keyboard.press('Escape');
+    step = 'Connect to Peer from the palette';
+    await runCommand(page, 'Plexus: Connect to Peer', { title: 'Connect to Peer', value: external.info.addresses.p2p });
+    await waitForStatus(page, /^Plexus: 1 peer$/, UI_TIMEOUT_MS);
+    const peerRow = await treeRow(page, 'external');
+    const peerText = (await peerRow.textContent()) ?? '';
+    if (!peerText.includes(external.info.addresses.p2p)) throw new UiCheckError(`the peer row reads "${peerText}", without the address ${external.info.addresses.p2p}`);
+    log(`ui: connected; the Network view lists "${peerText.replace(/\s+/g, ' ').trim()}"`);
 
-    step = 'status bar goes back to "Plexus: 0 peers" when the peer stops';
-    await peer.stop();
-    const disconnected = await waitForStatus(page, /^Plexus: 0 peers$/, UI_TIMEOUT_MS);
-    log(`ui: peer stopped; status bar shows "${disconnected}"`);
-    await page.screenshot({ path: join(SCREENSHOTS, 'statusbar-disconnected.png') });
+    step = 'open counter.js and Deploy Contract with [10]';
+    await page.keyboard.press('Control+P');
+    await page.locator('.quick-input-widget input').fill('counter.js');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'counter.js' }).first().waitFor({ timeout: UI_TIMEOUT_MS });
+    await page.keyboard.press('Enter');
+    await page.locator('.editor-instance .monaco-editor').first().waitFor({ timeout: UI_TIMEOUT_MS });
+    await runCommand(page, 'Plexus: Deploy Contract', { title: 'Deploy counter', value: '[10]' });
+    const contractRow = await treeRow(page, 'counter');
+    const deployed = (await external.client.contracts().catch(() => [])).find((c) => c.name === 'counter');
+    log(`ui: deployed; the Contracts view lists "counter"${deployed ? ' (already on the external node)' : ''}`);
+
+    step = 'the external node calls increment(5); the Contracts view shows count 15';
+    let address = deployed?.address;
+    for (const deadline = Date.now() + UI_TIMEOUT_MS; !address && Date.now() < deadline; await sleep(100)) {
+      address = (await external.client.contracts()).find((c) => c.name === 'counter')?.address;
+    }
+    if (!address) throw new UiCheckError('the deployed contract never reached the external node');
+    await external.client.call(address, 'increment', [5]);
+    await expand(contractRow);
+    await expand(await treeRow(page, 'State'));
+    await page.locator(`${SIDEBAR} .monaco-list-row`, { hasText: /count\s*15/ }).first().waitFor({ timeout: UI_TIMEOUT_MS });
+    log('ui: the Contracts view shows count 15');
+
+    step = 'Open Contract Panel; call increment [2] from its form';
+    await runCommand(page, 'Plexus: Open Contract Panel', { title: 'Open the panel of which contract?', pick: 'counter' });
+    const webview = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    await webview.locator('#state', { hasText: '"count": 15' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await webview.locator('vscode-textfield[data-fn="increment"] input').fill('[2]');
+    await webview.locator('vscode-button[data-call="increment"]').click();
+    await webview.locator('[data-outcome="increment"]', { hasText: '17' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await webview.locator('#state', { hasText: '"count": 17' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await page.locator(`${SIDEBAR} .monaco-list-row`, { hasText: /count\s*17/ }).first().waitFor({ timeout: UI_TIMEOUT_MS });
+    log('ui: the panel called increment: result 17, state and Contracts view updated');
+
+    step = 'Download File from the palette';
+    // The save dialog (code-server's simple file dialog) proposes <workspace>/notes.bin: OK.
+    await runCommand(page, 'Plexus: Download File', { title: 'Download File', value: share.link, next: 'Save the download as' });
+    await page.locator('.quick-input-widget .monaco-button', { hasText: 'OK' }).first().click();
+    await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: UI_TIMEOUT_MS });
+    await treeRow(page, 'notes.bin', UI_TIMEOUT_MS);
+    await page.locator(`${SIDEBAR} .monaco-list-row`, { hasText: /notes\.bin.*complete/ }).first().waitFor({ timeout: UI_TIMEOUT_MS });
+    log('ui: the Files view lists notes.bin complete');
+
+    step = 'screenshots, dark theme';
+    await expand(await treeRow(page, 'external'));
+    await treeRow(page, 'Connected since');
+    await page.locator('body').click({ position: { x: 700, y: 780 } }).catch(() => undefined);
+    await shoot(page, 'dark');
+    step = 'screenshots, light theme';
+    await setTheme(page, 'light');
+    await shoot(page, 'light');
+    step = 'screenshots, high contrast theme';
+    await setTheme(page, 'hc');
+    await shoot(page, 'hc');
+    log(`ui: screenshots in ${SCREENSHOTS}`);
+
+    step = 'a second window attaches to the first window\'s node';
+    const runFile = join(host.userDataDir, 'User', 'globalStorage', 'plexus.plexus', 'node.json');
+    const firstPid = JSON.parse(readFileSync(runFile, 'utf8')).pid;
+    const second = await page.context().newPage();
+    await second.goto(host.workbenchUrl([['extensionDevelopmentPath', host.remoteUri(REPO)]]));
+    await second.locator('.monaco-workbench').waitFor({ timeout: WORKBENCH_TIMEOUT_MS });
+    await waitForStatus(second, /^Plexus: 1 peer$/, WORKBENCH_TIMEOUT_MS);
+    const nodes = nodeProcesses(host.userDataDir);
+    if (nodes.length !== 1 || nodes[0] !== firstPid) throw new UiCheckError(`expected one node process (${firstPid}) for both windows, found ${nodes.join(', ') || 'none'}`);
+    log(`ui: a second window shows "Plexus: 1 peer" from the same node process ${firstPid}`);
+    await second.screenshot({ path: join(SCREENSHOTS, 'second-window.png') });
+
+    step = 'the second window takes over when the first closes';
+    await page.close();
+    const deadline = Date.now() + 30_000;
+    let took = null;
+    while (!took && Date.now() < deadline) {
+      await sleep(250);
+      const now = nodeProcesses(host.userDataDir);
+      if (now.length === 1 && now[0] !== firstPid) took = now[0];
+    }
+    if (!took) throw new UiCheckError(`after the first window closed, the node processes are ${nodeProcesses(host.userDataDir).join(', ') || 'none'}; expected a new one started by the second window`);
+    await waitForStatus(second, /^Plexus: 1 peer$/, UI_TIMEOUT_MS);
+    log(`ui: the first window closed; its node ${firstPid} stopped and the second window runs node ${took}, with its peer back`);
   } catch (err) {
     const shot = join(SCREENSHOTS, 'failure-ui.png');
     await page.screenshot({ path: shot }).catch(() => undefined);

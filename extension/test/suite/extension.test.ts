@@ -2,29 +2,59 @@
  * Integration tests of the extension in a real VS Code extension host (Node), run by
  * `npm run test:host` (scripts/host/run-tests.mjs) or `vscode-test` (.vscode-test.mjs).
  *
- * They talk to the node the extension embeds through the API `activate()` returns, and to it
- * over the wire from a second, real SDK node started in this same host process on 127.0.0.1.
- * The status bar text cannot be read through the extension API; the UI check in
- * scripts/host/ui-check.mjs asserts what a person sees there.
+ * Everything is real: the extension's node is the bundled `plexus node` CLI in its own
+ * process; a second node, "external", is started by these tests outside VS Code
+ * (`sdk/bin/plexus.js node` as a child process, stopped at the end) and talked to through its
+ * own HTTP API, as another person's node would be. The tests drive the extension through its
+ * commands and read what its views, documents and panels show.
+ * scripts/host/run-tests.mjs checks after the run that the node process is gone once the
+ * window closed; scripts/host/ui-check.mjs drives the same flow by hand, as a person would.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, statSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import * as vscode from 'vscode';
-import { createNode, type NodeEvents, type PlexusNode } from '@plexus/sdk';
+import { type ContractRecord, type DownloadProgress, type PeerInfo, TypedApiClient } from '@plexus/sdk';
 import type { PlexusExtensionApi } from '../../src/extension';
+import { readConfig } from '../../src/config';
+import { explain } from '../../src/node/errors';
+import { NodeSupervisor } from '../../src/node/supervisor';
+import type { ContractItem } from '../../src/views/contract-item';
+import type { DownloadItem } from '../../src/views/download-item';
+import type { GroupItem } from '../../src/views/group-item';
+import type { PeerItem } from '../../src/views/peer-item';
+import type { StateItem } from '../../src/views/state-item';
 
 /** publisher.name from the root package.json. */
 const EXTENSION_ID = 'plexus.plexus';
-/** How long a peer event may take to arrive on loopback (ms); far above what it takes. */
-const PEER_EVENT_TIMEOUT_MS = 10_000;
 /**
- * Set by scripts/host/run-tests.mjs on the code-server process (environment variables reach
- * the extension host): the host's --user-data-dir, so the global storage path is known exactly.
+ * Tree items are told apart by their `kind`, not `instanceof`: this file is bundled on its
+ * own, so its copies of the view classes are not the extension bundle's.
  */
+const isKind = <T extends { kind: string }>(kind: T['kind']) => (e: unknown): e is T => (e as { kind?: string } | undefined)?.kind === kind;
+const isGroup = isKind<GroupItem<unknown>>('group');
+const isContract = isKind<ContractItem>('contract');
+const isDownload = isKind<DownloadItem>('download');
+
+/** How long an event may take to travel node -> stream -> model on loopback (ms); far above what it takes. */
+const EVENT_TIMEOUT_MS = 10_000;
+/** Set by scripts/host/run-tests.mjs on the code-server process: the host's --user-data-dir. */
 const HOST_USER_DATA_DIR = process.env.PLEXUS_HOST_USER_DATA_DIR;
 
-/** Activate the extension (idempotent in VS Code) and wait until its node started. */
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function activated(): Promise<PlexusExtensionApi> {
   const extension = vscode.extensions.getExtension<PlexusExtensionApi>(EXTENSION_ID);
   assert.ok(extension, `extension ${EXTENSION_ID} is not loaded in this host`);
@@ -34,93 +64,324 @@ async function activated(): Promise<PlexusExtensionApi> {
 }
 
 /**
- * Resolves once `event` fired with a payload `accept` returns true for; rejects after
- * `timeoutMs` with `what` in the message. Removes its listener and timer either way.
+ * Resolves with `probe()`'s value once it is truthy, probing now and after each of `events`;
+ * rejects after `timeoutMs` naming `what`. Event-driven: what the extension's views do.
  */
-function nextEvent<K extends keyof NodeEvents & string>(
-  node: PlexusNode,
-  event: K,
-  accept: (payload: NodeEvents[K]) => boolean,
-  timeoutMs: number,
-  what: string,
-): Promise<NodeEvents[K]> {
+function until<T>(probe: () => T | undefined | null | false, events: Array<vscode.Event<unknown>>, what: string, timeoutMs = EVENT_TIMEOUT_MS): Promise<T> {
   return new Promise((resolve, reject) => {
-    const onEvent = (payload: NodeEvents[K]): void => {
-      if (!accept(payload)) return;
+    const subs: vscode.Disposable[] = [];
+    const finish = (f: () => void): void => {
       clearTimeout(timer);
-      node.off(event, onEvent);
-      resolve(payload);
+      for (const s of subs) s.dispose();
+      f();
     };
-    const timer = setTimeout(() => {
-      node.off(event, onEvent);
-      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
-    }, timeoutMs);
-    node.on(event, onEvent);
+    const check = (): void => {
+      try {
+        const v = probe();
+        if (v) finish(() => resolve(v));
+      } catch (err) {
+        finish(() => reject(err));
+      }
+    };
+    const timer = setTimeout(() => finish(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`))), timeoutMs);
+    for (const e of events) subs.push(e(check));
+    check();
   });
 }
 
-describe('Plexus extension in a VS Code host', () => {
-  /** Teardowns of the current test, run newest first after it (hyperswarm style). */
-  const teardowns: Array<() => unknown> = [];
-  afterEach(async () => {
-    for (const teardown of teardowns.splice(0).reverse()) await teardown();
+/** Test-side polling of another process (not the extension's behaviour): retries `fn` until it resolves. */
+async function eventually<T>(fn: () => Promise<T>, what: string, timeoutMs = EVENT_TIMEOUT_MS): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${(err as Error).message}`);
+      await sleep(100);
+    }
+  }
+}
+
+/** A `plexus node` started outside VS Code, as another person's node. */
+class ExternalNode {
+  readonly dir = mkdtempSync(join(tmpdir(), 'plexus-external-'));
+  child: ChildProcess | null = null;
+  client!: TypedApiClient;
+  info!: { nodeId: string; p2p: string };
+
+  async start(repo: string): Promise<void> {
+    const cli = join(repo, 'sdk', 'bin', 'plexus.js');
+    const child = spawn(process.execPath, [cli, 'node', '--data-dir', this.dir, '--p2p-port', '0', '--api-port', '0', '--name', 'external'], {
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`external node did not start: ${out}`)), 20_000);
+      const onData = (chunk: Buffer): void => {
+        out += chunk.toString();
+        if (/^Plexus node [0-9a-f]{64}/m.test(out)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', onData);
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`external node exited (${code}): ${out}`));
+      });
+    });
+    child.stdout!.resume();
+    child.stderr!.resume();
+    this.client = await TypedApiClient.fromDataDir(this.dir);
+    const info = await this.client.node();
+    this.info = { nodeId: info.nodeId, p2p: info.addresses.p2p! };
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = null;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function peerItems(api: PlexusExtensionApi): PeerItem[] {
+  const groups = api.views.network.getChildren().filter(isGroup) as Array<GroupItem<PeerItem>>;
+  return groups.flatMap((g) => g.children());
+}
+
+describe('Plexus extension in a VS Code host', function () {
+  this.timeout(30_000);
+  let repo: string;
+  const external = new ExternalNode();
+  const scratch = mkdtempSync(join(tmpdir(), 'plexus-host-test-'));
+  let counter: ContractRecord;
+
+  before(async () => {
+    repo = vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
+    await external.start(repo);
+  });
+  after(async () => {
+    await external.stop();
+    rmSync(scratch, { recursive: true, force: true });
   });
 
-  it('activates and exports { node, ready }; the node runs with a 64-hex node ID', async () => {
-    const extension = vscode.extensions.getExtension<PlexusExtensionApi>(EXTENSION_ID);
-    assert.ok(extension, `extension ${EXTENSION_ID} is not loaded in this host`);
-    const api = await extension.activate();
-    assert.equal(extension.isActive, true);
-    assert.ok(api, 'activate() returned nothing');
-    assert.equal(typeof api.node?.peers, 'function', 'exports.node is a PlexusNode');
-    assert.equal(typeof api.ready?.then, 'function', 'exports.ready is a promise');
-    await api.ready;
-    assert.equal(api.node.state, 'running');
-    assert.match(api.node.nodeId, /^[0-9a-f]{64}$/);
-    assert.match(api.node.p2pAddress ?? '', /^127\.0\.0\.1:\d+$/, 'the node listens for peers on loopback');
-  });
-
-  it("keeps its data in the extension's global storage, with identity.key mode 0600", async () => {
-    const { node } = await activated();
-    const dataDir = node.init.dataDir;
-    assert.equal(typeof dataDir, 'string', 'the node has a data folder (not in memory)');
-    assert.equal(basename(dataDir!), EXTENSION_ID);
-    assert.equal(basename(dirname(dataDir!)), 'globalStorage');
+  it('activates and runs its node in a process of its own, with its data in global storage', async () => {
+    const api = await activated();
+    const { supervisor } = api;
+    assert.equal(supervisor.state, 'running');
+    assert.equal(supervisor.mode, 'spawned');
+    assert.ok(supervisor.pid, 'the node process has a pid');
+    assert.notEqual(supervisor.pid, process.pid, 'the node runs outside the extension host process');
+    assert.ok(alive(supervisor.pid!), `node process ${supervisor.pid} is alive`);
+    assert.match(api.model.info?.nodeId ?? '', /^[0-9a-f]{64}$/);
+    assert.match(api.model.info?.addresses.api ?? '', /^http:\/\/127\.0\.0\.1:\d+$/, 'the API listens on loopback');
+    const dataDir = supervisor.dataDir;
+    assert.equal(basename(dataDir), EXTENSION_ID);
+    assert.equal(basename(dirname(dataDir)), 'globalStorage');
     if (HOST_USER_DATA_DIR) assert.equal(dataDir, join(HOST_USER_DATA_DIR, 'User', 'globalStorage', EXTENSION_ID));
-    assert.equal(statSync(join(dataDir!, 'identity.key')).mode & 0o777, 0o600);
-    // The embedded node runs inside the extension host process, which holds the folder's lock.
-    assert.equal(readFileSync(join(dataDir!, 'node.lock'), 'utf8').trim(), String(process.pid));
+    // The node process, not the extension host, holds the data folder's lock.
+    assert.equal(readFileSync(join(dataDir, 'node.lock'), 'utf8').trim(), String(supervisor.pid));
+    assert.equal(JSON.parse(readFileSync(join(dataDir, 'node.json'), 'utf8')).pid, supervisor.pid);
+    assert.ok(supervisor.lastStartMs !== null && supervisor.lastStartMs < 15_000, `started in ${supervisor.lastStartMs} ms`);
+    console.log(`      activation to running node: ${supervisor.lastStartMs} ms (pid ${supervisor.pid})`);
   });
 
-  it('counts a real peer that connects, and sees it leave (peer:disconnect)', async () => {
-    const { node: extNode } = await activated();
-    assert.equal(extNode.peers().length, 0, 'no peer before the test connects one');
-    const address = extNode.p2pAddress;
-    assert.ok(address, 'the extension node listens for peers');
-
-    const second = await createNode({ dataDir: null, p2pPort: 0, name: 'host-test-peer' });
-    teardowns.push(() => second.stop());
-    const secondId = second.nodeId; // the getter throws NotStartedError once the node stopped
-    const seen = nextEvent(extNode, 'peer:connect', (p) => p.nodeId === secondId, PEER_EVENT_TIMEOUT_MS, 'peer:connect on the extension node');
-    seen.catch(() => undefined); // awaited below; handled here in case connect() throws first
-    const remote = await second.connect(address);
-    assert.equal(remote.nodeId, extNode.nodeId, 'the second node reached the extension node');
-    await seen;
-    const peers = extNode.peers();
-    assert.equal(peers.length, 1);
-    assert.equal(peers[0]!.nodeId, secondId);
-    assert.equal(extNode.info().peerCount, 1, 'the count "Plexus: Show Node Info" reports');
-
-    const gone = nextEvent(extNode, 'peer:disconnect', (p) => p.nodeId === secondId, PEER_EVENT_TIMEOUT_MS, 'peer:disconnect on the extension node');
-    await second.stop();
-    await gone;
-    assert.equal(extNode.peers().length, 0);
-    assert.equal(extNode.info().peerCount, 0);
+  it('a second window attaches to the running node through node.json instead of starting one', async () => {
+    const api = await activated();
+    const lines: string[] = [];
+    const output = { appendLine: (l: string) => lines.push(l) } as unknown as vscode.OutputChannel;
+    const second = new NodeSupervisor({ output, config: readConfig }, { cliPath: api.supervisor.cliPath, dataDir: api.supervisor.dataDir });
+    try {
+      await second.start();
+      assert.equal(second.mode, 'attached', lines.join('\n'));
+      assert.equal(second.pid, api.supervisor.pid, 'the same node process');
+      assert.equal(second.info?.nodeId, api.model.info?.nodeId);
+    } finally {
+      await second.stop();
+      second.dispose();
+    }
+    assert.ok(alive(api.supervisor.pid!), 'detaching the second window leaves the node running');
+    assert.equal(api.supervisor.state, 'running');
   });
 
-  it('registers the command plexus.showNodeInfo', async () => {
-    await activated();
-    const commands = await vscode.commands.getCommands(true);
-    assert.ok(commands.includes('plexus.showNodeInfo'), 'plexus.showNodeInfo is not among the registered commands');
+  it('says which port is in use when a node cannot listen, and that a peer is unreachable', async () => {
+    const api = await activated();
+    const port = Number(api.model.info!.addresses.p2p!.split(':')[1]);
+    const dir = mkdtempSync(join(tmpdir(), 'plexus-port-'));
+    const output = { appendLine: () => undefined } as unknown as vscode.OutputChannel;
+    const clash = new NodeSupervisor({ output, config: () => ({ ...readConfig(), p2pPort: port }) }, { cliPath: api.supervisor.cliPath, dataDir: dir });
+    try {
+      const err = await clash.start().then(() => null, (e: unknown) => e as { code?: string; message?: string });
+      assert.equal(err?.code, 'PORT_IN_USE');
+      assert.equal(err?.message, `Port ${port} is already in use, so the Plexus node cannot listen on it for peers (plexus.p2pPort).`);
+      assert.equal(clash.state, 'failed');
+      assert.deepEqual(explain(err).actions.map((a) => a.title), ['Open Settings', 'Show Log']);
+    } finally {
+      await clash.stop();
+      clash.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const refused = await api.supervisor.client!.connect('127.0.0.1:1').then(() => null, (e: unknown) => e as { code?: string });
+    assert.equal(refused?.code, 'DIAL_FAILED');
+    assert.match(explain(refused, { address: '127.0.0.1:1' }).message, /^Peer 127\.0\.0\.1:1 is unreachable: .*ECONNREFUSED.*Check that its node is running/);
+  });
+
+  it('uses an external node from the settings (its data folder, or its URL and token) instead of starting one', async () => {
+    const output = { appendLine: () => undefined } as unknown as vscode.OutputChannel;
+    const cliPath = (await activated()).supervisor.cliPath;
+    const token = readFileSync(join(external.dir, 'api-token'), 'utf8').trim();
+    const settings = [
+      { url: '', token: '', dataDir: external.dir },
+      { url: external.client.url, token, dataDir: '' },
+    ];
+    for (const externalNode of settings) {
+      const dir = mkdtempSync(join(tmpdir(), 'plexus-unused-'));
+      const sup = new NodeSupervisor({ output, config: () => ({ ...readConfig(), externalNode }) }, { cliPath, dataDir: dir });
+      try {
+        await sup.start();
+        assert.equal(sup.mode, 'external');
+        assert.equal(sup.info?.nodeId, external.info.nodeId);
+        assert.equal(sup.client?.url, external.client.url);
+      } finally {
+        await sup.stop();
+        sup.dispose();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    const wrong = new NodeSupervisor({ output, config: () => ({ ...readConfig(), externalNode: { url: external.client.url, token: 'not-the-token-at-all', dataDir: '' } }) }, { cliPath, dataDir: external.dir });
+    const err = await wrong.start().then(() => null, (e: unknown) => e as { code?: string; message?: string });
+    wrong.dispose();
+    assert.equal(err?.code, 'EXTERNAL_NODE_UNREACHABLE');
+    assert.match(err?.message ?? '', /does not answer: .*bearer token is not valid/);
+  });
+
+  it('connects to a node started outside VS Code (Connect to Peer) and the Network view lists it', async () => {
+    const api = await activated();
+    const peer = await vscode.commands.executeCommand<PeerInfo>('plexus.connectPeer', external.info.p2p);
+    assert.equal(peer?.nodeId, external.info.nodeId, 'the command resolves with the peer it reached');
+    const item = await until(
+      () => peerItems(api).find((p) => p.peer.nodeId === external.info.nodeId),
+      [api.views.network.onDidChangeTreeData],
+      'the external node in the Network view',
+    );
+    assert.equal(item.label, 'external');
+    assert.match(String(item.description), new RegExp(`${external.info.p2p.replace(/\./g, '\\.')}`));
+    assert.equal(item.contextValue, 'peer', 'inline Disconnect and Ban apply to it');
+    const details = Object.fromEntries(item.children().map((d) => [d.label, d.value]));
+    assert.equal(details['Node ID'], external.info.nodeId);
+    assert.equal(details['Address'], external.info.p2p);
+    assert.match(details['Direction']!, /^outbound/);
+    // And the other side sees the extension's node.
+    const theirs = await external.client.peers();
+    assert.ok(theirs.some((p) => p.nodeId === api.model.info?.nodeId), 'the external node lists the extension node as a peer');
+  });
+
+  it('deploys examples/contracts/counter.js from the open editor', async () => {
+    const api = await activated();
+    const doc = await vscode.workspace.openTextDocument(join(repo, 'examples', 'contracts', 'counter.js'));
+    await vscode.window.showTextDocument(doc);
+    const record = await vscode.commands.executeCommand<ContractRecord>('plexus.deployContract', undefined, { args: [10] });
+    assert.ok(record, 'Deploy Contract resolved with the record');
+    assert.equal(record.name, 'counter');
+    assert.match(record.address, /^[0-9a-f]{64}$/);
+    assert.deepEqual(record.state, { count: 10, updates: 0 });
+    counter = record;
+    const items = api.views.contracts.getChildren().filter(isContract);
+    const item = items.find((i) => i.record.address === record.address);
+    assert.ok(item, 'the Contracts view lists the deployed contract');
+    assert.equal(item.label, 'counter');
+    const [fns, state] = api.views.contracts.getChildren(item) as Array<GroupItem<unknown>>;
+    assert.deepEqual((fns!.children() as Array<{ fn: string }>).map((f) => f.fn), ['decrement', 'get', 'increment']);
+    assert.deepEqual((state!.children() as StateItem[]).map((s) => [s.label, s.description]), [['count', '10'], ['updates', '0']]);
+  });
+
+  it('shows a call made by the external node in the Contracts view, the record document and the contract panel', async () => {
+    const api = await activated();
+    // The deploy reaches the external node through the outbox; it then calls the contract over its own API.
+    await eventually(() => external.client.contract(counter.address), 'the contract on the external node');
+    const panel = await vscode.commands.executeCommand('plexus.openContractPanel', counter.address).then(() => api.panels.get(counter.address));
+    assert.ok(panel, 'the contract panel opened');
+    await panel.ready;
+    const rendered0 = await until(() => panel.lastRendered?.seq === 0 && panel.lastRendered, [panel.onDidRender], 'the panel to render v0');
+    assert.match(rendered0.stateText, /"count": 10/);
+
+    const result = await external.client.call(counter.address, 'increment', [5]);
+    assert.equal(result.result, 15);
+    const record = await until(() => api.model.contract(counter.address)?.seq === 1 && api.model.contract(counter.address), [api.model.onDidChangeContract], 'the update from the external node');
+    assert.equal(record.state.count, 15);
+    assert.equal(record.version.nodeId, external.info.nodeId, 'the version was made by the external node');
+
+    const item = api.views.contracts.getChildren().filter(isContract).find((e) => e.record.address === counter.address)!;
+    const state = (api.views.contracts.getChildren(item)[1] as GroupItem<StateItem>).children();
+    assert.equal(state.find((s) => s.label === 'count')?.description, '15', 'the State tree shows the new count');
+
+    const rendered = await until(() => panel.lastRendered?.seq === 1 && panel.lastRendered, [panel.onDidRender], 'the panel to render v1');
+    assert.match(rendered.stateText, /"count": 15/);
+    assert.match(rendered.stateText, new RegExp(`"lastBy": "${external.info.nodeId}"`));
+
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.from({ scheme: 'plexus-contract', path: `/${counter.address}/counter.json` }));
+    assert.equal(JSON.parse(doc.getText()).state.count, 15, 'the plexus-contract: document has the new state');
+    await external.client.call(counter.address, 'increment', [1]);
+    await until(() => doc.getText().includes('"count": 16') && doc, [vscode.workspace.onDidChangeTextDocument as vscode.Event<unknown>], 'the open record document to update');
+    const again = await until(() => panel.lastRendered?.seq === 2 && panel.lastRendered, [panel.onDidRender], 'the panel to render v2');
+    assert.match(again.stateText, /"count": 16/);
+  });
+
+  it('explains a contract that threw (with its line) and one that ran out of gas', async () => {
+    const api = await activated();
+    const client = api.supervisor.client!;
+    const threw = await client.call(counter.address, 'increment', ['x']).then(() => null, (err: unknown) => err);
+    assert.equal((threw as { code?: string }).code, 'CONTRACT_THREW');
+    const said = explain(threw, { contract: counter, fn: 'increment' }).message;
+    const line = counter.source.split('\n').findIndex((l) => l.includes('by must be a whole number')) + 1;
+    assert.equal(said, `counter.increment threw Error: by must be a whole number (line ${line}).`);
+
+    // An endless loop uses up its instruction budget, or on a slow machine its 1 s deadline first.
+    const spin = await client.deploy('spin', 'export function spin(state) { for (;;) {} }\n');
+    const gas = await client.call(spin.address, 'spin').then(() => null, (err: unknown) => err);
+    const code = (gas as { code?: string }).code;
+    assert.ok(code === 'CONTRACT_OUT_OF_GAS' || code === 'CONTRACT_TIMEOUT', `got ${code}`);
+    assert.match(explain(gas, { contract: spin, fn: 'spin' }).message, code === 'CONTRACT_OUT_OF_GAS' ? /^spin\.spin ran out of gas: it used its whole instruction budget/ : /^spin\.spin ran too long: it ran past its/);
+  });
+
+  it('downloads a file the external node shares (Download File) and lists it complete in the Files view', async () => {
+    const api = await activated();
+    const source = join(scratch, 'shared.bin');
+    const data = randomBytes(1_500_000);
+    writeFileSync(source, data);
+    const share = await external.client.share(source);
+    const out = join(scratch, 'downloaded', 'copy.bin');
+    const download = await vscode.commands.executeCommand<DownloadProgress>('plexus.downloadFile', share.link, out);
+    assert.equal(download?.status, 'complete');
+    assert.equal(download.total, data.length);
+    const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+    assert.equal(sha(readFileSync(out)), sha(data), 'the downloaded copy has the original SHA-256');
+    const item = await until(
+      () => api.views.files.getChildren().flatMap((g) => (isGroup(g) ? g.children() : [])).filter(isDownload).find((i) => i.download.id === download.id && i.download.status === 'complete'),
+      [api.views.files.onDidChangeTreeData as vscode.Event<unknown>],
+      'the completed download in the Files view',
+    );
+    assert.match(String(item.description), /complete/);
+  });
+
+  it('restarts its node when the process dies, and the external node reconnects', async () => {
+    const api = await activated();
+    const { supervisor } = api;
+    const oldPid = supervisor.pid!;
+    process.kill(oldPid, 'SIGKILL');
+    const newPid = await until(() => supervisor.state === 'running' && supervisor.pid !== oldPid && supervisor.pid, [supervisor.onDidChangeState], 'the node to be restarted', 15_000);
+    assert.ok(alive(newPid));
+    assert.ok(!alive(oldPid));
+    await until(() => api.model.peers().some((p) => p.nodeId === external.info.nodeId), [api.model.onDidChangePeers], 'the external node to be connected again', 15_000);
   });
 });

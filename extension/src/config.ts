@@ -1,0 +1,38 @@
+import * as vscode from 'vscode';
+
+/** The `plexus.*` settings (package.json `contributes.configuration` describes each). */
+export interface PlexusConfig {
+  /** Port for peers; 0: the port of the previous run, else a free one. */
+  p2pPort: number;
+  /** Port of the node's HTTP API on 127.0.0.1; 0: the previous run's, else a free one. */
+  apiPort: number;
+  /** Bootstrap peers, HOST:PORT. */
+  peers: string[];
+  /** Discovery server URL; stored, passed once the CLI has `--discovery`. */
+  discoveryServer: string;
+  name: string;
+  autoStart: boolean;
+  externalNode: { url: string; token: string; dataDir: string };
+}
+
+export const CONFIG_SECTION = 'plexus';
+
+export function readConfig(): PlexusConfig {
+  const c = vscode.workspace.getConfiguration(CONFIG_SECTION);
+  return {
+    p2pPort: c.get<number>('p2pPort', 0),
+    apiPort: c.get<number>('apiPort', 0),
+    peers: c.get<string[]>('peers', []),
+    discoveryServer: c.get<string>('discoveryServer', ''),
+    name: c.get<string>('name', ''),
+    autoStart: c.get<boolean>('autoStart', true),
+    externalNode: {
+      url: c.get<string>('externalNode.url', ''),
+      token: c.get<string>('externalNode.token', ''),
+      dataDir: c.get<string>('externalNode.dataDir', ''),
+    },
+  };
+}
+
+/** Settings whose change needs the node restarted (or re-attached). */
+export const RESTART_SETTINGS = ['p2pPort', 'apiPort', 'peers', 'name', 'externalNode'].map((k) => `${CONFIG_SECTION}.${k}`);

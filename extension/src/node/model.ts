@@ -1,0 +1,246 @@
+/**
+ * What this window knows about its node, kept up to date from the node's event stream.
+ *
+ * Data flow: when the supervisor reports `running`, connect() opens `GET /api/v1/events`
+ * first and then reads the node, its peers, contracts, shares and downloads once (events that
+ * arrive meanwhile are applied after that snapshot, so none is lost). From then on only
+ * events change the model: peer:* the peers, contract:new/update a fetch of that one record,
+ * transfer:* the shares and downloads. Views and panels listen to the `onDidChange*` events;
+ * nothing polls. When the stream ends without disconnect() having been called, the node is
+ * gone: `onDidLoseConnection` fires (the supervisor then looks for a node again).
+ */
+import * as vscode from 'vscode';
+import type { ApiEvent, ContractRecord, DownloadProgress, NodeInfo, PeerInfo, ShareInfo, TypedApiClient } from '@plexus/sdk';
+
+/** One version of a contract seen by this window. */
+export interface ContractVersion {
+  seq: number;
+  version: ContractRecord['version'];
+  updatedAt: number;
+  stateHash: string;
+  state: ContractRecord['state'];
+  /** Who made the change: the node ID, or null when unknown. */
+  by: string;
+}
+
+/**
+ * A peer's first round-trip time is measured one heartbeat after it connects, and the API has
+ * no event for it (SDK change wanted: a `peer:rtt` or `peer:update` event). The model reads
+ * the peers once, this long after a connect whose round-trip time was still unknown (ms).
+ */
+export const FIRST_RTT_READ_MS = 6_000;
+
+/** Versions kept per contract. */
+export const HISTORY_LIMIT = 50;
+
+export class NodeModel implements vscode.Disposable {
+  #client: TypedApiClient | null = null;
+  #abort: AbortController | null = null;
+  #info: NodeInfo | null = null;
+  readonly #peers = new Map<string, PeerInfo>();
+  readonly #contracts = new Map<string, ContractRecord>();
+  readonly #history = new Map<string, ContractVersion[]>();
+  readonly #shares = new Map<string, ShareInfo>();
+  readonly #downloads = new Map<string, DownloadProgress>();
+  /** Per contract, the fetch in flight (a later event waits for it, so versions stay in order). */
+  readonly #fetching = new Map<string, Promise<void>>();
+
+  readonly #onDidChangeNode = new vscode.EventEmitter<void>();
+  readonly #onDidChangePeers = new vscode.EventEmitter<void>();
+  readonly #onDidChangeContract = new vscode.EventEmitter<string | null>();
+  readonly #onDidChangeFiles = new vscode.EventEmitter<void>();
+  readonly #onDidLoseConnection = new vscode.EventEmitter<void>();
+  readonly #onDidWarn = new vscode.EventEmitter<{ code: string; message: string }>();
+  /** The node's identity or connection changed (connect, disconnect). */
+  readonly onDidChangeNode = this.#onDidChangeNode.event;
+  readonly onDidChangePeers = this.#onDidChangePeers.event;
+  /** A contract's record changed (its address), or all of them (null). */
+  readonly onDidChangeContract = this.#onDidChangeContract.event;
+  readonly onDidChangeFiles = this.#onDidChangeFiles.event;
+  readonly onDidLoseConnection = this.#onDidLoseConnection.event;
+  /** A `warning` event of the node. */
+  readonly onDidWarn = this.#onDidWarn.event;
+
+  get client(): TypedApiClient | null {
+    return this.#client;
+  }
+  get connected(): boolean {
+    return this.#client !== null;
+  }
+  get info(): NodeInfo | null {
+    return this.#info;
+  }
+  peers(): PeerInfo[] {
+    return [...this.#peers.values()];
+  }
+  contracts(): ContractRecord[] {
+    return [...this.#contracts.values()].sort((a, b) => a.createdAt - b.createdAt);
+  }
+  contract(address: string): ContractRecord | undefined {
+    return this.#contracts.get(address);
+  }
+  /** Versions of the contract this window has seen, newest first. */
+  history(address: string): ContractVersion[] {
+    return [...(this.#history.get(address) ?? [])].reverse();
+  }
+  shares(): ShareInfo[] {
+    return [...this.#shares.values()];
+  }
+  downloads(): DownloadProgress[] {
+    return [...this.#downloads.values()];
+  }
+
+  /** Follow `client`'s node: open its event stream, then load the snapshot. */
+  async connect(client: TypedApiClient): Promise<void> {
+    this.disconnect();
+    this.#client = client;
+    const abort = new AbortController();
+    this.#abort = abort;
+    let queue: ApiEvent[] | null = [];
+    const onEvent = (event: ApiEvent): void => {
+      if (queue) queue.push(event);
+      else this.#apply(event);
+    };
+    const stream = client.events(onEvent, abort.signal);
+    stream.then(
+      () => this.#streamEnded(abort),
+      () => this.#streamEnded(abort),
+    );
+    try {
+      const [info, peers, summaries, shares, downloads] = await Promise.all([client.node(), client.peers(), client.contracts(), client.files(), client.downloads()]);
+      if (abort.signal.aborted) return;
+      this.#info = info;
+      for (const p of peers) this.#peers.set(p.nodeId, p);
+      if (peers.some((p) => p.rttMs === null)) this.#readRttLater();
+      for (const s of shares) this.#shares.set(s.fileId, s);
+      for (const d of downloads) this.#downloads.set(d.id, d);
+      await Promise.all(summaries.map((s) => this.#fetchContract(s.address)));
+    } finally {
+      const held = queue ?? [];
+      queue = null;
+      for (const event of held) this.#apply(event);
+    }
+    this.#onDidChangeNode.fire();
+    this.#onDidChangePeers.fire();
+    this.#onDidChangeContract.fire(null);
+    this.#onDidChangeFiles.fire();
+  }
+
+  /** Stop following the node and forget what was known. */
+  disconnect(): void {
+    const wasConnected = this.#client !== null;
+    this.#abort?.abort();
+    this.#abort = null;
+    this.#client = null;
+    this.#info = null;
+    this.#peers.clear();
+    this.#contracts.clear();
+    this.#history.clear();
+    this.#shares.clear();
+    this.#downloads.clear();
+    if (!wasConnected) return;
+    this.#onDidChangeNode.fire();
+    this.#onDidChangePeers.fire();
+    this.#onDidChangeContract.fire(null);
+    this.#onDidChangeFiles.fire();
+  }
+
+  /** Re-read one contract now (after a call from this window, before its event arrives). */
+  refreshContract(address: string): Promise<void> {
+    return this.#fetchContract(address);
+  }
+
+  /** Re-read the peers (round-trip times change without an event). */
+  async refreshPeers(): Promise<void> {
+    const client = this.#client;
+    if (!client) return;
+    const peers = await client.peers();
+    if (client !== this.#client) return;
+    this.#peers.clear();
+    for (const p of peers) this.#peers.set(p.nodeId, p);
+    this.#onDidChangePeers.fire();
+  }
+
+  #rttTimer: NodeJS.Timeout | null = null;
+
+  #readRttLater(): void {
+    if (this.#rttTimer) return;
+    this.#rttTimer = setTimeout(() => {
+      this.#rttTimer = null;
+      void this.refreshPeers().catch(() => undefined);
+    }, FIRST_RTT_READ_MS);
+  }
+
+  #streamEnded(abort: AbortController): void {
+    if (abort.signal.aborted || abort !== this.#abort) return;
+    this.disconnect();
+    this.#onDidLoseConnection.fire();
+  }
+
+  #apply(event: ApiEvent): void {
+    switch (event.name) {
+      case 'peer:connect':
+        this.#peers.set(event.payload.nodeId, event.payload);
+        if (event.payload.rttMs === null) this.#readRttLater();
+        this.#info && (this.#info = { ...this.#info, peerCount: this.#peers.size });
+        return this.#onDidChangePeers.fire();
+      case 'peer:disconnect':
+        this.#peers.delete(event.payload.nodeId);
+        this.#info && (this.#info = { ...this.#info, peerCount: this.#peers.size });
+        return this.#onDidChangePeers.fire();
+      case 'contract:new':
+      case 'contract:update':
+        void this.#fetchContract(event.payload.address);
+        return;
+      case 'transfer:share':
+        void this.#client?.files().then((files) => {
+          for (const f of files) this.#shares.set(f.fileId, f);
+          this.#onDidChangeFiles.fire();
+        }, () => undefined);
+        return;
+      case 'transfer:start':
+      case 'transfer:progress':
+      case 'transfer:complete':
+        this.#downloads.set(event.payload.id, event.payload);
+        return this.#onDidChangeFiles.fire();
+      case 'warning':
+        return this.#onDidWarn.fire(event.payload);
+      default:
+        return;
+    }
+  }
+
+  #fetchContract(address: string): Promise<void> {
+    const previous = this.#fetching.get(address) ?? Promise.resolve();
+    const client = this.#client;
+    const next = previous.then(async () => {
+      if (!client || client !== this.#client) return;
+      let record: ContractRecord;
+      try {
+        record = await client.contract(address);
+      } catch {
+        return;
+      }
+      if (client !== this.#client) return;
+      const old = this.#contracts.get(address);
+      if (old && old.seq === record.seq && old.stateHash === record.stateHash && old.version.nodeId === record.version.nodeId) return;
+      this.#contracts.set(address, record);
+      const history = this.#history.get(address) ?? [];
+      history.push({ seq: record.seq, version: record.version, updatedAt: record.updatedAt, stateHash: record.stateHash, state: record.state, by: record.version.nodeId });
+      if (history.length > HISTORY_LIMIT) history.shift();
+      this.#history.set(address, history);
+      this.#onDidChangeContract.fire(address);
+    });
+    this.#fetching.set(address, next);
+    void next.finally(() => {
+      if (this.#fetching.get(address) === next) this.#fetching.delete(address);
+    });
+    return next;
+  }
+
+  dispose(): void {
+    if (this.#rttTimer) clearTimeout(this.#rttTimer);
+    this.#abort?.abort();
+    for (const e of [this.#onDidChangeNode, this.#onDidChangePeers, this.#onDidChangeContract, this.#onDidChangeFiles, this.#onDidLoseConnection, this.#onDidWarn]) e.dispose();
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * Contract panels: one webview panel per contract (ContractPanels.open reveals an existing
+ * one). The host renders the HTML shell with a strict CSP (`default-src 'none'`, a fresh nonce
+ * per render) that loads only webview/dist/contract-panel.{js,css}; `localResourceRoots` is
+ * that folder alone. Messages follow webview/src/protocol.ts: the host waits for `ready`
+ * before posting, answers `call` requests, and pushes `contract` on every change of the
+ * contract (model events). The panel keeps its context when hidden.
+ */
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import type { ContractRecord } from '@plexus/sdk';
+import type { ContractPanelPushes, PanelContract, Reply, Request, WebviewMessage } from '../../../webview/src/protocol';
+import { paramsOf } from '../commands/contracts';
+import type { NodeModel } from '../node/model';
+import { explain } from '../node/errors';
+import type { NodeSupervisor } from '../node/supervisor';
+import { shortId } from '../views/format';
+
+export const CONTRACT_PANEL_VIEW_TYPE = 'plexus.contractPanel';
+
+/** What a panel's webview last reported as rendered (for tests and diagnostics). */
+export interface RenderedState {
+  address: string;
+  seq: number;
+  stateText: string;
+}
+
+export class ContractPanels implements vscode.Disposable {
+  readonly #panels = new Map<string, ContractPanel>();
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly supervisor: NodeSupervisor,
+    private readonly model: NodeModel,
+  ) {}
+
+  /** Open (or reveal) the panel of the contract at `address`; resolves once its webview is ready. */
+  async open(address: string): Promise<ContractPanel> {
+    let panel = this.#panels.get(address);
+    if (panel) {
+      panel.reveal();
+    } else {
+      panel = new ContractPanel(this.extensionUri, this.supervisor, this.model, address, () => this.#panels.delete(address));
+      this.#panels.set(address, panel);
+    }
+    await panel.ready;
+    return panel;
+  }
+
+  /** Re-create a panel VS Code restored after a reload (its webview state holds the address). */
+  restore(existing: vscode.WebviewPanel, address: string | undefined): void {
+    if (!address || this.#panels.has(address)) return existing.dispose();
+    this.#panels.set(address, new ContractPanel(this.extensionUri, this.supervisor, this.model, address, () => this.#panels.delete(address), existing));
+  }
+
+  get(address: string): ContractPanel | undefined {
+    return this.#panels.get(address);
+  }
+
+  dispose(): void {
+    for (const p of [...this.#panels.values()]) p.dispose();
+  }
+}
+
+export class ContractPanel implements vscode.Disposable {
+  readonly #panel: vscode.WebviewPanel;
+  readonly #subscriptions: vscode.Disposable[] = [];
+  readonly ready: Promise<void>;
+  #markReady!: () => void;
+  #isReady = false;
+  #disposed = false;
+  readonly #onDidRender = new vscode.EventEmitter<RenderedState>();
+  /** The webview rendered a contract push: what it shows. */
+  readonly onDidRender = this.#onDidRender.event;
+  lastRendered: RenderedState | null = null;
+
+  constructor(
+    extensionUri: vscode.Uri,
+    private readonly supervisor: NodeSupervisor,
+    private readonly model: NodeModel,
+    readonly address: string,
+    onDispose: () => void,
+    existing?: vscode.WebviewPanel,
+  ) {
+    const root = vscode.Uri.joinPath(extensionUri, 'webview', 'dist');
+    const record = model.contract(address);
+    const title = record ? `${record.name} · contract` : `Contract ${shortId(address)}`;
+    if (existing) {
+      this.#panel = existing;
+      existing.webview.options = { enableScripts: true, localResourceRoots: [root] };
+      existing.title = title;
+    } else {
+      this.#panel = vscode.window.createWebviewPanel(CONTRACT_PANEL_VIEW_TYPE, title, vscode.ViewColumn.Active, {
+        enableScripts: true,
+        localResourceRoots: [root],
+        retainContextWhenHidden: true,
+      });
+    }
+    this.#panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'plexus.svg');
+    this.ready = new Promise((resolve) => (this.#markReady = resolve));
+    this.#subscriptions.push(
+      this.#panel.webview.onDidReceiveMessage((m: WebviewMessage) => void this.#onMessage(m)),
+      this.#panel.onDidDispose(() => {
+        onDispose();
+        this.dispose();
+      }),
+      model.onDidChangeContract((changed) => {
+        if (changed === null || changed === address) this.#push();
+      }),
+      supervisor.onDidChangeState(() => this.#push()),
+    );
+    this.#panel.webview.html = this.#html(root);
+  }
+
+  reveal(): void {
+    this.#panel.reveal();
+  }
+
+  #html(root: vscode.Uri): string {
+    const webview = this.#panel.webview;
+    const nonce = randomBytes(18).toString('base64');
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(root, 'contract-panel.js'));
+    const style = webview.asWebviewUri(vscode.Uri.joinPath(root, 'contract-panel.css'));
+    const csp = [`default-src 'none'`, `script-src 'nonce-${nonce}'`, `style-src ${webview.cspSource} 'nonce-${nonce}'`, `font-src ${webview.cspSource}`, `img-src ${webview.cspSource}`].join('; ');
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${style}" nonce="${nonce}">
+<title>Contract</title>
+</head>
+<body>
+<main id="root"><p>Loading…</p></main>
+<script type="module" nonce="${nonce}" src="${script}"></script>
+</body>
+</html>`;
+  }
+
+  /** The record in the protocol's shape. */
+  #toPanel(r: ContractRecord): PanelContract {
+    const self = this.model.info?.nodeId;
+    const peer = this.model.peers().find((p) => p.nodeId === r.version.nodeId);
+    return {
+      address: r.address,
+      name: r.name,
+      functions: r.functions.filter((f) => f !== 'init').map((name) => ({ name, params: paramsOf(r.source, name) })),
+      state: r.state,
+      seq: r.seq,
+      version: r.version,
+      updatedAt: r.updatedAt,
+      deployer: r.deployer,
+      updatedBy: r.version.nodeId === self ? 'this node' : peer ? `${peer.name ?? shortId(peer.nodeId)}` : shortId(r.version.nodeId),
+    };
+  }
+
+  #push(): void {
+    if (!this.#isReady || this.#disposed) return;
+    const record = this.model.contract(this.address);
+    if (record) this.#panel.title = `${record.name} · contract`;
+    const names = new Map(this.model.peers().map((p) => [p.nodeId, p.name ?? shortId(p.nodeId)]));
+    if (this.model.info) names.set(this.model.info.nodeId, 'this node');
+    const body: ContractPanelPushes['contract'] = {
+      contract: record ? this.#toPanel(record) : null,
+      history: this.model.history(this.address).map((v) => ({ seq: v.seq, updatedAt: v.updatedAt, by: names.get(v.by) ?? shortId(v.by), stateHash: v.stateHash, state: v.state })),
+      nodeRunning: this.supervisor.state === 'running',
+    };
+    void this.#panel.webview.postMessage({ event: 'contract', body });
+  }
+
+  async #onMessage(message: WebviewMessage): Promise<void> {
+    if (message.command === 'rendered') {
+      this.lastRendered = message.args;
+      this.#onDidRender.fire(message.args);
+      return;
+    }
+    const reply = (r: Omit<Reply, 'seq'>): void => void this.#panel.webview.postMessage({ seq: message.req, ...r } satisfies Reply);
+    const req = message as Request;
+    switch (req.command) {
+      case 'ready':
+        reply({ res: null });
+        this.#isReady = true;
+        this.#push();
+        this.#markReady();
+        return;
+      case 'openRecord':
+        await vscode.commands.executeCommand('plexus.openContract', this.address);
+        return reply({ res: null });
+      case 'call': {
+        const client = this.supervisor.client;
+        const record = this.model.contract(this.address);
+        if (!client || !record) return reply({ err: { code: 'NODE_NOT_RUNNING', message: 'The Plexus node is not running.' } });
+        try {
+          const res = await client.call(this.address, req.args.fn, req.args.args);
+          if (res.changed) await this.model.refreshContract(this.address);
+          return reply({ res: { result: res.result, changed: res.changed, seq: res.seq, gasUsed: res.gasUsed } });
+        } catch (err) {
+          return reply({ err: { code: (err as { code?: string }).code ?? 'ERROR', message: explain(err, { contract: record, fn: req.args.fn }).message } });
+        }
+      }
+    }
+  }
+
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    for (const s of this.#subscriptions) s.dispose();
+    this.#onDidRender.dispose();
+    this.#panel.dispose();
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * A typed view of the node API (docs/api.md) over {@link ApiClient}: one method per route,
+ * each returning the documented shape, and the event stream with its payloads typed by name.
+ * Used by the VS Code extension; scripts may use it too. Errors are ApiClient's
+ * (`ApiClientError` with the API's stable `code`, `NODE_UNREACHABLE` when the node cannot be
+ * reached).
+ *
+ * Types come from the package root, not from the capability folders, so this file does not
+ * depend on how the SDK is laid out inside.
+ */
+import type {
+  BanRecord,
+  CallResult,
+  ContractRecord,
+  ContractSummary,
+  DownloadProgress,
+  NodeInfo,
+  PeerInfo,
+  PeerRecord,
+  ShareInfo,
+} from '../index.js';
+import { ApiClient } from './client.js';
+
+/** `contract:new` and `contract:update` payloads: a summary plus where it came from (null: this node). */
+export type ContractEventPayload = ContractSummary & { from: string | null };
+
+/** Event names of `GET /api/v1/events` and their payloads (docs/api.md §7.1). */
+export interface ApiEventMap {
+  'peer:connect': PeerInfo;
+  'peer:disconnect': { nodeId: string; address: string; code: number; reason: string };
+  'peer:dead': { nodeId: string; address: string; reason: string; silentForMs: number };
+  'peer:dial-failed': { address: string; code: string; message: string; failures: number; retryInMs: number | null };
+  'peer:penalty': { nodeId: string; code: string; message: string; points: number; score: number };
+  'peer:ban': { nodeId: string; until: number; reason: string };
+  'peer:unban': { nodeId: string };
+  warning: { code: string; message: string; nodeId?: string };
+  'contract:new': ContractEventPayload;
+  'contract:update': ContractEventPayload;
+  'contract:sync': { nodeId: string; full: boolean; pages: number; received: number; applied: number; bytes: number; ms: number };
+  'outbox:delivered': { id: number; peerAddress: string; contractAddress: string; attempts: number };
+  'outbox:dropped': { id: number; peerAddress: string; contractAddress: string; retryCount: number; lastError: string };
+  'transfer:share': { fileId: string; name: string; size: number; path: string; link: string };
+  'transfer:start': DownloadProgress;
+  'transfer:progress': DownloadProgress;
+  'transfer:piece': { id: string; fileId: string; piece: number; from: string[] };
+  'transfer:bad-piece': { id: string; fileId: string; piece: number; from: string[] };
+  'transfer:complete': DownloadProgress & { ms: number };
+}
+
+export type ApiEventName = keyof ApiEventMap;
+/** One event as delivered by {@link TypedApiClient.events}: a discriminated union on `name`. */
+export type ApiEvent = { [K in ApiEventName]: { name: K; payload: ApiEventMap[K] } }[ApiEventName];
+
+const hex = (s: string): string => encodeURIComponent(s);
+
+export class TypedApiClient {
+  readonly raw: ApiClient;
+
+  constructor(raw: ApiClient) {
+    this.raw = raw;
+  }
+
+  /** @throws NodeNotRunningError when DIR has no live node.json */
+  static async fromDataDir(dir: string): Promise<TypedApiClient> {
+    return new TypedApiClient(await ApiClient.fromDataDir(dir));
+  }
+
+  get url(): string {
+    return this.raw.url;
+  }
+
+  node(): Promise<NodeInfo> {
+    return this.raw.get<NodeInfo>('/node');
+  }
+
+  async peers(): Promise<PeerInfo[]> {
+    return (await this.raw.get<{ peers: PeerInfo[] }>('/network/peers')).peers;
+  }
+
+  /** Dial and handshake; resolves with the peer. @throws DIAL_FAILED, SELF_CONNECTION, INVALID_ADDRESS, ... */
+  async connect(address: string): Promise<PeerInfo> {
+    return (await this.raw.post<{ peer: PeerInfo }>('/network/connect', { address })).peer;
+  }
+
+  async disconnect(nodeId: string): Promise<void> {
+    await this.raw.delete(`/network/peers/${hex(nodeId)}`);
+  }
+
+  async addressBook(): Promise<PeerRecord[]> {
+    return (await this.raw.get<{ entries: PeerRecord[] }>('/network/address-book')).entries;
+  }
+
+  async bans(): Promise<BanRecord[]> {
+    return (await this.raw.get<{ bans: BanRecord[] }>('/network/bans')).bans;
+  }
+
+  /** @param init.durationMs default 1 hour (the node's default) */
+  async ban(nodeId: string, init: { durationMs?: number; reason?: string } = {}): Promise<BanRecord> {
+    return (await this.raw.post<{ ban: BanRecord }>('/network/bans', { nodeId, ...init })).ban;
+  }
+
+  async unban(nodeId: string): Promise<void> {
+    await this.raw.delete(`/network/bans/${hex(nodeId)}`);
+  }
+
+  async contracts(): Promise<ContractSummary[]> {
+    return (await this.raw.get<{ contracts: ContractSummary[] }>('/contracts')).contracts;
+  }
+
+  async contract(address: string): Promise<ContractRecord> {
+    return (await this.raw.get<{ contract: ContractRecord }>(`/contracts/${hex(address)}`)).contract;
+  }
+
+  /** @throws CONTRACT_INVALID_SOURCE, CONTRACT_THREW (from init), CONTRACT_OUT_OF_GAS, ... */
+  async deploy(name: string, source: string, args?: unknown[]): Promise<ContractRecord> {
+    const body = args && args.length > 0 ? { name, source, args } : { name, source };
+    return (await this.raw.post<{ contract: ContractRecord }>('/contracts', body)).contract;
+  }
+
+  /** @throws CONTRACT_FUNCTION_NOT_FOUND, CONTRACT_THREW, CONTRACT_OUT_OF_GAS, ... */
+  call(address: string, fn: string, args: unknown[] = []): Promise<CallResult> {
+    return this.raw.post<CallResult>(`/contracts/${hex(address)}/call`, { function: fn, args });
+  }
+
+  async files(): Promise<ShareInfo[]> {
+    return (await this.raw.get<{ files: ShareInfo[] }>('/files')).files;
+  }
+
+  /** Share a file on the node's machine (absolute path). */
+  async share(path: string): Promise<ShareInfo> {
+    return (await this.raw.post<{ file: ShareInfo }>('/files', { path })).file;
+  }
+
+  async unshare(fileId: string): Promise<void> {
+    await this.raw.delete(`/files/${hex(fileId)}`);
+  }
+
+  async downloads(): Promise<DownloadProgress[]> {
+    return (await this.raw.get<{ downloads: DownloadProgress[] }>('/downloads')).downloads;
+  }
+
+  async downloadStatus(id: string): Promise<DownloadProgress> {
+    return (await this.raw.get<{ download: DownloadProgress }>(`/downloads/${hex(id)}`)).download;
+  }
+
+  /** Start a download of `link` (a plexus: link or a file ID) to `out` (absolute path). */
+  async download(link: string, out: string): Promise<DownloadProgress> {
+    return (await this.raw.post<{ download: DownloadProgress }>('/downloads', { link, out })).download;
+  }
+
+  async cancelDownload(id: string): Promise<void> {
+    await this.raw.delete(`/downloads/${hex(id)}`);
+  }
+
+  /**
+   * Follow the event stream until `signal` aborts or the node ends it (resolves then).
+   * Event names outside {@link ApiEventMap} are delivered too, typed loosely.
+   */
+  events(onEvent: (event: ApiEvent) => void, signal?: AbortSignal, types?: ApiEventName[]): Promise<void> {
+    return this.raw.events((name, payload) => onEvent({ name, payload } as ApiEvent), signal, types);
+  }
+}
