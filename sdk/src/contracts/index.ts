@@ -11,6 +11,7 @@ export {
   type ContractRecord,
   type ContractSummary,
   verifyRecord,
+  verifyRecordAsync,
   signRecord,
   compareRecords,
   contractAddress,

@@ -19,6 +19,14 @@ function recordText(row: ContractRow): string {
   return row.record.length > 2 ? `{"source":${row.source_json},${row.record.slice(1)}` : `{"source":${row.source_json}}`;
 }
 
+/** A record as the contracts table stores it. */
+export interface EncodedRecord {
+  /** The record's JSON without `source`. */
+  json: string;
+  /** About the size of the whole record's JSON (bytes). */
+  size: number;
+}
+
 /** Per-origin totals, for the per-peer caps. */
 export interface OriginUsage {
   count: number;
@@ -69,45 +77,53 @@ export class ContractsRepository {
    * (the peer it came from, null if made here) is kept as the first introducer and recorded
    * as the source of this version. Returns the change sequence.
    */
-  put(record: ContractRecord, originPeer: string | null): number {
-    const { source, ...rest } = record;
-    const json = JSON.stringify(rest);
-    const sourceJson = JSON.stringify(source);
+  put(record: ContractRecord, originPeer: string | null, encoded: EncodedRecord = this.encode(record)): number {
     this.#lastChangeSeq ??= Number(this.store.get<{ n: number | null }>('SELECT MAX(change_seq) AS n FROM contracts')?.n ?? 0);
     const next = this.#lastChangeSeq + 1;
-    return this.store.transaction(() => {
-      // Sources are immutable per hash: written the first time only.
-      this.store.run('INSERT OR IGNORE INTO contract_sources (source_hash, source_json) VALUES (?, ?)', [record.sourceHash, sourceJson]);
-      this.store.run(
-        `INSERT INTO contracts (address, record, name, version_time, version_counter, version_node, state_hash, seq,
-                                change_seq, origin_peer, size_bytes, updated_at, source_peer, source_hash)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT(address) DO UPDATE SET record = excluded.record, version_time = excluded.version_time,
-           version_counter = excluded.version_counter, version_node = excluded.version_node,
-           state_hash = excluded.state_hash, seq = excluded.seq, change_seq = excluded.change_seq,
-           size_bytes = excluded.size_bytes, updated_at = excluded.updated_at, source_peer = excluded.source_peer`,
-        [
-          record.address,
-          json,
-          record.name,
-          record.version.time,
-          record.version.counter,
-          record.version.nodeId,
-          record.stateHash,
-          record.seq,
-          next,
-          originPeer,
-          // The size the record has on the wire (with its source), for the per-peer caps.
-          Buffer.byteLength(json) + Buffer.byteLength(sourceJson) + 10,
-          record.updatedAt,
-          originPeer,
-          record.sourceHash,
-        ],
-      );
-      this.#lastChangeSeq = next;
-      return next;
-    });
+    // Sources are immutable per hash: written the first time only (a read is not logged; an
+    // INSERT OR IGNORE would put the whole source in the write-ahead log every time).
+    if (!this.store.get('SELECT 1 AS x FROM contract_sources WHERE source_hash = ?', [record.sourceHash])) {
+      this.store.run('INSERT INTO contract_sources (source_hash, source_json) VALUES (?, ?)', [record.sourceHash, JSON.stringify(record.source)]);
+    }
+    this.store.run(
+      `INSERT INTO contracts (address, record, name, version_time, version_counter, version_node, state_hash, seq,
+                              change_seq, origin_peer, size_bytes, updated_at, source_peer, source_hash)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(address) DO UPDATE SET record = excluded.record, version_time = excluded.version_time,
+         version_counter = excluded.version_counter, version_node = excluded.version_node,
+         state_hash = excluded.state_hash, seq = excluded.seq, change_seq = excluded.change_seq,
+         size_bytes = excluded.size_bytes, updated_at = excluded.updated_at, source_peer = excluded.source_peer`,
+      [
+        record.address,
+        encoded.json,
+        record.name,
+        record.version.time,
+        record.version.counter,
+        record.version.nodeId,
+        record.stateHash,
+        record.seq,
+        next,
+        originPeer,
+        encoded.size,
+        record.updatedAt,
+        originPeer,
+        record.sourceHash,
+      ],
+    );
+    this.#lastChangeSeq = next;
+    return next;
   }
+
+  /**
+   * The stored form of a record (its JSON without the source) and its size on the wire with
+   * the source (bytes, within a few of the exact JSON size: used by the per-peer caps).
+   */
+  encode(record: ContractRecord): EncodedRecord {
+    const { source, ...rest } = record;
+    const json = JSON.stringify(rest);
+    return { json, size: Buffer.byteLength(json) + Buffer.byteLength(source) + 12 };
+  }
+
 
   /**
    * Records changed after `cursor` in change order, at most `limit` of them and, past the

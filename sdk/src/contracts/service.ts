@@ -31,7 +31,7 @@ import {
   sourceHashOf,
   stateHashOf,
   summarize,
-  verifyRecord,
+  verifyRecordAsync,
 } from './record.js';
 import type { Sandbox } from './sandbox.js';
 
@@ -99,8 +99,9 @@ export interface CallResult {
  * hybrid logical clock and signed -> contracts table -> outbox rows for every known peer ->
  * `store.durable()` -> the caller gets its answer -> NewContract/UpdateContract to peers ->
  * ContractAck (after the receiver's own durable save) removes the rows.
- * Data flow of a received record: schema (codec) -> verifyRecord (hashes, address,
- * signature) -> clock merge -> last-writer-wins against the local version -> store.
+ * Data flow of a received record: schema (codec) -> verifyRecordAsync (hashes, address; the
+ * Ed25519 signature on libuv's thread pool, a whole sync page at once) -> clock merge ->
+ * last-writer-wins against the local version -> store (one transaction per page).
  * On every connection each side pulls the other's changes with GetContracts/Contracts,
  * starting after the cursor it kept for that peer (incremental after the first full sync).
  */
@@ -304,10 +305,15 @@ export class ContractService {
       stats.bytes += peer.connection.bytesIn - before;
       stats.pages++;
       stats.received += page.contracts.length;
-      for (const record of page.contracts) {
-        const outcome = this.#applyFromPeer(record, peer);
-        if (outcome.ok && (outcome.result === 'new' || outcome.result === 'updated')) stats.applied++;
-      }
+      // Signatures of the whole page on the thread pool at once, then one transaction for it.
+      const verdicts = await Promise.all(page.contracts.map((record) => verifyRecordAsync(record).then(() => null, (err: unknown) => err)));
+      if (!this.#started || this.#c.peers.get(nodeId) !== peer) return;
+      this.#c.store.transaction(() => {
+        page.contracts.forEach((record, i) => {
+          const outcome = this.#applyFromPeer(record, peer, verdicts[i]);
+          if (outcome.ok && (outcome.result === 'new' || outcome.result === 'updated')) stats.applied++;
+        });
+      });
       if (page.more && page.cursor <= since && epoch === page.epoch) {
         // "More" without progress would have us ask forever.
         this.#c.peers.penalize(nodeId, 20, 'INVALID_MESSAGE', `Contracts page says more but its cursor ${page.cursor} does not advance past ${since}`);
@@ -338,7 +344,8 @@ export class ContractService {
 
   async #onContract(envelope: Envelope<ContractBody>, peer: Peer): Promise<void> {
     const record = envelope.body.contract;
-    const outcome = this.#applyFromPeer(record, peer);
+    const verdict = await verifyRecordAsync(record).then(() => null, (err: unknown) => err);
+    const outcome = this.#applyFromPeer(record, peer, verdict);
     // The peer manager answers the request with an Error carrying this code.
     if (!outcome.ok) throw outcome.error;
     // Acknowledge only what is on disk: the sender deletes its outbox row on our word.
@@ -346,9 +353,13 @@ export class ContractService {
     peer.connection.reply<ContractAckBody>(envelope, 'ContractAck', { address: record.address, version: record.version, result: outcome.result });
   }
 
-  /** Verify and merge one record from a peer; an invalid one costs the peer score points. */
-  #applyFromPeer(record: ContractRecord, peer: Peer): { ok: true; result: ContractAckBody['result'] } | { ok: false; error: PlexusError } {
+    /**
+   * Merge one record from a peer whose checks (verifyRecordAsync) gave `verdict` (null: it
+   * passed); a record that failed, or fails to merge, costs the peer score points.
+   */
+  #applyFromPeer(record: ContractRecord, peer: Peer, verdict: unknown): { ok: true; result: ContractAckBody['result'] } | { ok: false; error: PlexusError } {
     try {
+      if (verdict !== null) throw verdict;
       return { ok: true, result: this.#apply(record, peer.nodeId) };
     } catch (thrown) {
       // Anything a record makes us throw is the record's fault: refuse it alone, never the page.
@@ -359,17 +370,19 @@ export class ContractService {
     }
   }
 
+  /** Merge a verified record: clock, caps, immutable fields, last-writer-wins, store. */
   #apply(record: ContractRecord, from: string): ContractAckBody['result'] {
-    verifyRecord(record);
     this.#c.clock.receive(record.version);
-    const existing = this.#c.contractsRepo.get(record.address);
+    // Most records of a first sync are new: look for the row before reading the whole record.
+    const existing = this.#c.contractsRepo.versionOf(record.address) && this.#c.contractsRepo.get(record.address);
     if (!existing) {
-      const size = Buffer.byteLength(JSON.stringify(record));
+      const encoded = this.#c.contractsRepo.encode(record);
+      const size = encoded.size;
       const usage = this.#usage.get(from) ?? { count: 0, bytes: 0 };
       if (usage.count + 1 > this.#maxContractsPerPeer || usage.bytes + size > this.#maxBytesPerPeer) {
         throw new PlexusError('QUOTA_EXCEEDED', `peer ${from.slice(0, 12)} reached its cap of ${this.#maxContractsPerPeer} contracts / ${this.#maxBytesPerPeer} bytes`);
       }
-      this.#c.contractsRepo.put(record, from);
+      this.#c.contractsRepo.put(record, from, encoded);
       this.#usage.set(from, { count: usage.count + 1, bytes: usage.bytes + size });
       this.#c.events.emit('contract:new', { ...summarize(record), from });
       return 'new';

@@ -91,6 +91,8 @@ interface PendingCheckpoint {
   started: number;
 }
 
+/** Prepared statements kept per store (see #statement). */
+const STATEMENT_CACHE_SIZE = 128;
 const SAVE_RETRY_MS = 1000;
 /** Engine tables, created at open, never logged themselves. */
 const ENGINE_SCHEMA = `
@@ -154,6 +156,13 @@ export class Store {
   #pending: LoggedStatement[] = [];
   /** Statements of the open transaction, or null outside one. */
   #txn: LoggedStatement[] | null = null;
+  /** Depth of nested transaction() calls (savepoints inside the outer transaction). */
+  #txnDepth = 0;
+  /**
+   * Prepared statements by SQL text, reused by run() (with parameters) and all(): sql.js
+   * otherwise parses and plans the SQL on every call. Freed at close.
+   */
+  readonly #statements = new Map<string, Statement>();
   #waiters: Waiter[] = [];
   /** The scheduled flush, as the function that cancels it. */
   #flushTimer: (() => void) | undefined;
@@ -189,6 +198,9 @@ export class Store {
     this.#groupCommitMs = init.groupCommitMs ?? GROUP_COMMIT_MS;
     this.#checkpointBytes = init.checkpointBytes ?? CHECKPOINT_BYTES;
     this.#onSaveError = init.onSaveError;
+    // Durability is the log's job; SQLite's own rollback journal only has to undo a
+    // transaction, which memory does without copying pages through the wasm file system.
+    db.exec('PRAGMA journal_mode = MEMORY');
   }
 
   /**
@@ -428,7 +440,15 @@ export class Store {
     let logged: LoggedStatement | undefined;
     try {
       if (this.path !== null) logged = { sql, params: normaliseParams(params) };
-      this.#db.run(sql, params);
+      if (params === undefined) this.#db.run(sql);
+      else {
+        const stmt = this.#statement(sql);
+        try {
+          stmt.run(params);
+        } finally {
+          stmt.reset();
+        }
+      }
     } catch (err) {
       throw new StoreQueryError(sql, err);
     }
@@ -446,9 +466,9 @@ export class Store {
   /** All rows of a query, as objects keyed by column name. Reads only (nothing is logged). */
   all<T extends Row = Row>(sql: string, params?: BindParams): T[] {
     this.#assertOpen();
-    let stmt;
+    let stmt: Statement | undefined;
     try {
-      stmt = this.#db.prepare(sql);
+      stmt = this.#statement(sql);
       if (params) stmt.bind(params);
       const rows: T[] = [];
       while (stmt.step()) rows.push(stmt.getAsObject() as T);
@@ -456,8 +476,27 @@ export class Store {
     } catch (err) {
       throw new StoreQueryError(sql, err);
     } finally {
-      stmt?.free();
+      stmt?.reset();
     }
+  }
+
+  /** The prepared statement of `sql`, from the cache (at most STATEMENT_CACHE_SIZE, oldest out). */
+  #statement(sql: string): Statement {
+    let stmt = this.#statements.get(sql);
+    if (stmt) return stmt;
+    stmt = this.#db.prepare(sql);
+    if (this.#statements.size >= STATEMENT_CACHE_SIZE) {
+      const [oldest, old] = this.#statements.entries().next().value!;
+      old.free();
+      this.#statements.delete(oldest);
+    }
+    this.#statements.set(sql, stmt);
+    return stmt;
+  }
+
+  #freeStatements(): void {
+    for (const stmt of this.#statements.values()) stmt.free();
+    this.#statements.clear();
   }
 
   /** The first row of a query, or undefined. */
@@ -465,9 +504,30 @@ export class Store {
     return this.all<T>(sql, params)[0];
   }
 
-  /** Run `fn` in one SQL transaction; rolled back (and nothing logged) when it throws. Not reentrant. */
+  /**
+   * Run `fn` in one SQL transaction; rolled back (and nothing logged) when it throws. Called
+   * inside another transaction, it is a savepoint: its own writes are undone (and unlogged)
+   * when it throws, and the outer transaction goes on.
+   */
   transaction<T>(fn: () => T): T {
     this.#assertOpen();
+    if (this.#txn !== null) {
+      const name = `s${++this.#txnDepth}`;
+      const mark = this.#txn.length;
+      this.#db.exec(`SAVEPOINT ${name}`);
+      try {
+        const result = fn();
+        this.#db.exec(`RELEASE ${name}`);
+        return result;
+      } catch (err) {
+        this.#db.exec(`ROLLBACK TO ${name}`);
+        this.#db.exec(`RELEASE ${name}`);
+        if (this.#txn !== null) this.#txn.length = mark;
+        throw err;
+      } finally {
+        this.#txnDepth--;
+      }
+    }
     this.#db.exec('BEGIN');
     this.#txn = [];
     try {
@@ -521,6 +581,7 @@ export class Store {
         this.#closed = true;
         await this.#log?.close();
         await this.#pendingCheckpoint?.previous.close();
+        this.#freeStatements();
         this.#db.close();
         for (const w of this.#waiters.splice(0)) w.reject(new StoreClosedError());
       }

@@ -18,6 +18,44 @@ describe('store', () => {
     return store;
   }
 
+  it('nests transactions as savepoints: an inner one that throws is undone and not logged, the outer one goes on', async () => {
+    const path = join(res.tmpDir(), 'node.db');
+    const a = await open(path);
+    a.transaction(() => {
+      a.run('INSERT INTO meta (key, value) VALUES (?, ?)', ['outer', '1']);
+      assert.throws(() =>
+        a.transaction(() => {
+          a.run('INSERT INTO meta (key, value) VALUES (?, ?)', ['inner', '1']);
+          throw new Error('inner fails');
+        }),
+      );
+      a.transaction(() => a.run('INSERT INTO meta (key, value) VALUES (?, ?)', ['inner2', '1']));
+    });
+    const keys = (s: Store): string[] => s.all<{ key: string }>('SELECT key FROM meta ORDER BY key').map((r) => r.key);
+    assert.deepEqual(keys(a), ['inner2', 'outer']);
+    await a.durable();
+    // A crash now: the copy of the image and the log replays to the same rows.
+    const dir = res.tmpDir();
+    for (const f of readdirSync(join(path, '..'))) if (f.startsWith('node.db')) writeFileSync(join(dir, f), readFileSync(join(path, '..', f)));
+    const b = await open(join(dir, 'node.db'));
+    assert.deepEqual(keys(b), ['inner2', 'outer']);
+  });
+
+  it('reuses prepared statements, also across a checkpoint', async () => {
+    const path = join(res.tmpDir(), 'node.db');
+    const a = await Store.open(path, { groupCommitMs: 1, checkpointBytes: 4096 });
+    res.add(() => a.close());
+    await a.migrate(MIGRATIONS);
+    for (let i = 0; i < 200; i++) {
+      a.run('INSERT INTO meta (key, value) VALUES (?, ?)', [`k${i}`, 'x'.repeat(100)]);
+      assert.equal(a.get<{ value: string }>('SELECT value FROM meta WHERE key = ?', [`k${i}`])!.value.length, 100);
+      if (i % 20 === 0) await a.durable();
+    }
+    await a.durable();
+    assert.ok(a.stats.checkpoints > 0, 'checkpoints happened between uses of the same statements');
+    assert.equal(a.get<{ n: number }>('SELECT COUNT(*) AS n FROM meta WHERE key LIKE ?', ['k%'])!.n, 200);
+  });
+
   it('creates the file with the schema and keeps data across reopen', async () => {
     const path = join(res.tmpDir(), 'node.db');
     const a = await Store.open(path);
