@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { PlexusError } from '../errors.js';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, promises as fsp, readFileSync, statSync } from 'node:fs';
@@ -11,6 +12,9 @@ import type { DownloadProgress, ShareInfo } from '../transfer/index.js';
 import { progressLine } from '../transfer/cli.js';
 import { CHATTY_EVENTS, eventLine, formatBytes, paint, peersTable, shortId, sliceVisible, table, visibleLength } from '../terminal/format.js';
 import { durationOption, portOption, positiveInt } from '../terminal/options.js';
+
+/** How long node2 may take to receive the token node1 deployed before the demo mints there (ms). */
+const CONTRACT_ARRIVAL_MS = 10_000;
 
 interface DevnetOptions {
   contract: boolean;
@@ -211,6 +215,17 @@ async function runDevnet(opts: DevnetOptions): Promise<number> {
       });
       tokenAddress = contract.address;
       log(`${paint.dim(first.name)} deployed token ${shortId(contract.address)}`);
+      // The deploy reaches node2 by node1's push (or node2's sync): wait for it there.
+      const reached = Date.now() + CONTRACT_ARRIVAL_MS;
+      for (;;) {
+        const has = await second.client!.get(`/contracts/${contract.address}`).then(
+          () => true,
+          () => false,
+        );
+        if (has) break;
+        if (Date.now() > reached) throw new PlexusError('CONTRACT_NOT_FOUND', `${second.name} did not receive the token within ${CONTRACT_ARRIVAL_MS} ms`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
       for (const [i, target] of nodes.entries()) {
         const amount = 100 * (i + 1);
         await second.client!.post(`/contracts/${contract.address}/call`, { function: 'mint', args: [target.info!.nodeId, amount] });

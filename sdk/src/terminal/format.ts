@@ -154,6 +154,9 @@ export function eventLine(event: string, payload: unknown, at = new Date()): str
     case 'transfer:bad-peer':
       text = `${paint.red('transfer:bad-peer')} ${id} sent ${p.blocks} corrupt block(s) of piece ${p.piece}`;
       break;
+    case 'node:stop':
+      text = `${paint.dim('node:stop')}       ${id}`;
+      break;
     case 'warning':
       text = `${paint.yellow('warning')} ${p.code}: ${p.message}${id ? ` (${id})` : ''}`;
       break;
