@@ -11,7 +11,9 @@ describe('HTTP API', () => {
 
   async function apiNode(): Promise<{ node: PlexusNode; url: string; token: string; dir: string }> {
     const dir = res.tmpDir();
-    const node = await res.node({ dataDir: dir, api: { port: 0 } });
+    // The instruction budget, not the wall-clock deadline, must end an endless loop here, even
+    // on a busy machine (the deadline has its own test in the sandbox's).
+    const node = await res.node({ dataDir: dir, api: { port: 0 }, contracts: { deadlineMs: 60_000 } });
     const token = readFileSync(join(dir, 'api-token'), 'utf8').trim();
     return { node, url: `${node.apiUrl}/api/v1`, token, dir };
   }
