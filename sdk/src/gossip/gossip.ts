@@ -21,7 +21,7 @@ import { type GossipBody, type IdsBody, TOPIC_PATTERN } from './messages.js';
 
 /** A message as a topic's `deliver` sees it. */
 export interface GossipMessage {
-  /** Hex SHA-256 of the canonical JSON of `{"payload":...,"topic":...}` (docs/protocol.md §14.2). */
+  /** Hex SHA-256 of the canonical JSON of `{"payload":...,"topic":...}` (docs/protocol.md §17.2). */
   id: string;
   topic: string;
   payload: unknown;

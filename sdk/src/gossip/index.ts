@@ -8,7 +8,7 @@
  * sender) -> ID recomputed -> the topic's `validate` (refusal: sender penalised, not
  * forwarded) -> forwarded while `ttl` > 0 -> the topic's `deliver` -> `gossip:message`.
  * Inbound `IHave` for an unseen ID -> lazy timer -> `Graft` to the announcer -> `Gossip` back.
- * Wire format: docs/protocol.md §14.
+ * Wire format: docs/protocol.md §17.
  */
 export { Gossip, gossipId, type GossipComponents, type GossipInit, type GossipMessage, type GossipVerdict, type GossipEvents } from './gossip.js';
 export { gossip, type GossipApi, type TopicHandler, type GossipStats, type MessageStats } from './capability.js';

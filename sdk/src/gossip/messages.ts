@@ -1,7 +1,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
 
 /**
- * The gossip messages (docs/protocol.md §14), all notices. Body types derive from the schemas
+ * The gossip messages (docs/protocol.md §17), all notices. Body types derive from the schemas
  * the codec checks before any handler runs.
  *
  *   Gossip {id, topic, payload, hops, ttl, sentAt}  the full message, pushed eagerly
