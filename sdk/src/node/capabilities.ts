@@ -1,4 +1,5 @@
 import { contracts } from '../contracts/index.js';
+import { discovery } from '../discovery/index.js';
 import { heartbeat } from '../heartbeat/index.js';
 import { outbox } from '../outbox/index.js';
 import { files } from '../transfer/index.js';
@@ -13,6 +14,7 @@ const DEFAULT_FACTORIES = {
   outbox,
   contracts,
   transfer: files,
+  discovery,
 } as const;
 
 type Factories = typeof DEFAULT_FACTORIES;
