@@ -5,6 +5,7 @@ import { registerClientCommands } from './client-commands.js';
 import { registerContractCommands } from '../contracts/cli.js';
 import { registerTransferCommands, registerTransferRemovalCommands } from '../transfer/cli.js';
 import { registerDevnetCommand } from './devnet.js';
+import { registerDiscoveryCommand } from './discovery-command.js';
 import { paint } from '../terminal/format.js';
 import { registerNodeCommand } from './node-command.js';
 
@@ -32,6 +33,7 @@ Docs: docs/protocol.md (wire protocol), docs/api.md (HTTP API).`,
   registerTransferCommands(program);
   registerTransferRemovalCommands(program);
   registerDevnetCommand(program, setExitCode);
+  registerDiscoveryCommand(program, setExitCode);
   return program;
 }
 

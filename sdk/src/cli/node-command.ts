@@ -16,6 +16,7 @@ interface NodeOptions {
   apiHost: string;
   announce?: string;
   peer?: string[];
+  discovery?: string[];
   name?: string;
   maxPeers: number;
   heartbeatInterval: number;
@@ -44,6 +45,7 @@ export function registerNodeCommand(program: Command, done: (code: number) => vo
     .option('--api-host <ip>', 'interface of the HTTP API; keep it on loopback unless you know why', '127.0.0.1')
     .option('--announce <host:port>', 'address announced to peers when it differs from host:port', announceOption)
     .option('--peer <host:port>', 'peer to connect to and keep connected (repeatable)', addressOption)
+    .option('--discovery <host:port>', 'discovery server to register with and learn peers from (repeatable)', addressOption)
     .option('-n, --name <name>', 'display name shown to peers')
     .option('--max-peers <n>', 'most connected peers', positiveInt, MAX_PEERS)
     .option('--heartbeat-interval <duration>', 'pause between heartbeat pings (e.g. 5s, 500ms)', durationOption, HEARTBEAT_INTERVAL_MS)
@@ -58,6 +60,7 @@ export function registerNodeCommand(program: Command, done: (code: number) => vo
 Examples:
   plexus node --p2p-port 5000 --api-port 8080 --data-dir ./a --name alice
   plexus node --p2p-port 5001 --api-port 8081 --data-dir ./b --peer 127.0.0.1:5000
+  plexus node --data-dir ./c --discovery 127.0.0.1:9999      (see plexus discovery --help)
 
 Other commands find this node's API through --data-dir (DIR/node.json, DIR/${TOKEN_FILE}).`,
     )
@@ -71,6 +74,7 @@ Other commands find this node's API through --data-dir (DIR/node.json, DIR/${TOK
         peers: opts.peer ?? [],
         maxPeers: opts.maxPeers,
         heartbeat: { intervalMs: opts.heartbeatInterval, timeoutMs: opts.heartbeatTimeout },
+        discovery: opts.discovery ?? [],
         transfer: { uploadRateBytesPerSec: opts.uploadRate ?? null, snubTimeoutMs: opts.snubTimeout },
         api: { host: opts.apiHost, port: opts.apiPort ?? (await previousPort(opts.dataDir, 'api')) },
       };

@@ -1,5 +1,6 @@
 import { contracts } from '../contracts/index.js';
 import { gossip } from '../gossip/index.js';
+import { discovery } from '../discovery/index.js';
 import { heartbeat } from '../heartbeat/index.js';
 import { outbox } from '../outbox/index.js';
 import { files } from '../transfer/index.js';
@@ -15,6 +16,7 @@ const DEFAULT_FACTORIES = {
   contracts,
   transfer: files,
   gossip,
+  discovery,
 } as const;
 
 type Factories = typeof DEFAULT_FACTORIES;

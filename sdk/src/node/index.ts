@@ -7,3 +7,4 @@ export { PlexusNode, createNode, type NodeInit, type NodeEvents, type NodeState 
 export type { NodeOptions } from './options.js';
 export { defaultCapabilities, type DefaultCapabilities } from './capabilities.js';
 export { DataDirInUseError, readRunInfo, readRunFile, type RunInfo, LOCK_FILE, RUN_FILE } from '../datadir/index.js';
+export { createDiscoveryServer, discoveryServerInit, type DiscoveryServerNode, type DiscoveryServerOptions } from './discovery-server.js';

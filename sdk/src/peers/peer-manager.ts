@@ -208,6 +208,16 @@ export class PeerManager {
     return this.#peers.size;
   }
 
+  /** Most connected peers (the `maxPeers` option). */
+  get maxPeers(): number {
+    return this.#maxPeers;
+  }
+
+  /** The agent and display name this node gives in its Hello. */
+  get helloIdentity(): { agent: string; name: string | null } {
+    return { agent: this.#agent, name: this.#name };
+  }
+
   /** A connected peer by node ID. */
   get(nodeId: string): Peer | undefined {
     return this.#peers.get(nodeId);
