@@ -1,6 +1,7 @@
 import { contracts } from '../contracts/index.js';
 import { heartbeat } from '../heartbeat/index.js';
 import { outbox } from '../outbox/index.js';
+import { pex } from '../pex/index.js';
 import { files } from '../transfer/index.js';
 
 /**
@@ -13,6 +14,7 @@ const DEFAULT_FACTORIES = {
   outbox,
   contracts,
   transfer: files,
+  pex,
 } as const;
 
 type Factories = typeof DEFAULT_FACTORIES;
