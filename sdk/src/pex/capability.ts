@@ -1,5 +1,6 @@
 import { type Capability, defineMessage } from '../capability/index.js';
 import { BansRepository, PeersRepository } from '../peers/index.js';
+import { registerPexCommands } from './cli.js';
 import { PEX_PENALTY } from './constants.js';
 import { type ExchangeResult, type KnownAddress, PeerExchange, type PeerExchangeInit, type PexEvents } from './exchange.js';
 import { ADDR_SCHEMA, type AddrBody, GETADDR_SCHEMA, type GetAddrBody } from './messages.js';
@@ -25,6 +26,7 @@ export function pex(init: PeerExchangeInit = {}): Capability<'pex', PexApi, PexE
   return {
     name: 'pex',
     migrations: PEX_MIGRATIONS,
+    cli: registerPexCommands,
     create(ctx) {
       const exchange = new PeerExchange(
         {
