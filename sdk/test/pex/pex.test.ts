@@ -109,6 +109,45 @@ describe('peer exchange', () => {
     assert.ok(a.bans().some((b) => b.nodeId === flooder.nodeId));
   });
 
+  it('gives up a learned address that never answers, as any unconfirmed address', async () => {
+    const a = await node({ ...PEX_QUIET, targetPeers: 1 });
+    const raw = new RawPeer(a.p2pAddress!).answerPingsAndSync();
+    res.add(() => raw.close());
+    raw.ws.on('message', (data, isBinary) => {
+      if (isBinary) return;
+      const f = JSON.parse(data.toString());
+      // Port 1 on loopback: nothing listens there, every dial is refused.
+      if (f.type === 'GetAddr') raw.send({ v: 1, type: 'Addr', re: f.id, body: { addresses: [{ nodeId: 'ab'.repeat(32), address: '127.0.0.1:1', lastSeen: Date.now() }] } });
+    });
+    const id = Identity.generate();
+    await raw.handshake(id);
+    await until(() => a.peers().length === 1, 'connected');
+    const givenUp = nextEvent(a, 'peer:dial-failed', (f) => f.address === '127.0.0.1:1' && f.retryInMs === null, 15_000);
+    assert.equal((await a.pex.exchange(id.nodeId))?.added, 1);
+    assert.equal((await givenUp).failures, 8);
+    assert.equal(a.pex.known().find((e) => e.address === '127.0.0.1:1')!.state, 'off');
+  });
+
+  it('shows the known, active and banned sets in the HTTP API', async () => {
+    const token = 't'.repeat(43);
+    const a = await node(PEX_QUIET, { api: { port: 0, token } });
+    const b = await node(PEX_QUIET);
+    await a.connect(b.p2pAddress!);
+    const banned = Identity.generate();
+    new PeersRepository(a.store).markConnected('127.0.0.1:7003', banned.nodeId, null, Date.now(), true);
+    a.ban(banned.nodeId, 60_000, 'test');
+    const get = async (path: string): Promise<any> => {
+      const r = await fetch(`${a.apiUrl}/api/v1${path}`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(r.status, 200, path);
+      return r.json();
+    };
+    const { entries } = await get('/network/known');
+    const state = Object.fromEntries(entries.map((e: { address: string; state: string }) => [e.address, e.state]));
+    assert.deepEqual(state, { [b.p2pAddress!]: 'connected', '127.0.0.1:7003': 'banned' });
+    assert.deepEqual((await get('/network/peers')).peers.map((p: { nodeId: string }) => p.nodeId), [b.nodeId]);
+    assert.deepEqual((await get('/network/bans')).bans.map((x: { nodeId: string }) => x.nodeId), [banned.nodeId]);
+  });
+
   describe('an Addr that is refused and penalised', () => {
     /** A raw peer connected to `a`, answering its GetAddr with `addresses`. */
     async function answering(a: PlexusNode, addresses: unknown): Promise<{ raw: RawPeer; id: Identity }> {
@@ -153,16 +192,23 @@ describe('peer exchange', () => {
       assert.equal(a.addressBook().length, 0);
     });
 
-    it('accepts a good list as candidates, and an unsolicited Addr costs INVALID_ENVELOPE', async () => {
+    it('accepts a good list as candidates without overwriting what it knows, and an unsolicited Addr costs INVALID_ENVELOPE', async () => {
       const a = await node(PEX_QUIET);
-      const good = [entry(1), entry(2)];
+      // What a knows itself about 127.0.0.1:10003: a handshake with another node there.
+      const mine = Identity.generate();
+      const before = Date.now() - 1_000;
+      new PeersRepository(a.store).markConnected('127.0.0.1:10003', mine.nodeId, 'mine', before, true);
+      const good = [entry(1), entry(2), entry(3)];
       const { raw, id } = await answering(a, good);
       const result = await a.pex.exchange(id.nodeId);
-      assert.deepEqual(result, { from: id.nodeId, received: 2, added: 2 });
-      const known = a.pex.known().filter((e) => e.heard);
-      assert.deepEqual(known.map((e) => e.address).sort(), good.map((e) => e.address).sort());
+      assert.deepEqual(result, { from: id.nodeId, received: 3, added: 2 });
+      const kept = a.addressBook().find((e) => e.address === '127.0.0.1:10003')!;
+      assert.deepEqual([kept.nodeId, kept.name, kept.lastConnected], [mine.nodeId, 'mine', before]);
+      const known = a.pex.known().filter((e) => e.heard && e.address !== '127.0.0.1:10003');
+      assert.deepEqual(known.map((e) => e.address).sort(), [entry(1).address, entry(2).address]);
       for (const e of known) {
         assert.equal(e.nodeId, null); // a claim: not confirmed until a handshake there
+        assert.equal(e.lastSeen, null);
         assert.equal(e.heard!.heardFrom, id.nodeId);
       }
       const penalty = nextEvent(a, 'peer:penalty', (p) => p.nodeId === id.nodeId);
