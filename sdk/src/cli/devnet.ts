@@ -211,11 +211,6 @@ async function runDevnet(opts: DevnetOptions): Promise<number> {
       });
       tokenAddress = contract.address;
       log(`${paint.dim(first.name)} deployed token ${shortId(contract.address)}`);
-      // The mints run on the second node: wait until the deploy's push reached it (it races the
-      // HTTP round trips here, and loses on a busy machine).
-      for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
-        if (await second.client!.get(`/contracts/${contract.address}`).then(() => true, () => false)) break;
-      }
       for (const [i, target] of nodes.entries()) {
         const amount = 100 * (i + 1);
         await second.client!.post(`/contracts/${contract.address}/call`, { function: 'mint', args: [target.info!.nodeId, amount] });
