@@ -3,6 +3,7 @@ import { PlexusError } from '../errors.js';
 import { SDK_VERSION } from '../version.js';
 import { registerClientCommands } from './client-commands.js';
 import { registerContractCommands } from '../contracts/cli.js';
+import { registerPexCommands } from '../pex/cli.js';
 import { registerTransferCommands, registerTransferRemovalCommands } from '../transfer/cli.js';
 import { registerDevnetCommand } from './devnet.js';
 import { registerDiscoveryCommand } from './discovery-command.js';
@@ -30,6 +31,7 @@ Docs: docs/protocol.md (wire protocol), docs/api.md (HTTP API).`,
   registerNodeCommand(program, setExitCode);
   registerClientCommands(program, setExitCode);
   registerContractCommands(program);
+  registerPexCommands(program);
   registerTransferCommands(program);
   registerTransferRemovalCommands(program);
   registerDevnetCommand(program, setExitCode);

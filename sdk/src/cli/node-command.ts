@@ -5,6 +5,7 @@ import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS } from '../heartbeat/index.
 import { readRunFile } from '../datadir/index.js';
 import { type NodeInit, PlexusNode } from '../node/index.js';
 import { MAX_PEERS } from '../peers/index.js';
+import { PEX_INTERVAL_MS, TARGET_PEERS } from '../pex/index.js';
 import { CHATTY_EVENTS, eventLine, formatDuration, paint, shortId } from '../terminal/format.js';
 import { addressOption, announceOption, defaultDataDir, durationOption, portOption, positiveInt, rateOption } from '../terminal/options.js';
 
@@ -21,6 +22,8 @@ interface NodeOptions {
   maxPeers: number;
   heartbeatInterval: number;
   heartbeatTimeout: number;
+  targetPeers: number;
+  pexInterval: number;
   json?: boolean;
   quiet?: boolean;
   uploadRate?: number;
@@ -50,6 +53,8 @@ export function registerNodeCommand(program: Command, done: (code: number) => vo
     .option('--max-peers <n>', 'most connected peers', positiveInt, MAX_PEERS)
     .option('--heartbeat-interval <duration>', 'pause between heartbeat pings (e.g. 5s, 500ms)', durationOption, HEARTBEAT_INTERVAL_MS)
     .option('--heartbeat-timeout <duration>', 'how long a ping waits for its pong before the peer is dead', durationOption, HEARTBEAT_TIMEOUT_MS)
+    .option('--target-peers <n>', 'outbound connections kept from the address book (peer exchange)', positiveInt, TARGET_PEERS)
+    .option('--pex-interval <duration>', 'pause between peer-exchange rounds (GetAddr to a random peer)', durationOption, PEX_INTERVAL_MS)
     .option('--upload-rate <rate>', 'limit uploads of shared files, per second (e.g. 2MiB, 500KB); default unlimited', rateOption)
     .option('--snub-timeout <duration>', 'drop a download peer that sends nothing for this long', durationOption)
     .option('--json', 'print events as JSON lines (for scripts)')
@@ -75,6 +80,7 @@ Other commands find this node's API through --data-dir (DIR/node.json, DIR/${TOK
         maxPeers: opts.maxPeers,
         heartbeat: { intervalMs: opts.heartbeatInterval, timeoutMs: opts.heartbeatTimeout },
         discovery: opts.discovery ?? [],
+        pex: { targetPeers: opts.targetPeers, intervalMs: opts.pexInterval },
         transfer: { uploadRateBytesPerSec: opts.uploadRate ?? null, snubTimeoutMs: opts.snubTimeout },
         api: { host: opts.apiHost, port: opts.apiPort ?? (await previousPort(opts.dataDir, 'api')) },
       };

@@ -3,6 +3,7 @@ import { gossip } from '../gossip/index.js';
 import { discovery } from '../discovery/index.js';
 import { heartbeat } from '../heartbeat/index.js';
 import { outbox } from '../outbox/index.js';
+import { pex } from '../pex/index.js';
 import { files } from '../transfer/index.js';
 
 /**
@@ -17,6 +18,7 @@ const DEFAULT_FACTORIES = {
   transfer: files,
   gossip,
   discovery,
+  pex,
 } as const;
 
 type Factories = typeof DEFAULT_FACTORIES;

@@ -253,6 +253,21 @@ export class PeerManager {
     return peer.info(this.score(peer.nodeId));
   }
 
+  /**
+   * Dial an auto-dial address-book entry now, as auto-dial would (used by peer exchange to
+   * keep a connection target). Nothing happens, and null is returned, when the node is
+   * stopped, the address is this node's own, not in the book, switched off (operator's "do
+   * not dial" or given up), already connected, being dialed, or waiting out a backoff. A
+   * failure counts like any auto-dial failure (backoff, the unconfirmed give-up rule). The
+   * promise resolves when this attempt ended, either way; it never rejects.
+   */
+  dialNow(address: string): Promise<void> | null {
+    if (!this.#started || address === this.#c.transport.listenAddress) return null;
+    if (this.#peerAt(address) || this.#dialsInFlight.has(address) || this.#dialTimers.has(address)) return null;
+    if (!this.#c.peersRepo.get(address)?.autoDial) return null;
+    return this.#autoDial(address).catch(() => undefined);
+  }
+
   /** Close the connection to a peer and stop auto-dialing its address. @throws PeerNotFoundError */
   disconnect(nodeId: string): void {
     const peer = this.#peers.get(nodeId);

@@ -44,6 +44,11 @@ export class PeersRepository {
     return this.store.all<PeerRow>('SELECT * FROM peers ORDER BY added_at, address').map(fromRow);
   }
 
+  /** How many entries the book holds. */
+  count(): number {
+    return this.store.get<{ n: number }>('SELECT COUNT(*) AS n FROM peers')?.n ?? 0;
+  }
+
   get(address: string): PeerRecord | undefined {
     const row = this.store.get<PeerRow>('SELECT * FROM peers WHERE address = ?', [address]);
     return row && fromRow(row);

@@ -97,7 +97,7 @@ export function peersTable(peers: PeerInfo[], now = Date.now()): string {
 }
 
 /** Events too frequent for a human log (progress ticks, every piece); --json still has them. */
-export const CHATTY_EVENTS: ReadonlySet<string> = new Set(['transfer:progress', 'transfer:piece']);
+export const CHATTY_EVENTS: ReadonlySet<string> = new Set(['transfer:progress', 'transfer:piece', 'pex:addresses']);
 
 /** One human line for a node event, as `plexus node` and `plexus events` print them. */
 export function eventLine(event: string, payload: unknown, at = new Date()): string {

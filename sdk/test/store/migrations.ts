@@ -1,6 +1,7 @@
 import { CONTRACT_MIGRATIONS } from '../../src/contracts/index';
 import { OUTBOX_MIGRATIONS } from '../../src/outbox/index';
 import { PEER_MIGRATIONS } from '../../src/peers/index';
+import { PEX_MIGRATIONS } from '../../src/pex/index';
 import { META_MIGRATIONS, type Migration } from '../../src/store/index';
 import { TRANSFER_MIGRATIONS } from '../../src/transfer/index';
 
@@ -11,4 +12,5 @@ export const MIGRATIONS: readonly Migration[] = [
   ...OUTBOX_MIGRATIONS,
   ...CONTRACT_MIGRATIONS,
   ...TRANSFER_MIGRATIONS,
+  ...PEX_MIGRATIONS,
 ];
