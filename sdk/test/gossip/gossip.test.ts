@@ -23,7 +23,8 @@ describe('gossip', () => {
     const nodes: PlexusNode[] = [];
     const delivered: Array<Map<string, number>> = [];
     for (let i = 0; i < n; i++) {
-      const node = await res.node({ gossip, heartbeat: { intervalMs: 1000, timeoutMs: 3000 } });
+      // The graph is the test's: peer exchange must not dial extra links.
+      const node = await res.node({ gossip, heartbeat: { intervalMs: 1000, timeoutMs: 3000 }, pex: { targetPeers: 0 } });
       const counts = new Map<string, number>();
       node.gossip.register(TOPIC, {
         validate: (payload) => !(payload as { bad?: boolean }).bad,
