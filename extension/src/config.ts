@@ -8,7 +8,7 @@ export interface PlexusConfig {
   apiPort: number;
   /** Bootstrap peers, HOST:PORT. */
   peers: string[];
-  /** Discovery server URL; stored, passed once the CLI has `--discovery`. */
+  /** Discovery server as HOST:PORT (a `ws://` prefix is accepted), passed as `--discovery`; empty for none. */
   discoveryServer: string;
   name: string;
   autoStart: boolean;

@@ -274,14 +274,14 @@ export class NodeSupervisor implements vscode.Disposable {
     if (config.apiPort) args.push('--api-port', String(config.apiPort));
     for (const peer of config.peers) if (peer.trim()) args.push('--peer', peer.trim());
     if (config.name.trim()) args.push('--name', config.name.trim());
-    // plexus.discoveryServer is stored but not passed: the CLI has no --discovery option yet.
+    const discovery = config.discoveryServer.trim().replace(/^wss?:\/\//, '').replace(/\/.*$/, '');
+    if (discovery) args.push('--discovery', discovery);
     return args;
   }
 
   async #spawn(config: PlexusConfig): Promise<void> {
     await fs.mkdir(this.dataDir, { recursive: true });
     const args = this.nodeArgs(config);
-    if (config.discoveryServer) this.#log(`plexus.discoveryServer (${config.discoveryServer}) is stored; the node does not use it yet (no --discovery in this CLI)`);
     this.#log(`starting: ${process.execPath} ${args.join(' ')}`);
     const child = spawn(process.execPath, args, {
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', NO_COLOR: '1' },
