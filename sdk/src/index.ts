@@ -50,4 +50,4 @@ export { gossip, gossipId, type GossipApi, type GossipInit, type GossipMessage, 
 export { contracts, type ContractsApi, type ContractsInit, ContractError, type ContractRecord, type ContractSummary, type CallResult, type ContractEvents } from './contracts/index.js';
 export { files, type FilesApi, type TransferInit, TransferError, type DownloadProgress, type DownloadStatus, type ShareInfo, type TransferEvents } from './transfer/index.js';
 export { pex, type PexApi, type PeerExchangeInit, type PexEvents, type KnownAddress, type KnownState, type ExchangeResult, type AddrEntry } from './pex/index.js';
-export { TypedApiClient, type ApiEvent, type ApiEventMap, type ApiEventName, type ContractEventPayload } from './api/typed-client.js';
+export { TypedApiClient, type ApiEvent, type ApiEventMap, type ApiEventName, type ContractEventPayload } from './client/typed-client.js';

@@ -8,21 +8,7 @@ import type { ContractPanels } from '../panels/contract-panel';
 import { formatValue, shortId } from '../views/format';
 import type { FunctionItem } from '../views/function-item';
 import { reportError, requireClient } from './report';
-
-/**
- * The parameters a contract function takes after (state, ctx), from its source:
- * `export function increment(state, ctx, by = 1)` gives `by = 1`. Empty when not found.
- */
-export function paramsOf(source: string, fn: string): string {
-  const m = new RegExp(`export\\s+(?:async\\s+)?function\\s+${fn}\\s*\\(([^)]*)\\)`).exec(source);
-  if (!m) return '';
-  return m[1]!
-    .split(',')
-    .map((p) => p.trim())
-    .filter(Boolean)
-    .slice(2)
-    .join(', ');
-}
+import { paramsOf } from '../contract-source';
 
 /** Parse arguments typed as JSON: an array is the argument list, another value one argument, empty none. */
 export function parseArgs(text: string): unknown[] {

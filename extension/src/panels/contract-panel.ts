@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { ContractRecord } from '@plexus/sdk';
 import type { ContractPanelPushes, PanelContract, Reply, Request, WebviewMessage } from '../../../webview/src/protocol';
-import { paramsOf } from '../commands/contracts';
+import { paramsOf } from '../contract-source';
 import type { NodeModel } from '../node/model';
 import { explain } from '../node/errors';
 import type { NodeSupervisor } from '../node/supervisor';

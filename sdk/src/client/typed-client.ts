@@ -8,18 +8,10 @@
  * Types come from the package root, not from the capability folders, so this file does not
  * depend on how the SDK is laid out inside.
  */
-import type {
-  BanRecord,
-  CallResult,
-  ContractRecord,
-  ContractSummary,
-  DownloadProgress,
-  NodeInfo,
-  PeerInfo,
-  PeerRecord,
-  ShareInfo,
-} from '../index.js';
-import { ApiClient } from './client.js';
+import { ApiClient, type NodeInfo } from '../api/index.js';
+import type { CallResult, ContractRecord, ContractSummary } from '../contracts/index.js';
+import type { BanRecord, PeerInfo, PeerRecord } from '../peers/index.js';
+import type { DownloadProgress, ShareInfo } from '../transfer/index.js';
 
 /** `contract:new` and `contract:update` payloads: a summary plus where it came from (null: this node). */
 export type ContractEventPayload = ContractSummary & { from: string | null };
