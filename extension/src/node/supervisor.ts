@@ -20,7 +20,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { ApiClient, TypedApiClient, type NodeInfo } from '@plexus/sdk';
+import { ApiClient, LOCK_FILE, readRunFile, TypedApiClient, type NodeInfo } from '@plexus/sdk';
 import type { PlexusConfig } from '../config';
 import { NodeStartError } from './errors';
 
@@ -259,12 +259,15 @@ export class NodeSupervisor implements vscode.Disposable {
     this.#pid = pid;
   }
 
+  /** The data folder's run file, through the SDK (the one place that parses it). */
   async #runFile(dir: string): Promise<{ running: boolean; pid: number; apiUrl: string | null } | null> {
-    try {
-      return JSON.parse(await fs.readFile(join(dir, 'node.json'), 'utf8'));
-    } catch {
-      return null;
-    }
+    return readRunFile(dir);
+  }
+
+  /** Whether a live process holds the data folder's lock. */
+  async #lockHeld(): Promise<boolean> {
+    const pid = Number((await fs.readFile(join(this.dataDir, LOCK_FILE), 'utf8').catch(() => '')).trim());
+    return Number.isInteger(pid) && pid > 0 && alive(pid);
   }
 
   /** The CLI arguments for the settings. */
@@ -328,10 +331,12 @@ export class NodeSupervisor implements vscode.Disposable {
     if (outcome !== 'started') {
       this.#child = null;
       if (/DATA_DIR_IN_USE/.test(log)) {
-        // Another window is starting a node on the same folder right now: attach to it.
+        // Another window is starting a node on the same folder right now: attach to it. Or a
+        // node is stopping there (its window closed): start ours as soon as it let go.
         const deadline = Date.now() + ATTACH_WAIT_MS;
         while (Date.now() < deadline) {
           if (await this.#tryAttach()) return;
+          if (!(await this.#lockHeld())) return this.#spawn(config);
           await sleep(200);
         }
         throw new NodeStartError('DATA_DIR_IN_USE', `Another process holds the Plexus data folder ${this.dataDir} but its node does not answer.`, log);
