@@ -102,6 +102,8 @@ export interface CapabilityContext {
   events: EventBus<any>;
   /** The data folder, or null for an in-memory node. */
   dataDir: string | null;
+  /** The node's display name (its `name` option), or null. */
+  name?: string | null;
   /** The public API of a capability this one lists in `dependsOn`. @throws Error if it is not there */
   use<T>(name: string): T;
 }

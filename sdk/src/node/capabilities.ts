@@ -1,3 +1,4 @@
+import { chat } from '../chat/index.js';
 import { contracts } from '../contracts/index.js';
 import { gossip } from '../gossip/index.js';
 import { discovery } from '../discovery/index.js';
@@ -19,6 +20,7 @@ const DEFAULT_FACTORIES = {
   gossip,
   discovery,
   pex,
+  chat,
 } as const;
 
 type Factories = typeof DEFAULT_FACTORIES;

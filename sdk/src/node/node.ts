@@ -182,6 +182,7 @@ class Node<L extends readonly Capability<string, unknown, any>[] = DefaultCapabi
         // The bus carries every capability's events; each types its own view of it.
         events: bus as EventBus<any>,
         dataDir,
+        name: this.init.name ?? null,
         use: <T>(name: string): T => {
           const instance = instances.get(name);
           if (!instance) throw new Error(`capability ${name} is not running (list it before its users, in dependsOn)`);

@@ -15,7 +15,7 @@ describe('node composition (capabilities)', () => {
     res.add(() => light.stop());
     const full = await res.node();
     assert.deepEqual(light.info().capabilities, ['heartbeat']);
-    assert.deepEqual(full.info().capabilities, ['heartbeat', 'outbox', 'contracts', 'files', 'gossip', 'discovery', 'pex']);
+    assert.deepEqual(full.info().capabilities, ['heartbeat', 'outbox', 'contracts', 'files', 'gossip', 'discovery', 'pex', 'chat']);
     assert.equal((light as unknown as Record<string, unknown>).contracts, undefined);
     const syncFailed = nextEvent(full, 'warning', (w) => w.code === 'SYNC_FAILED');
     await full.connect(light.p2pAddress!);

@@ -1,3 +1,4 @@
+import { CHAT_MIGRATIONS } from '../../src/chat/index';
 import { CONTRACT_MIGRATIONS } from '../../src/contracts/index';
 import { OUTBOX_MIGRATIONS } from '../../src/outbox/index';
 import { PEER_MIGRATIONS } from '../../src/peers/index';
@@ -13,4 +14,5 @@ export const MIGRATIONS: readonly Migration[] = [
   ...CONTRACT_MIGRATIONS,
   ...TRANSFER_MIGRATIONS,
   ...PEX_MIGRATIONS,
+  ...CHAT_MIGRATIONS,
 ];
