@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
-import { chatMessageId, signChatMessage, type ChatMessage } from '../../src/chat/index';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createPrivateKey } from 'node:crypto';
+import { chatMessageId, chatSigningPayload, signChatMessage, verifyChatMessage, type ChatMessage } from '../../src/chat/index';
+import { ApiClient } from '../../src/api/index';
 import { gossipId } from '../../src/gossip/index';
 import { Identity } from '../../src/identity/index';
 import type { NodeInit, PlexusNode } from '../../src/index';
@@ -19,6 +23,19 @@ describe('chat', () => {
     await until(() => nodes.every((node, i) => node.peers().length === (i === 0 || i === n - 1 ? 1 : 2)), 'every link up');
     return nodes;
   }
+
+  it('computes the worked example of docs/protocol.md §20.2 byte for byte', () => {
+    // RFC 8032 test vector 1 as the author's key (Ed25519 signatures are deterministic).
+    const seed = Buffer.from('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60', 'hex');
+    const key = createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]), format: 'der', type: 'pkcs8' });
+    const m = signChatMessage(new Identity(key), { room: 'general', name: 'alice', text: 'héllo', lamport: 1764633600000 });
+    assert.equal(m.author, '21fe31dfa154a261626bf854046fd2271b7bed4b6abe45aa58877ef47f9721b9');
+    assert.equal(m.id, '7f3e57d94c8350b1d98f485ecaa2ced264c24651d9ab4469f756f566cc47d018');
+    assert.equal(chatSigningPayload(m).length, 239);
+    assert.equal(m.signature, 'HhBbhju4Fm8ZBu-9u3xMIpAL09KAJ4qIhqpdFTkj026acm3qBsrs4g1hNKNJgAzhqHyx3Md5QWCZKmAnCrjlBQ');
+    assert.deepEqual(verifyChatMessage(JSON.parse(JSON.stringify(m))), m);
+    assert.throws(() => verifyChatMessage({ ...m, extra: 1 }), /fields must be exactly/);
+  });
 
   const ids = (node: PlexusNode, room = 'general'): string[] => node.chat.history(room).map((m) => m.id);
 
@@ -122,6 +139,21 @@ describe('chat', () => {
     await until(() => nodes[2]!.gossip.stats().published === 2, 'published');
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(nodes[0]!.chat.history('dev').length, 1, 'not stored after leaving (the stored one stays)');
+  });
+
+  it('HTTP API: send, history, rooms, join and leave; bodies checked', async () => {
+    const dir = res.tmpDir();
+    const node = await res.node({ ...QUIET, dataDir: dir, api: { port: 0 } });
+    const api = new ApiClient(node.apiUrl!, readFileSync(join(dir, 'api-token'), 'utf8').trim());
+    assert.deepEqual(await api.post('/chat/rooms', { room: 'dev' }), { room: 'dev', joined: true });
+    const { message } = await api.post<{ message: ChatMessage }>('/chat/messages', { room: 'dev', text: 'over http' });
+    assert.equal(message.text, 'over http');
+    assert.deepEqual((await api.get<{ messages: ChatMessage[] }>('/chat/messages?room=dev&limit=10')).messages, [message]);
+    assert.deepEqual((await api.get<{ rooms: Array<{ room: string }> }>('/chat/rooms')).rooms.map((r) => r.room), ['dev', 'general']);
+    assert.deepEqual(await api.delete('/chat/rooms/dev'), { room: 'dev', left: true });
+    await assert.rejects(api.post('/chat/messages', { room: 'Bad Room', text: 'x' }), (e: Error & { code?: string }) => e.code === 'INVALID_BODY');
+    await assert.rejects(api.post('/chat/messages', { room: 'dev' }), (e: Error & { code?: string }) => e.code === 'INVALID_BODY');
+    await assert.rejects(api.delete('/chat/rooms/general'), (e: Error & { code?: string; status?: number }) => e.code === 'INVALID_CHAT_REQUEST');
   });
 
   it('history, rooms and the Lamport clock survive a restart (data folder)', async () => {
