@@ -28,7 +28,7 @@ export function chatRoutes(chat: Chat): RouteDef[] {
       path: '/chat/messages',
       body: {
         type: 'object',
-        properties: { room: { type: 'string', pattern: ROOM_PATTERN }, text: { type: 'string', minLength: 1, maxLength: MAX_TEXT_CHARS * 2 } },
+        properties: { room: { type: 'string', pattern: ROOM_PATTERN }, text: { type: 'string', minLength: 1, maxLength: MAX_TEXT_CHARS } },
         required: ['room', 'text'],
         additionalProperties: false,
       },
