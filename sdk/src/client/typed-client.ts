@@ -9,6 +9,7 @@
  * depend on how the SDK is laid out inside.
  */
 import { ApiClient, type NodeInfo } from '../api/index.js';
+import type { ChatMessage, ChatMessageEvent, ChatRoom } from '../chat/index.js';
 import type { CallResult, ContractRecord, ContractSummary } from '../contracts/index.js';
 import type { BanRecord, PeerInfo, PeerRecord } from '../peers/index.js';
 import type { DownloadProgress, ShareInfo } from '../transfer/index.js';
@@ -37,6 +38,7 @@ export interface ApiEventMap {
   'transfer:piece': { id: string; fileId: string; piece: number; from: string[] };
   'transfer:bad-piece': { id: string; fileId: string; piece: number; from: string[] };
   'transfer:complete': DownloadProgress & { ms: number };
+  'chat:message': ChatMessageEvent;
 }
 
 export type ApiEventName = keyof ApiEventMap;
@@ -142,6 +144,31 @@ export class TypedApiClient {
 
   async cancelDownload(id: string): Promise<void> {
     await this.raw.delete(`/downloads/${hex(id)}`);
+  }
+
+  /** Send `text` to `room` (docs/api.md §6.28). */
+  async chatSend(room: string, text: string): Promise<ChatMessage> {
+    return (await this.raw.post<{ message: ChatMessage }>('/chat/messages', { room, text })).message;
+  }
+
+  /** A room's stored messages, oldest first (§6.29). */
+  async chatHistory(room: string, options: { limit?: number; before?: string } = {}): Promise<ChatMessage[]> {
+    const q = new URLSearchParams({ room });
+    if (options.limit !== undefined) q.set('limit', String(options.limit));
+    if (options.before !== undefined) q.set('before', options.before);
+    return (await this.raw.get<{ messages: ChatMessage[] }>(`/chat/messages?${q}`)).messages;
+  }
+
+  async chatRooms(): Promise<ChatRoom[]> {
+    return (await this.raw.get<{ rooms: ChatRoom[] }>('/chat/rooms')).rooms;
+  }
+
+  async chatJoin(room: string): Promise<boolean> {
+    return (await this.raw.post<{ joined: boolean }>('/chat/rooms', { room })).joined;
+  }
+
+  async chatLeave(room: string): Promise<boolean> {
+    return (await this.raw.delete<{ left: boolean }>(`/chat/rooms/${encodeURIComponent(room)}`)).left;
   }
 
   /**

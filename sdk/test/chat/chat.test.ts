@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPrivateKey } from 'node:crypto';
@@ -7,7 +8,7 @@ import { ApiClient } from '../../src/api/index';
 import { gossipId } from '../../src/gossip/index';
 import { Identity } from '../../src/identity/index';
 import type { NodeInit, PlexusNode } from '../../src/index';
-import { nextEvent, RawPeer, Resources, until } from '../helpers';
+import { CLI, nextEvent, RawPeer, Resources, until } from '../helpers';
 
 const QUIET: NodeInit = { heartbeat: { intervalMs: 1000, timeoutMs: 3000 }, pex: { targetPeers: 0 }, gossip: { graftTimeoutMs: 100 } };
 
@@ -154,6 +155,22 @@ describe('chat', () => {
     await assert.rejects(api.post('/chat/messages', { room: 'Bad Room', text: 'x' }), (e: Error & { code?: string }) => e.code === 'INVALID_BODY');
     await assert.rejects(api.post('/chat/messages', { room: 'dev' }), (e: Error & { code?: string }) => e.code === 'INVALID_BODY');
     await assert.rejects(api.delete('/chat/rooms/general'), (e: Error & { code?: string; status?: number }) => e.code === 'INVALID_CHAT_REQUEST');
+  });
+
+  it('CLI: plexus chat send, history and rooms', async () => {
+    const dir = res.tmpDir();
+    const node = await res.node({ ...QUIET, dataDir: dir, api: { port: 0 }, name: 'alice' });
+    const token = readFileSync(join(dir, 'api-token'), 'utf8').trim();
+    const plexus = (...args: string[]): Promise<string> =>
+      new Promise((resolve, reject) =>
+        execFile(process.execPath, [CLI, 'chat', ...args, '--api', node.apiUrl!, '--token', token], { env: { ...process.env, NO_COLOR: '1' } }, (err, stdout, stderr) =>
+          err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
+        ),
+      );
+    assert.match(await plexus('send', 'general', 'hello from the CLI'), /^sent [0-9a-f]{12} to general \(lamport \d+\)/);
+    assert.match(await plexus('history', 'general'), new RegExp(`alice \\(${node.nodeId.slice(0, 12)}\\): hello from the CLI`));
+    assert.match(await plexus('rooms'), /general\s+1/);
+    assert.equal(node.chat.history('general')[0]!.text, 'hello from the CLI');
   });
 
   it('history, rooms and the Lamport clock survive a restart (data folder)', async () => {
