@@ -27,12 +27,12 @@
 import { createPublicKey, verify } from 'node:crypto';
 import { copyFileSync, existsSync, mkdtempSync, promises as fs, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import initSqlJs from 'sql.js';
 import { Identity, PlexusNode, Store, verifySignature } from '@plexus/sdk';
-import { positiveInt, table, printMachine, EventLog, readOptions } from './lib/common.mjs';
+import { positiveInt, table, printMachine, EventLog, readOptions, writeFileAtomic } from './lib/common.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const COUNTER = readFileSync(join(ROOT, 'examples', 'contracts', 'counter.js'), 'utf8');
@@ -126,24 +126,6 @@ async function stopNode(node) {
 }
 
 
-/** The Store's save, outside the SDK: write a temporary file, fsync, rename over, fsync the folder. */
-async function writeFileAtomic(path, data) {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  const handle = await fs.open(tmp, 'w', 0o600);
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await fs.rename(tmp, path);
-  const dir = await fs.open(dirname(path), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
-}
 
 /**
  * Raw sql.js durable saves: load a copy of `dbFile` (same size as the node's database), then

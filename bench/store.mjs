@@ -22,11 +22,11 @@
  */
 import { mkdtempSync, promises as fs, readFileSync, rmSync, statSync, copyFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import initSqlJs from 'sql.js';
 import { Store } from '@plexus/sdk';
-import { positiveInt, table, printMachine, readOptions } from './lib/common.mjs';
+import { positiveInt, table, printMachine, readOptions, writeFileAtomic } from './lib/common.mjs';
 
 const DEFAULTS = { rows: 10_000, rowBytes: 4096, writes: 400, inflight: 16, valueBytes: 2048, logMib: 16 };
 const MIB = 1024 * 1024;
@@ -79,24 +79,6 @@ function removeDir(dir) {
   liveDirs.delete(dir);
 }
 
-/** The previous Store's save: temp file, fsync, rename, fsync of the folder. */
-async function writeFileAtomic(path, data) {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  const handle = await fs.open(tmp, 'w', 0o600);
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await fs.rename(tmp, path);
-  const dir = await fs.open(dirname(path), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
-}
 
 /**
  * The previous Store's durability on a sql.js database: `durable()` waits for the whole-image

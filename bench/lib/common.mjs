@@ -1,5 +1,7 @@
 // Helpers shared by the benchmarks (not a benchmark itself: bench/run.mjs runs bench/*.mjs only).
 import os from 'node:os';
+import { promises as fs } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 
 /** Parse a --name value as a whole number >= 1. @throws Error naming the option */
 export function positiveInt(name, text) {
@@ -86,4 +88,26 @@ export function readOptions(parse, usage, argv = process.argv.slice(2)) {
     return { code: 0 };
   }
   return { options };
+}
+
+/**
+ * The whole-image save, outside the SDK (the reference the benches measure the store against):
+ * write a temporary file, fsync, rename over, fsync the folder.
+ */
+export async function writeFileAtomic(path, data) {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  const handle = await fs.open(tmp, 'w', 0o600);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await fs.rename(tmp, path);
+  const dir = await fs.open(dirname(path), 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
 }

@@ -6,7 +6,7 @@
  *
  * The wire protocol is specified in docs/protocol.md, the HTTP API in docs/api.md.
  */
-export { PlexusNode, createNode, type NodeInit, type NodeOptions, type NodeEvents, type NodeState, DataDirInUseError, readRunFile, LOCK_FILE, type RunInfo } from './node/index.js';
+export { PlexusNode, createNode, type NodeInit, type NodeOptions, type NodeEvents, type NodeState, DataDirInUseError, readRunFile, lockHolder, type RunInfo } from './node/index.js';
 export { createDiscoveryServer, type DiscoveryServerNode, type DiscoveryServerOptions } from './node/index.js';
 export { discovery, discoveryServer, type DiscoveryApi, type DiscoveryEvents, type DiscoveryInit, type DiscoveryServerApi, type DiscoveryServerEvents, type DiscoveryServerInit, type DiscoveryServerStatus, type DiscoveryEntry, DiscoveryErrorCode } from './discovery/index.js';
 export { PlexusError, AbortedError, NotStartedError } from './errors.js';

@@ -20,7 +20,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { ApiClient, LOCK_FILE, readRunFile, TypedApiClient, type NodeInfo } from '@plexus/sdk';
+import { ApiClient, lockHolder, readRunFile, TypedApiClient, type NodeInfo } from '@plexus/sdk';
 import type { PlexusConfig } from '../config';
 import { NodeStartError } from './errors';
 
@@ -62,14 +62,6 @@ export interface SupervisorInit {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export class NodeSupervisor implements vscode.Disposable {
   readonly cliPath: string;
@@ -241,7 +233,8 @@ export class NodeSupervisor implements vscode.Disposable {
   /** Attach to a live node on our data folder (another window's); false when there is none. */
   async #tryAttach(): Promise<boolean> {
     const run = await this.#runFile(this.dataDir);
-    if (!run?.running || !run.apiUrl || !alive(run.pid)) return false;
+    // readRunFile says `running` only for a live process.
+    if (!run?.running || !run.apiUrl) return false;
     try {
       const client = await TypedApiClient.fromDataDir(this.dataDir);
       const info = await client.node();
@@ -266,8 +259,7 @@ export class NodeSupervisor implements vscode.Disposable {
 
   /** Whether a live process holds the data folder's lock. */
   async #lockHeld(): Promise<boolean> {
-    const pid = Number((await fs.readFile(join(this.dataDir, LOCK_FILE), 'utf8').catch(() => '')).trim());
-    return Number.isInteger(pid) && pid > 0 && alive(pid);
+    return (await lockHolder(this.dataDir)) !== null;
   }
 
   /** The CLI arguments for the settings. */

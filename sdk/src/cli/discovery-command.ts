@@ -48,7 +48,7 @@ export function registerDiscoveryCommand(program: Command, done: (code: number) 
       'after',
       `
 A discovery server is a Plexus node that only keeps a registry: it speaks the same WebSocket
-protocol and handshake (docs/protocol.md §17), holds no contracts or files, and is never a
+protocol and handshake (docs/protocol.md §18), holds no contracts or files, and is never a
 peer of the nodes. Nodes stay connected to each other when it stops or dies.
 
 Examples:

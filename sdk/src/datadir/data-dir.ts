@@ -62,6 +62,12 @@ export async function lockDataDir(dir: string): Promise<() => Promise<void>> {
   throw new DataDirInUseError(dir, NaN);
 }
 
+/** The pid of the live process holding DIR/node.lock, or null when none does (no lock, or its holder died). */
+export async function lockHolder(dir: string): Promise<number | null> {
+  const pid = Number((await fs.readFile(join(dir, LOCK_FILE), 'utf8').catch(() => '')).trim());
+  return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : null;
+}
+
 export async function writeRunInfo(dir: string, info: RunInfo): Promise<void> {
   await fs.writeFile(join(dir, RUN_FILE), JSON.stringify(info, null, 2) + '\n', { mode: 0o600 });
 }

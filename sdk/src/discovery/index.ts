@@ -1,5 +1,5 @@
 /**
- * Discovery: bootstrap servers that introduce nodes to each other (docs/protocol.md §17).
+ * Discovery: bootstrap servers that introduce nodes to each other (docs/protocol.md §18).
  *
  * Server (`discoveryServer`, run by `plexus discovery`): a node whose only capability is this
  * registry. Data flow: a node's connection (authenticated by the handshake) -> DiscoveryRegister

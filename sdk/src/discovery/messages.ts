@@ -3,7 +3,7 @@ import { canonicalBytes } from '../util/canonical.js';
 import { DISCOVERY_MAX_LIST, DISCOVERY_MAX_PUSH, DISCOVERY_REGISTER_PURPOSE } from './constants.js';
 
 /**
- * The discovery messages (docs/protocol.md §17). Each body type is derived from its schema.
+ * The discovery messages (docs/protocol.md §18). Each body type is derived from its schema.
  *
  *   node -> server  DiscoveryRegister   (request)  {nodeId, listenAddress, timestamp, signature}
  *   server -> node  DiscoveryRegistered (reply)    {peers, total, heartbeatMs, expiryMs}

@@ -6,5 +6,5 @@
 export { PlexusNode, createNode, type NodeInit, type NodeEvents, type NodeState } from './node.js';
 export type { NodeOptions } from './options.js';
 export { defaultCapabilities, type DefaultCapabilities } from './capabilities.js';
-export { DataDirInUseError, readRunInfo, readRunFile, type RunInfo, LOCK_FILE, RUN_FILE } from '../datadir/index.js';
+export { DataDirInUseError, readRunInfo, readRunFile, lockHolder, type RunInfo, LOCK_FILE, RUN_FILE } from '../datadir/index.js';
 export { createDiscoveryServer, discoveryServerInit, type DiscoveryServerNode, type DiscoveryServerOptions } from './discovery-server.js';

@@ -44,9 +44,6 @@ interface Running {
   startedAt: number;
 }
 
-/** Members of the node that a capability's name may not take. */
-const RESERVED = new Set(['init', 'state', 'nodeId', 'publicKey', 'p2pAddress', 'apiUrl', 'store', 'capabilities', 'start', 'stop', 'info', 'peers', 'connect', 'disconnect', 'addressBook', 'bans', 'ban', 'unban', 'on', 'off', 'once', 'emit', 'onAny']);
-
 /**
  * A Plexus node: the composition root. It builds the core (data folder lock, identity, store,
  * transport, peer manager), then every capability of its list (heartbeat, outbox, contracts,
@@ -84,7 +81,8 @@ class Node<L extends readonly Capability<string, unknown, any>[] = DefaultCapabi
     this.#bus = new TypedEmitter<NodeEvents>((event, err) => this.#listenerThrew('an internal listener', event, err));
     this.#bus.onAny((event, payload) => this.emit(event, payload));
     for (const c of this.capabilities) {
-      if (RESERVED.has(c.name) || c.name in this) throw new Error(`a capability cannot be named ${c.name}: the node has a member of that name`);
+      // `in` sees the node's own fields and every method and getter of its prototype chain.
+      if (c.name in this) throw new Error(`a capability cannot be named ${c.name}: the node has a member of that name`);
       Object.defineProperty(this, c.name, { get: () => this.#get().instances.get(c.name)!.api, enumerable: true });
     }
   }

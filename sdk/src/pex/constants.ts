@@ -1,4 +1,4 @@
-/** Pause between two exchange rounds (ms): each round asks one random peer (docs/protocol.md §17). */
+/** Pause between two exchange rounds (ms): each round asks one random peer (docs/protocol.md §19). */
 export const PEX_INTERVAL_MS = 5_000;
 /** Outbound connections a node keeps from its address book. */
 export const TARGET_PEERS = 8;
@@ -20,7 +20,7 @@ export const ADDR_FUTURE_TOLERANCE_MS = 10 * 60 * 1000;
 /** Address-book entries beyond which learned addresses are no longer added. */
 export const MAX_KNOWN_ADDRESSES = 5_000;
 
-/** Score points (docs/protocol.md §9.1, §17.4). */
+/** Score points (docs/protocol.md §9.1, §19.4). */
 export const PEX_PENALTY = {
   /** A GetAddr beyond the per-peer rate. */
   RATE_LIMITED: 10,

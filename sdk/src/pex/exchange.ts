@@ -89,7 +89,7 @@ interface Bucket {
  * `targetPeers` outbound connections, dialing candidates through PeerManager.dialNow (random
  * among the most recently seen), after each round, each merge and each lost peer.
  *
- * Rules (docs/protocol.md §17): only nodes this node had a handshake with and heard from within
+ * Rules (docs/protocol.md §19): only nodes this node had a handshake with and heard from within
  * `recentMs` are passed on, never addresses merely heard of, banned node IDs, the asker itself
  * or this node; GetAddr per peer is a token bucket (GETADDR_BURST, one per
  * `getAddrMinIntervalMs`), beyond it `Error RATE_LIMITED` and 10 points; an Addr with any entry

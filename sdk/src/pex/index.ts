@@ -8,7 +8,7 @@
  * applies) and the claim goes to `pex_heard` -> `pex:addresses` -> the connection target: below
  * `targetPeers` outbound connections, PeerManager.dialNow() on random recent candidates. Inbound
  * `GetAddr` -> per-peer token bucket -> `Addr` of the nodes heard from recently. Wire format:
- * docs/protocol.md §17; routes: docs/api.md.
+ * docs/protocol.md §19; routes: docs/api.md.
  */
 export { pex, type PexApi } from './capability.js';
 export { PeerExchange, type PeerExchangeComponents, type PeerExchangeInit, type PexEvents, type KnownAddress, type KnownState, type ExchangeResult } from './exchange.js';

@@ -11,7 +11,7 @@ export const GETADDR_SCHEMA = {
 /**
  * `Addr` (reply to GetAddr): up to 1,000 entries `{nodeId, address, lastSeen}`. `address` is
  * checked as "host:port" by the receiver, not by the schema, so that a bad one is charged as
- * INVALID_ADDR (docs/protocol.md §17.2).
+ * INVALID_ADDR (docs/protocol.md §19.2).
  */
 export const ADDR_SCHEMA = {
   type: 'object',
