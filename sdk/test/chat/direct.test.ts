@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -291,6 +291,25 @@ describe('chat: direct messages', () => {
     assert.match(history, new RegExp(`node0 \\(${a!.nodeId.slice(0, 12)}\\): over http \\[read\\]`));
     assert.match(history, /: from the cli \[delivered\]/);
     assert.match(await run(['chat', 'conversations']), new RegExp(`node1 \\(${b!.nodeId.slice(0, 12)}\\)\\s+2\\s+0`));
+
+    // plexus chat tail: the stored ones first, then what arrives (messages with names, marks), until Ctrl-C.
+    const tail = spawn(process.execPath, [CLI, 'chat', 'tail', '--with', b!.nodeId, '--last', '1', '--api', a!.apiUrl!, '--token', token(0)], { env: { ...process.env, NO_COLOR: '1' } });
+    res.add(() => void tail.kill('SIGKILL'));
+    let printed = '';
+    tail.stdout.on('data', (d: Buffer) => (printed += d.toString()));
+    await until(() => printed.includes('from the cli'), 'the last stored message printed');
+    // The event stream opens just after: send until one is followed.
+    for (let k = 0; !printed.includes('live '); k++) {
+      await b!.chat.sendDirect(a!.nodeId, `live ${k}`);
+      await until(() => printed.includes('live '), 'a new message followed', 1000).catch(() => undefined);
+    }
+    assert.match(printed, new RegExp(`@${b!.nodeId.slice(0, 12)} \\S+ node1 \\(${b!.nodeId.slice(0, 12)}\\): live \\d`));
+    await b!.chat.read(a!.nodeId);
+    await a!.chat.read(b!.nodeId);
+    await until(() => / read by /.test(printed), 'a read mark followed');
+    const exited = new Promise((r) => tail.once('exit', r));
+    tail.kill('SIGINT');
+    assert.equal(await exited, 0);
   });
 });
 
