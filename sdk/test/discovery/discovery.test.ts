@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { createDiscoveryServer, type DiscoveryServerNode, type DiscoveryServerOptions } from '../../src/node/index';
 import { DiscoveryErrorCode, registerSigningPayload } from '../../src/discovery/index';
 import { Identity } from '../../src/identity/index';
 import type { PlexusNode } from '../../src/index';
-import { CLI, CliNode, nextEvent, RawPeer, Resources, until } from '../helpers';
+import { CLI, type CliNode, freePort, nextEvent, RawPeer, Resources, until } from '../helpers';
 
 // Discovery timings shrunk: heartbeat every 100 ms, dropped after 1.5 s of silence, checked every
 // 100 ms. (Server and nodes share this process's event loop; a node starting can hold it for a
@@ -32,14 +31,6 @@ function serverEvent(server: DiscoveryServerNode, event: string, predicate: (p: 
 function registerFrame(signer: Identity, nodeId = signer.nodeId, id = 1, listenAddress: string | null = '127.0.0.1:1') {
   const unsigned = { nodeId, listenAddress, timestamp: Date.now() };
   return { v: 1, type: 'DiscoveryRegister', id, body: { ...unsigned, signature: signer.sign(registerSigningPayload(unsigned)) } };
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 describe('discovery', () => {
@@ -158,14 +149,8 @@ describe('discovery', () => {
     this.timeout(40_000);
     const port = await freePort();
     const dataDir = res.tmpDir();
-    const startServer = async (): Promise<CliNode> => {
-      const child = spawn(process.execPath, [CLI, 'discovery', '--json', '--port', String(port), '--data-dir', dataDir, '--heartbeat-interval', '100ms', '--expiry', '3s', '--check-interval', '100ms'], { stdio: ['ignore', 'pipe', 'pipe'] });
-      const cli = new CliNode(child);
-      cli.started.catch(() => undefined);
-      res.add(() => cli.kill('SIGKILL'));
-      await cli.waitFor('discovery:start', () => true, 15_000);
-      return cli;
-    };
+    const startServer = (): Promise<CliNode> =>
+      res.cliDiscovery(['--port', String(port), '--data-dir', dataDir, '--heartbeat-interval', '100ms', '--expiry', '3s', '--check-interval', '100ms']);
     const first = await startServer();
     const address = `127.0.0.1:${port}`;
     const a = await clientOf(address, 'alice');
