@@ -28,8 +28,8 @@ function serverEvent(server: DiscoveryServerNode, event: string, predicate: (p: 
 }
 
 /** A DiscoveryRegister frame signed by `signer`, claiming `nodeId`. */
-function registerFrame(signer: Identity, nodeId = signer.nodeId, id = 1, listenAddress: string | null = '127.0.0.1:1') {
-  const unsigned = { nodeId, listenAddress, timestamp: Date.now() };
+function registerFrame(signer: Identity, nodeId = signer.nodeId, id = 1, listenAddress: string | null = '127.0.0.1:1', timestamp = Date.now()) {
+  const unsigned = { nodeId, listenAddress, timestamp };
   return { v: 1, type: 'DiscoveryRegister', id, body: { ...unsigned, signature: signer.sign(registerSigningPayload(unsigned)) } };
 }
 
@@ -104,23 +104,89 @@ describe('discovery', () => {
     assert.deepEqual(s.discoveryServer.entries().map((e) => e.nodeId), [a.nodeId]);
   });
 
-  it('caps registrations per IP address and in all, answering Error codes', async () => {
+  it('caps registrations per IP address and in all, answering Error codes; a registered node may register again when full', async () => {
     const s = await server({ maxPerAddress: 2, maxEntries: 3 });
-    const raws: RawPeer[] = [];
-    const codes: string[] = [];
-    for (let i = 0; i < 3; i++) {
-      const raw = new RawPeer(s.p2pAddress!);
+    /** Register a fresh identity from source IP `from` (all of 127.0.0.0/8 is loopback); the reply's code or OK. */
+    const attempt = async (from: string, port: number): Promise<{ raw: RawPeer; id: Identity; code: string }> => {
+      const raw = new RawPeer(s.p2pAddress!, { localAddress: from });
       res.add(() => raw.close());
-      raws.push(raw);
       const id = Identity.generate();
       await raw.handshake(id);
-      raw.send(registerFrame(id, id.nodeId, 1, `127.0.0.1:${1000 + i}`));
+      raw.send(registerFrame(id, id.nodeId, 1, `${from}:${port}`));
       const reply = await Promise.race([raw.waitFrame('DiscoveryRegistered'), raw.waitFrame('Error')]);
-      codes.push(reply.type === 'Error' ? (reply.body as { code: string }).code : 'OK');
       if (reply.type === 'Error') assert.equal(reply.re, 1, 'the Error answers the request');
-    }
-    assert.deepEqual(codes, ['OK', 'OK', DiscoveryErrorCode.DISCOVERY_ADDRESS_LIMIT]);
-    assert.equal(s.discoveryServer.size, 2);
+      return { raw, id, code: reply.type === 'Error' ? (reply.body as { code: string }).code : 'OK' };
+    };
+    const a = await attempt('127.0.0.1', 1001);
+    const b = await attempt('127.0.0.1', 1002);
+    const c = await attempt('127.0.0.1', 1003);
+    assert.deepEqual([a.code, b.code, c.code], ['OK', 'OK', DiscoveryErrorCode.DISCOVERY_ADDRESS_LIMIT]);
+    // The per-address cap counts IP addresses: another one still gets in, up to the global cap.
+    const d = await attempt('127.0.0.2', 1004);
+    assert.equal(d.code, 'OK');
+    assert.equal(s.discoveryServer.size, 3);
+    const refused = serverEvent(s, 'discovery:refused', (p) => p.code === DiscoveryErrorCode.DISCOVERY_FULL);
+    const e = await attempt('127.0.0.3', 1005);
+    assert.equal(e.code, DiscoveryErrorCode.DISCOVERY_FULL);
+    assert.deepEqual(await refused, { nodeId: e.id.nodeId, ip: '127.0.0.3', code: DiscoveryErrorCode.DISCOVERY_FULL, message: 'the server holds 3 registrations' });
+    assert.deepEqual(s.discoveryServer.entries().map((x) => x.ip), ['127.0.0.1', '127.0.0.1', '127.0.0.2']);
+    // Refusals leave the connection open; a registered node refreshing its entry is not a new one.
+    // (A later timestamp than its first Register, which may have been sent in the same ms.)
+    a.raw.send(registerFrame(a.id, a.id.nodeId, 2, '127.0.0.1:1001', Date.now() + 1_000));
+    await a.raw.waitFrame('DiscoveryRegistered', (f) => f.re === 2);
+    assert.equal(s.discoveryServer.size, 3);
+    // When one leaves there is room again: the node that was refused registers on the same connection.
+    const left = serverEvent(s, 'discovery:leave', (p) => p.nodeId === d.id.nodeId);
+    d.raw.send({ v: 1, type: 'DiscoveryUnregister', body: {} });
+    await left;
+    e.raw.send(registerFrame(e.id, e.id.nodeId, 3, '127.0.0.3:1005'));
+    const ok = await e.raw.waitFrame('DiscoveryRegistered', (f) => f.re === 3);
+    assert.equal((ok.body as { total: number }).total, 2, 'it is told of the two others');
+    assert.equal(s.discoveryServer.size, 3);
+  });
+
+  it('GET /api/v1/discovery over HTTP: each configured server, its state, its list and its last error', async () => {
+    const s = await server();
+    const token = 'd'.repeat(43);
+    const peer = await clientOf(s.p2pAddress!, 'bob');
+    const dead = `127.0.0.1:${await freePort()}`; // nothing listens there
+    const node = res.unstarted({ name: 'alice', api: { port: 0, token }, discovery: { servers: [s.p2pAddress!, dead], ...FAST_CLIENT } });
+    const registered = nextEvent(node, 'discovery:registered');
+    const failed = nextEvent(node, 'discovery:error', (e) => e.server === dead);
+    await node.start();
+    await Promise.all([registered, failed]);
+    const get = async (): Promise<{ status: number; body: any }> => {
+      const r = await fetch(`${node.apiUrl}/api/v1/discovery`, { headers: { authorization: `Bearer ${token}` } });
+      return { status: r.status, body: await r.json() };
+    };
+    const { status, body } = await get();
+    assert.equal(status, 200);
+    const [live, gone] = body.servers;
+    assert.equal(body.servers.length, 2);
+    assert.deepEqual(
+      { ...live, registeredAt: typeof live.registeredAt },
+      { address: s.p2pAddress, state: 'registered', serverId: s.nodeId, registeredAt: 'number', lastListSize: 1, lastTotal: 1, known: 1, failures: 0, lastError: null },
+    );
+    assert.equal(gone.address, dead);
+    assert.ok(['connecting', 'disconnected'].includes(gone.state), gone.state);
+    assert.equal(gone.serverId, null);
+    assert.equal(gone.registeredAt, null);
+    assert.ok(gone.failures >= 1);
+    assert.equal(gone.lastError.code, 'DIAL_FAILED');
+    // Bob leaving is pushed and shows in `known`.
+    const pushed = nextEvent(node, 'discovery:peers', (p) => p.left.length === 1);
+    await peer.stop();
+    await pushed;
+    assert.equal((await get()).body.servers[0].known, 0);
+    // Without a token: 401, as every route.
+    assert.equal((await fetch(`${node.apiUrl}/api/v1/discovery`)).status, 401);
+  });
+
+  it('GET /api/v1/discovery of a node without servers is an empty list', async () => {
+    const token = 'e'.repeat(43);
+    const node = await res.node({ api: { port: 0, token } });
+    const r = await fetch(`${node.apiUrl}/api/v1/discovery`, { headers: { authorization: `Bearer ${token}` } });
+    assert.deepEqual(await r.json(), { servers: [] });
   });
 
   it('refuses a registration for another node ID, or signed by another key', async () => {
