@@ -211,6 +211,37 @@ describe('discovery', () => {
     assert.equal(s.discoveryServer.size, 0);
   });
 
+  it('does not dial again a peer the operator disconnected, nor a banned node, when the server lists them', async () => {
+    const s = await server();
+    const [a, b, d] = [await clientOf(s.p2pAddress!, 'alice'), await clientOf(s.p2pAddress!, 'bob'), await clientOf(s.p2pAddress!, 'dave')];
+    await until(() => [a, b, d].every((n) => n.peers().length === 2), 'all three connected');
+    // Both operators say "do not dial": bob first (alice redials him at once, §11.3), then alice.
+    b.disconnect(a.nodeId);
+    await until(() => a.peers().some((p) => p.nodeId === b.nodeId && p.direction === 'outbound'), 'alice redialed bob');
+    a.disconnect(b.nodeId);
+    await until(() => !a.peers().some((p) => p.nodeId === b.nodeId) && !b.peers().some((p) => p.nodeId === a.nodeId), 'alice and bob apart');
+    // Carol banned dave in an earlier run (bans are stored), before she ever met him.
+    const carolDir = res.tmpDir();
+    const before = await res.node({ dataDir: carolDir, name: 'carol' });
+    before.ban(d.nodeId, 60_000, 'test');
+    await before.stop();
+    // Carol registers: she is given alice, bob and dave, and her join is pushed to the three,
+    // each of which runs its discovery dialing again.
+    const c = res.unstarted({ dataDir: carolDir, name: 'carol', discovery: { servers: [s.p2pAddress!], ...FAST_CLIENT } });
+    // Carol dialing dave would fail at her own end of the handshake (she refuses banned node IDs).
+    const dials: string[] = [];
+    c.on('warning', (w) => w.code === 'DISCOVERY_DIAL_FAILED' && dials.push(w.message));
+    const registered = nextEvent(c, 'discovery:registered');
+    await c.start();
+    assert.equal((await registered).peers, 3);
+    await until(() => c.peers().length === 2, 'carol connected to alice and bob', 10_000);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.ok(!a.peers().some((p) => p.nodeId === b.nodeId), 'alice and bob stay apart');
+    assert.equal(a.addressBook().find((r) => r.address === b.p2pAddress)!.autoDial, false, "alice's book still says do not dial bob");
+    assert.deepEqual(c.peers().map((p) => p.nodeId).sort(), [a.nodeId, b.nodeId].sort());
+    assert.deepEqual(dials, [], 'carol did not dial the node she bans');
+  });
+
   it('nodes keep their peers when the server process is killed, and register again when it returns', async function () {
     this.timeout(40_000);
     const port = await freePort();
