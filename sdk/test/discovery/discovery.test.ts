@@ -211,6 +211,32 @@ describe('discovery', () => {
     assert.equal(s.discoveryServer.size, 0);
   });
 
+  it("refuses a replayed Register, and forgets a node's last timestamp once the clock check refuses a replay anyway", async () => {
+    let clock = Date.now();
+    const s = await server({ now: () => clock, maxClockSkewMs: 10_000 });
+    const raw = new RawPeer(s.p2pAddress!);
+    res.add(() => raw.close());
+    const id = Identity.generate();
+    await raw.handshake(id);
+    const first = registerFrame(id, id.nodeId, 1, '127.0.0.1:1', clock);
+    raw.send(first);
+    await raw.waitFrame('DiscoveryRegistered', (f) => f.re === 1);
+    const codeOf = async (re: number): Promise<string> => ((await raw.waitFrame('Error', (f) => f.re === re)).body as { code: string }).code;
+    raw.send({ ...first, id: 2 });
+    assert.equal(await codeOf(2), DiscoveryErrorCode.DISCOVERY_STALE_TIMESTAMP, 'the same Register again');
+    const left = serverEvent(s, 'discovery:leave', (p) => p.nodeId === id.nodeId);
+    raw.send({ v: 1, type: 'DiscoveryUnregister', body: {} });
+    await left;
+    raw.send({ ...first, id: 3 });
+    assert.equal(await codeOf(3), DiscoveryErrorCode.DISCOVERY_STALE_TIMESTAMP, 'replayed after the node unregistered');
+    assert.equal(s.discoveryServer.remembered, 1);
+    clock += 10_001;
+    await until(() => s.discoveryServer.remembered === 0, 'forgotten at the next sweep');
+    raw.send({ ...first, id: 4 });
+    assert.equal(await codeOf(4), DiscoveryErrorCode.DISCOVERY_STALE_TIMESTAMP, 'still refused, by the clock check');
+    assert.equal(s.discoveryServer.size, 0);
+  });
+
   it('does not dial again a peer the operator disconnected, nor a banned node, when the server lists them', async () => {
     const s = await server();
     const [a, b, d] = [await clientOf(s.p2pAddress!, 'alice'), await clientOf(s.p2pAddress!, 'bob'), await clientOf(s.p2pAddress!, 'dave')];
