@@ -39,10 +39,18 @@ export const GOSSIP_GRAFT_TIMEOUT_MIN_MS = 50;
 /**
  * Plumtree's tree optimisation (Leitão et al. 2007, §3.8): an IHave whose hop count is smaller
  * than that of the eager copy already received by at least this many hops makes the node graft
- * the announcer and prune the link its copy came from, so the tree follows shorter paths.
- * 0 turns the optimisation off.
+ * the announcer; the next duplicate prunes the longer link, so the tree follows shorter paths.
+ * 1 would chase every one-hop gain as the publisher changes; 0 turns the optimisation off.
  */
 export const GOSSIP_OPTIMIZATION_THRESHOLD = 2;
+/**
+ * Delay of the lazy push (ms): announcements are queued this long and then sent together,
+ * several IDs per IHave, as the paper allows (lazy push "may be batched") and GossipSub does at
+ * each heartbeat. They then do not compete with the eager pushes of the same message for the
+ * links and the receivers' time, and an ID a peer announced to this node meanwhile is not
+ * announced back. A missing message is grafted this much later.
+ */
+export const GOSSIP_IHAVE_DELAY_MS = 20;
 /** Gossip frames (Gossip, IHave, Graft, Prune) one peer may send per second, on average. */
 export const GOSSIP_PEER_RATE = 200;
 /** Burst allowance of that rate (frames). */

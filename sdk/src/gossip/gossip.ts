@@ -10,8 +10,10 @@ import {
   GOSSIP_GRAFT_RTT_MULTIPLIER,
   GOSSIP_GRAFT_TIMEOUT_MIN_MS,
   GOSSIP_GRAFT_TIMEOUT_MS,
+  GOSSIP_IHAVE_DELAY_MS,
   GOSSIP_INVALID_PENALTY,
   GOSSIP_MAX_HOPS,
+  GOSSIP_MAX_IDS,
   GOSSIP_MAX_PAYLOAD_BYTES,
   GOSSIP_MAX_SEEN,
   GOSSIP_OPTIMIZATION_THRESHOLD,
@@ -82,10 +84,16 @@ export interface GossipInit {
   /** Least lazy timer derived from an RTT (ms). Default GOSSIP_GRAFT_TIMEOUT_MIN_MS (50). */
   graftTimeoutMinMs?: number;
   /**
-   * Hops an IHave must save over the eager copy for the node to swap the two links (Plumtree's
-   * optimisation); 0: never swap. Default GOSSIP_OPTIMIZATION_THRESHOLD (2).
+   * Hops an IHave must save over the eager copy for the node to graft the announcer's link (Plumtree's
+   * optimisation; the longer link is pruned by its next duplicate); 0: never. Default GOSSIP_OPTIMIZATION_THRESHOLD (2).
    */
   optimizationThreshold?: number;
+  /**
+   * How long announcements wait before they go out (ms): IHaves queued meanwhile leave together,
+   * several IDs per frame, after the eager pushes, and an ID a peer announced to this node
+   * meanwhile is not announced back to it. Default GOSSIP_IHAVE_DELAY_MS.
+   */
+  ihaveDelayMs?: number;
   /** Gossip frames per second one peer may send (token bucket) and the burst. */
   peerRate?: number;
   peerBurst?: number;
@@ -158,10 +166,10 @@ const TOPIC_RE = new RegExp(TOPIC_PATTERN);
  * shrink to a spanning tree. An announced ID whose message has not come within the lazy timer
  * (a few round-trip times of the announcer's link, see graftTimeout()) is asked for with
  * `Graft` (the link becomes eager again: the tree heals). An IHave that comes by a path at
- * least `optimizationThreshold` hops shorter than the eager copy's swaps the two links
- * (Graft to the announcer, Prune to the old parent: the paper's optimisation), so the tree
- * keeps to short paths. Message ID = content hash; seen cache with a TTL; hop limit (`ttl`);
- * per-peer token bucket.
+ * least `optimizationThreshold` hops shorter than the eager copy's grafts its link (the
+ * paper's optimisation; the longer link is pruned by the next duplicate it brings), so the
+ * tree keeps to short paths. IHaves are sent `ihaveDelayMs` after the eager pushes, batched.
+ * Message ID = content hash; seen cache with a TTL; hop limit (`ttl`); per-peer token bucket.
  */
 export class Gossip {
   readonly #c: GossipComponents;
@@ -175,6 +183,7 @@ export class Gossip {
   readonly graftRttMultiplier: number;
   readonly graftTimeoutMinMs: number;
   readonly optimizationThreshold: number;
+  readonly ihaveDelayMs: number;
   readonly peerRate: number;
   readonly peerBurst: number;
   readonly #topics = new Map<string, TopicHandler>();
@@ -184,6 +193,9 @@ export class Gossip {
   /** Announced but not received: who announced it (with the hops of its path), and the lazy timer. */
   readonly #missing = new Map<string, { announcers: Array<{ nodeId: string; hops: number }>; timer: NodeJS.Timeout | null }>();
   readonly #buckets = new Map<string, { tokens: number; at: number }>();
+  /** Announcements waiting for the IHave timer: peer -> message ID -> hops it would arrive with. */
+  readonly #pendingIHave = new Map<string, Map<string, number>>();
+  #ihaveTimer: NodeJS.Timeout | null = null;
   #started = false;
   #n = { published: 0, received: 0, delivered: 0, duplicates: 0, copies: 0, hopsSum: 0, firstCopySum: 0, invalid: 0, unknownTopic: 0, rateLimited: 0, ihaveSent: 0, ihaveReceived: 0, graftsSent: 0, graftsReceived: 0, prunesSent: 0 };
 
@@ -199,6 +211,7 @@ export class Gossip {
     this.graftRttMultiplier = init.graftRttMultiplier ?? GOSSIP_GRAFT_RTT_MULTIPLIER;
     this.graftTimeoutMinMs = init.graftTimeoutMinMs ?? GOSSIP_GRAFT_TIMEOUT_MIN_MS;
     this.optimizationThreshold = init.optimizationThreshold ?? GOSSIP_OPTIMIZATION_THRESHOLD;
+    this.ihaveDelayMs = init.ihaveDelayMs ?? GOSSIP_IHAVE_DELAY_MS;
     this.peerRate = init.peerRate ?? GOSSIP_PEER_RATE;
     this.peerBurst = init.peerBurst ?? GOSSIP_PEER_BURST;
     if (!(this.maxHops >= 1 && this.maxHops <= 255)) throw new RangeError('maxHops must be 1-255');
@@ -298,6 +311,9 @@ export class Gossip {
     this.#started = false;
     for (const m of this.#missing.values()) if (m.timer) clearTimeout(m.timer);
     this.#missing.clear();
+    if (this.#ihaveTimer) clearTimeout(this.#ihaveTimer);
+    this.#ihaveTimer = null;
+    this.#pendingIHave.clear();
     this.#seen.clear();
     this.#eager.clear();
     this.#lazy.clear();
@@ -314,6 +330,7 @@ export class Gossip {
     this.#eager.delete(nodeId);
     this.#lazy.delete(nodeId);
     this.#buckets.delete(nodeId);
+    this.#pendingIHave.delete(nodeId);
   }
 
   // --- inbound --------------------------------------------------------------------------
@@ -331,6 +348,7 @@ export class Gossip {
       known.copies++;
       this.#n.copies++;
       this.#n.duplicates++;
+      this.#pendingIHave.get(from)?.delete(body.id);
       if (this.mode === 'plumtree') {
         this.#makeLazy(from);
         this.#send(from, 'Prune', {});
@@ -405,9 +423,11 @@ export class Gossip {
     if (!this.#admit(peer)) return;
     this.#n.ihaveReceived++;
     const { hops } = envelope.body;
+    const pending = this.#pendingIHave.get(peer.nodeId);
     for (const id of envelope.body.ids) {
       const seen = this.#seen.get(id);
       if (seen) {
+        pending?.delete(id); // it has the message: no need to announce it there
         this.#optimize(seen, peer.nodeId, hops);
         continue;
       }
@@ -451,10 +471,39 @@ export class Gossip {
       if (this.mode === 'flood' || this.#eager.has(id)) this.#send(id, 'Gossip', body);
       else lazy.push(id);
     }
-    for (const id of lazy) {
-      this.#send(id, 'IHave', { ids: [body.id], hops: body.hops });
-      this.#n.ihaveSent++;
+    for (const id of lazy) this.#announce(id, body.id, body.hops);
+  }
+
+  /** Queue an IHave of `id` to `nodeId`; all queued ones go out when the IHave timer fires. */
+  #announce(nodeId: string, id: string, hops: number): void {
+    let queue = this.#pendingIHave.get(nodeId);
+    if (!queue) {
+      queue = new Map();
+      this.#pendingIHave.set(nodeId, queue);
     }
+    queue.set(id, hops);
+    if (this.ihaveDelayMs <= 0) return this.#flushIHaves();
+    if (!this.#ihaveTimer) {
+      this.#ihaveTimer = setTimeout(() => this.#flushIHaves(), this.ihaveDelayMs);
+      this.#ihaveTimer.unref();
+    }
+  }
+
+  /** Send the queued announcements: per peer, one IHave per hop count and per GOSSIP_MAX_IDS IDs. */
+  #flushIHaves(): void {
+    if (this.#ihaveTimer) clearTimeout(this.#ihaveTimer);
+    this.#ihaveTimer = null;
+    for (const [nodeId, queue] of this.#pendingIHave) {
+      const byHops = new Map<number, string[]>();
+      for (const [id, hops] of queue) byHops.set(hops, [...(byHops.get(hops) ?? []), id]);
+      for (const [hops, ids] of byHops) {
+        for (let i = 0; i < ids.length; i += GOSSIP_MAX_IDS) {
+          this.#send(nodeId, 'IHave', { ids: ids.slice(i, i + GOSSIP_MAX_IDS), hops });
+          this.#n.ihaveSent++;
+        }
+      }
+    }
+    this.#pendingIHave.clear();
   }
 
   #lazyTimer(id: string, delayMs: number): NodeJS.Timeout {
@@ -491,9 +540,10 @@ export class Gossip {
    * Plumtree's optimisation (Leitão et al. 2007, §3.8): `announcer` offers, by IHave, a path of
    * `hops` links to a message that came by a path `optimizationThreshold` or more links longer.
    * Graft the announcer with no IDs (push to me from now on; the message itself is not asked
-   * for again) and Prune the link the copy came by: the node hangs from the tree at the
-   * shorter path. The announcer's path cannot pass through this node (it would then be longer
-   * than this node's), so the eager links stay connected.
+   * for again). Unlike the paper, the old link is not pruned at once: the next message comes
+   * over both, and the later copy is a duplicate that prunes the slower link (make before
+   * break). A Prune sent at once raced the Graft: a message published meanwhile found the node
+   * on no eager link and had to be grafted after the lazy timer (measured: bench/gossip.mjs).
    */
   #optimize(entry: SeenEntry, announcer: string, hops: number): void {
     const parent = entry.parent;
@@ -502,9 +552,6 @@ export class Gossip {
     this.#makeEager(announcer);
     this.#send(announcer, 'Graft', { ids: [] });
     this.#n.graftsSent++;
-    this.#makeLazy(parent);
-    this.#send(parent, 'Prune', {});
-    this.#n.prunesSent++;
     entry.parent = announcer;
     entry.parentHops = hops;
   }

@@ -231,9 +231,9 @@ describe('gossip', () => {
     assert.ok(delay >= 295 && delay < 1000, `Graft after ${delay.toFixed(1)} ms`);
   });
 
-  /** A node with fanout 1 and two raw peers: `parent` (connected first: eager) and `other` (lazy). */
+  /** A node with fanout 1 and two raw peers: `parent` (connected first: eager) and `other` (lazy); a 400 ms lazy timer. */
   async function twoLinks(): Promise<{ node: PlexusNode; parent: RawPeer & { identity: Identity }; other: RawPeer & { identity: Identity } }> {
-    const { nodes } = await network(1, [], { ...GOSSIP, fanout: 1 });
+    const { nodes } = await network(1, [], { fanout: 1, graftTimeoutMs: 400, graftTimeoutMinMs: 400 });
     const node = nodes[0]!;
     const parent = await rawPeer(node);
     const other = await rawPeer(node);
@@ -247,7 +247,7 @@ describe('gossip', () => {
     await raw.waitFrame('Pong', (f) => f.re === 500 + n);
   }
 
-  it('swaps its eager link for a lazy one whose IHave saves optimizationThreshold hops (Plumtree optimisation)', async () => {
+  it('grafts a lazy link whose IHave saves optimizationThreshold hops, and the longer link is pruned by its next duplicate (Plumtree optimisation)', async () => {
     const { node, parent, other } = await twoLinks();
     const frame = { ...gossipFrame({ deep: 1 }), body: { ...gossipFrame({ deep: 1 }).body, hops: 6, ttl: 10 } };
     parent.send(frame);
@@ -258,14 +258,21 @@ describe('gossip', () => {
     other.send({ v: 1, type: 'IHave', body: { ids: [frame.body.id], hops: 5 } });
     await settle(other, 1);
     assert.ok(!other.frames.some((f) => f.type === 'Graft') && !parent.frames.some((f) => f.type === 'Prune'));
-    // Four hops shorter: Graft with no IDs to the announcer (the message is not asked for again), Prune to the old parent.
+    // Four hops shorter: Graft with no IDs to the announcer (the message is not asked for again).
     other.send({ v: 1, type: 'IHave', body: { ids: [frame.body.id], hops: 2 } });
     const graft = await other.waitFrame('Graft');
     assert.deepEqual(graft.body, { ids: [] });
+    assert.deepEqual(node.gossip.links().eager.sort(), [parent.identity.nodeId, other.identity.nodeId].sort());
+    assert.ok(!parent.frames.some((f) => f.type === 'Prune'), 'the old link stays until a duplicate shows the new one is faster');
+    // The next message comes by the new link first: the copy over the old one is a duplicate, and that link is pruned.
+    const next = gossipFrame({ next: 1 });
+    other.send(next);
+    await settle(other, 4);
+    parent.send(next);
     await parent.waitFrame('Prune');
     assert.deepEqual(node.gossip.links(), { eager: [other.identity.nodeId], lazy: [parent.identity.nodeId] });
-    // The new link carries the next message in full.
-    const { id } = node.gossip.publish(TOPIC, { next: 1 });
+    // The new link carries this node's own messages in full.
+    const { id } = node.gossip.publish(TOPIC, { own: 1 });
     await other.waitFrame('Gossip', (f) => (f.body as { id: string }).id === id);
     assert.equal(node.gossip.stats().graftsSent, 1);
   });
@@ -276,15 +283,39 @@ describe('gossip', () => {
     other.send({ v: 1, type: 'IHave', body: { ids: [frame.body.id], hops: 1 } });
     await settle(other, 2);
     parent.send(frame);
-    await parent.waitFrame('Prune');
     const graft = await other.waitFrame('Graft');
     assert.deepEqual(graft.body, { ids: [] });
     // Past the lazy timer: the message came, so it is never asked for.
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, 500));
     assert.equal(other.frames.filter((f) => f.type === 'Graft').length, 1);
     // The swap comes after forwarding: the announcer got an IHave, never a pushed duplicate (which would prune the new link).
     assert.ok(!other.frames.some((f) => f.type === 'Gossip'), JSON.stringify(other.frames.map((f) => f.type)));
-    assert.deepEqual(node.gossip.links(), { eager: [other.identity.nodeId], lazy: [parent.identity.nodeId] });
+    assert.deepEqual(node.gossip.links().eager.sort(), [parent.identity.nodeId, other.identity.nodeId].sort());
+  });
+
+  it('sends IHaves ihaveDelayMs after the eager push, several IDs a frame, and not to a peer that announced the ID itself', async () => {
+    const { nodes } = await network(1, [], { ...GOSSIP, fanout: 1, ihaveDelayMs: 300 });
+    const node = nodes[0]!;
+    const parent = await rawPeer(node);
+    const other = await rawPeer(node);
+    // A message from the parent, which the lazy peer then announces to the node itself.
+    const heard = gossipFrame({ heard: 1 });
+    const t0 = performance.now();
+    parent.send(heard);
+    await settle(parent, 5);
+    other.send({ v: 1, type: 'IHave', body: { ids: [heard.body.id], hops: 3 } });
+    await settle(other, 6);
+    // Three of the node's own, published back to back: pushed to the eager parent at once.
+    const own = [1, 2, 3].map((n) => node.gossip.publish(TOPIC, { own: n }).id);
+    await until(() => own.every((id) => parent.frames.some((f) => f.type === 'Gossip' && (f.body as { id: string }).id === id)), 'eager pushes');
+    assert.ok(!other.frames.some((f) => f.type === 'IHave'), 'no IHave before the delay');
+    const ihave = await other.waitFrame('IHave');
+    assert.ok(performance.now() - t0 >= 295, `IHave after ${(performance.now() - t0).toFixed(1)} ms`);
+    // One frame for the three (hops 1), none for the message the peer announced.
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(other.frames.filter((f) => f.type === 'IHave'), [ihave]);
+    assert.deepEqual(ihave.body, { ids: own, hops: 1 });
+    assert.equal(node.gossip.stats().ihaveSent, 1);
   });
 
   it('refuses an IHave without its hop count, and takes a Graft with no IDs as a request for eager push', async () => {
