@@ -547,7 +547,7 @@ export class Gossip {
    */
   #optimize(entry: SeenEntry, announcer: string, hops: number): void {
     const parent = entry.parent;
-    if (this.mode !== 'plumtree' || this.optimizationThreshold <= 0 || parent === null || parent === announcer) return;
+    if (this.mode !== 'plumtree' || this.optimizationThreshold <= 0 || entry.state !== 'valid' || parent === null || parent === announcer) return;
     if (entry.parentHops - hops < this.optimizationThreshold || !this.#eager.has(parent) || !this.#c.peers.get(announcer)) return;
     this.#makeEager(announcer);
     this.#send(announcer, 'Graft', { ids: [] });
