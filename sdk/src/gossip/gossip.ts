@@ -542,8 +542,8 @@ export class Gossip {
    * Graft the announcer with no IDs (push to me from now on; the message itself is not asked
    * for again). Unlike the paper, the old link is not pruned at once: the next message comes
    * over both, and the later copy is a duplicate that prunes the slower link (make before
-   * break). A Prune sent at once raced the Graft: a message published meanwhile found the node
-   * on no eager link and had to be grafted after the lazy timer (measured: bench/gossip.mjs).
+   * break). A Prune sent at once races the Graft: a message published meanwhile can find the
+   * node on no eager link, and it would be grafted only after the lazy timer.
    */
   #optimize(entry: SeenEntry, announcer: string, hops: number): void {
     const parent = entry.parent;
