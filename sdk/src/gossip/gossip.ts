@@ -422,7 +422,8 @@ export class Gossip {
   onIHave(envelope: Envelope<IHaveBody>, peer: Peer): void {
     if (!this.#admit(peer)) return;
     this.#n.ihaveReceived++;
-    const { hops } = envelope.body;
+    // Without `hops` (a sender before protocol.md §17 had it) the path length is unknown: never offered to the optimisation.
+    const hops = envelope.body.hops ?? Infinity;
     const pending = this.#pendingIHave.get(peer.nodeId);
     for (const id of envelope.body.ids) {
       const seen = this.#seen.get(id);
@@ -547,6 +548,7 @@ export class Gossip {
    */
   #optimize(entry: SeenEntry, announcer: string, hops: number): void {
     const parent = entry.parent;
+    if (!Number.isFinite(hops)) return;
     if (this.mode !== 'plumtree' || this.optimizationThreshold <= 0 || entry.state !== 'valid' || parent === null || parent === announcer) return;
     if (entry.parentHops - hops < this.optimizationThreshold || !this.#eager.has(parent) || !this.#c.peers.get(announcer)) return;
     this.#makeEager(announcer);

@@ -5,7 +5,7 @@ import type { FromSchema } from 'json-schema-to-ts';
  * the codec checks before any handler runs.
  *
  *   Gossip {id, topic, payload, hops, ttl, sentAt}  the full message, pushed eagerly
- *   IHave  {ids, hops}                             lazy announcement of message IDs, with the hop
+ *   IHave  {ids, hops?}                            lazy announcement of message IDs, with the hop
  *                                                  count each would arrive with from this sender
  *   Graft  {ids}                                   "send me these (none: nothing), and push to me
  *                                                  eagerly from now on"
@@ -34,7 +34,7 @@ export const IHAVE_SCHEMA = {
     ids: { type: 'array', minItems: 1, maxItems: 64, items: HEX64 },
     hops: { type: 'integer', minimum: 1, maximum: 255 },
   },
-  required: ['ids', 'hops'],
+  required: ['ids'],
   additionalProperties: false,
 } as const;
 

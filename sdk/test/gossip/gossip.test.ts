@@ -318,15 +318,25 @@ describe('gossip', () => {
     assert.equal(node.gossip.stats().ihaveSent, 1);
   });
 
-  it('refuses an IHave without its hop count, and takes a Graft with no IDs as a request for eager push', async () => {
+  it('takes an IHave without its hop count (an older sender) for an announcement but never for a shorter path, and a Graft with no IDs as a request for eager push', async () => {
     const { node, parent, other } = await twoLinks();
-    other.send({ v: 1, type: 'IHave', body: { ids: ['0'.repeat(64)] } });
-    const error = await other.waitFrame('Error');
-    assert.equal((error.body as { code: string }).code, 'INVALID_MESSAGE');
+    // A Graft with no IDs from the lazy peer: its link becomes eager, nothing is sent.
     other.send({ v: 1, type: 'Graft', body: { ids: [] } });
-    await settle(other, 3);
+    await settle(other, 9);
     assert.deepEqual(node.gossip.links().eager.sort(), [parent.identity.nodeId, other.identity.nodeId].sort());
     assert.ok(!other.frames.some((f) => f.type === 'Gossip'));
+    const frame = { ...gossipFrame({ old: 1 }), body: { ...gossipFrame({ old: 1 }).body, hops: 9, ttl: 7 } };
+    parent.send(frame);
+    await settle(parent, 7);
+    other.send({ v: 1, type: 'IHave', body: { ids: [frame.body.id] } });
+    // An ID the node lacks, announced the old way: grafted after the lazy timer (400 ms here).
+    const missing = gossipId(TOPIC, { old: 2 }).id;
+    other.send({ v: 1, type: 'IHave', body: { ids: [missing] } });
+    const graft = await other.waitFrame('Graft');
+    assert.deepEqual(graft.body, { ids: [missing] });
+    assert.ok(!other.frames.some((f) => f.type === 'Error'), JSON.stringify(other.frames));
+    assert.equal(other.frames.filter((f) => f.type === 'Graft').length, 1, 'no optimisation on an unknown hop count');
+    assert.equal(node.peers().find((p) => p.nodeId === other.identity.nodeId)!.score, 0);
   });
 
   async function rawPeer(node: PlexusNode, options: { pings?: boolean } = {}): Promise<RawPeer & { identity: Identity }> {
