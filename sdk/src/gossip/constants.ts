@@ -37,7 +37,7 @@ export const GOSSIP_GRAFT_RTT_MULTIPLIER = 4;
  */
 export const GOSSIP_GRAFT_TIMEOUT_MIN_MS = 50;
 /**
- * Plumtree's tree optimisation (Leitão et al. 2007, §3.8): an IHave whose hop count is smaller
+ * Plumtree's tree optimisation (Leitão et al. 2007): an IHave whose hop count is smaller
  * than that of the eager copy already received by at least this many hops makes the node graft
  * the announcer; the next duplicate prunes the longer link, so the tree follows shorter paths.
  * 1 would chase every one-hop gain as the publisher changes; 0 turns the optimisation off.

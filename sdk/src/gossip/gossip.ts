@@ -417,7 +417,8 @@ export class Gossip {
 
   /**
    * IHave: IDs the peer has, each `hops` links away through it. Missing ones are waited for,
-   * then grafted; for one already received by a path longer by the threshold, the links swap.
+   * then grafted; for one already received by a path longer by the threshold, the announcer's
+   * link is grafted (the optimisation).
    */
   onIHave(envelope: Envelope<IHaveBody>, peer: Peer): void {
     if (!this.#admit(peer)) return;
@@ -496,7 +497,11 @@ export class Gossip {
     this.#ihaveTimer = null;
     for (const [nodeId, queue] of this.#pendingIHave) {
       const byHops = new Map<number, string[]>();
-      for (const [id, hops] of queue) byHops.set(hops, [...(byHops.get(hops) ?? []), id]);
+      for (const [id, hops] of queue) {
+        const ids = byHops.get(hops);
+        if (ids) ids.push(id);
+        else byHops.set(hops, [id]);
+      }
       for (const [hops, ids] of byHops) {
         for (let i = 0; i < ids.length; i += GOSSIP_MAX_IDS) {
           this.#send(nodeId, 'IHave', { ids: ids.slice(i, i + GOSSIP_MAX_IDS), hops });
@@ -538,7 +543,7 @@ export class Gossip {
   }
 
   /**
-   * Plumtree's optimisation (Leitão et al. 2007, §3.8): `announcer` offers, by IHave, a path of
+   * Plumtree's optimisation of the tree (Leitão et al. 2007): `announcer` offers, by IHave, a path of
    * `hops` links to a message that came by a path `optimizationThreshold` or more links longer.
    * Graft the announcer with no IDs (push to me from now on; the message itself is not asked
    * for again). Unlike the paper, the old link is not pruned at once: the next message comes
