@@ -17,7 +17,7 @@ import { chatRoutes } from './routes.js';
 /** What `node.chat` exposes. */
 export type ChatApi = Pick<
   Chat,
-  'send' | 'history' | 'rooms' | 'join' | 'leave' | 'accept' | 'lamport' | 'sendDirect' | 'conversation' | 'conversations' | 'read' | 'chatKey' | 'keyOf' | 'syncWith'
+  'send' | 'history' | 'rooms' | 'join' | 'leave' | 'accept' | 'lamport' | 'sendDirect' | 'conversation' | 'conversations' | 'read' | 'chatKey' | 'keyOf' | 'syncWith' | 'seenBy'
 >;
 
 /**

@@ -1,5 +1,5 @@
 import type { CapabilityContext } from '../capability/index.js';
-import type { GossipApi, GossipMessage, GossipVerdict } from '../gossip/index.js';
+import { gossipId, type GossipApi, type GossipMessage, type GossipVerdict } from '../gossip/index.js';
 import type { Outbox } from '../outbox/index.js';
 import type { Peer } from '../peers/index.js';
 import type { Envelope } from '../transport/index.js';
@@ -197,6 +197,15 @@ export class Chat {
     checkRoom(room);
     const page = pageOf(options, (id) => this.#repo.get(id));
     return this.#repo.history(room, page.limit, page.before);
+  }
+
+  /**
+   * "Seen by": how many of this node's peers are known to hold room message `m` (they sent
+   * it here, announced it, or were sent it), while gossip still remembers it (its seen-cache
+   * TTL, 2 minutes); null after that, or for a message gossip never carried here.
+   */
+  seenBy(m: ChatMessage): number | null {
+    return this.#gossip?.message(gossipId(CHAT_TOPIC, m).id)?.seenBy ?? null;
   }
 
   /** The rooms this node is in (the default room always). */

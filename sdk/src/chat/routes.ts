@@ -54,7 +54,7 @@ export function chatRoutes(chat: Chat): RouteDef[] {
           return [200, { with: peer, messages: chat.conversation(peer, { limit, before }) }];
         }
         const room = q.get('room') ?? 'general';
-        return [200, { room, messages: chat.history(room, { limit, before }) }];
+        return [200, { room, messages: chat.history(room, { limit, before }).map((m) => ({ ...m, seenBy: chat.seenBy(m) })) }];
       },
     },
     { method: 'GET', path: '/chat/conversations', handle: () => [200, { conversations: chat.conversations() }] },

@@ -137,9 +137,17 @@ export interface MessageStats {
   hops: number;
   firstCopyMs: number | null;
   state: 'published' | 'pending' | 'valid' | 'invalid' | 'unknown-topic';
+  /**
+   * Peers of this node known to hold the message: those that sent it here (first copy or
+   * duplicate) or announced it (IHave), and those it was pushed to (Gossip on a live link). A
+   * local view: the nodes further away are not counted.
+   */
+  seenBy: number;
 }
 
-interface SeenEntry extends MessageStats {
+interface SeenEntry extends Omit<MessageStats, 'seenBy'> {
+  /** Node IDs behind `seenBy`. */
+  holders: Set<string>;
   expiresAt: number;
   /** The eager link the message came by, and the hops of that path (the optimisation compares IHaves with it). */
   parent: string | null;
@@ -247,7 +255,7 @@ export class Gossip {
     if (this.#seen.has(id)) return { id };
     this.#n.published++;
     const forward: GossipBody = { id, topic, payload, hops: 1, ttl: this.maxHops - 1, sentAt: Date.now() };
-    this.#remember({ id, topic, copies: 0, hops: 0, firstCopyMs: null, state: 'published', expiresAt: 0, parent: null, parentHops: 0, forward });
+    this.#remember({ id, topic, copies: 0, hops: 0, firstCopyMs: null, state: 'published', expiresAt: 0, parent: null, parentHops: 0, forward, holders: new Set() });
     this.#forward(forward, null);
     return { id };
   }
@@ -283,7 +291,7 @@ export class Gossip {
   /** What this node saw of one message, or null once it left the seen cache. */
   message(id: string): MessageStats | null {
     const e = this.#seen.get(id);
-    return e ? { id: e.id, topic: e.topic, copies: e.copies, hops: e.hops, firstCopyMs: e.firstCopyMs, state: e.state } : null;
+    return e ? { id: e.id, topic: e.topic, copies: e.copies, hops: e.hops, firstCopyMs: e.firstCopyMs, state: e.state, seenBy: e.holders.size } : null;
   }
 
   /**
@@ -346,6 +354,7 @@ export class Gossip {
       // sender pushed to this node, so it takes the link for eager whatever this node thinks:
       // it is told Prune even if the link is already lazy here (as in the paper).
       known.copies++;
+      known.holders.add(from);
       this.#n.copies++;
       this.#n.duplicates++;
       this.#pendingIHave.get(from)?.delete(body.id);
@@ -370,9 +379,9 @@ export class Gossip {
     }
     const receivedAt = Date.now();
     const firstCopyMs = Math.max(0, receivedAt - body.sentAt);
-    const entry: SeenEntry = { id: body.id, topic: body.topic, copies: 1, hops: body.hops, firstCopyMs, state: 'pending', expiresAt: 0, parent: from, parentHops: body.hops, forward: null };
+    const entry: SeenEntry = { id: body.id, topic: body.topic, copies: 1, hops: body.hops, firstCopyMs, state: 'pending', expiresAt: 0, parent: from, parentHops: body.hops, forward: null, holders: new Set([from]) };
     this.#remember(entry);
-    const offer = this.#received(entry.id);
+    const offer = this.#received(entry);
     this.#n.received++;
     this.#n.copies++;
     this.#n.hopsSum += body.hops;
@@ -429,6 +438,7 @@ export class Gossip {
     for (const id of envelope.body.ids) {
       const seen = this.#seen.get(id);
       if (seen) {
+        seen.holders.add(peer.nodeId);
         pending?.delete(id); // it has the message: no need to announce it there
         this.#optimize(seen, peer.nodeId, hops);
         continue;
@@ -452,8 +462,10 @@ export class Gossip {
     this.#n.graftsReceived++;
     if (this.mode === 'plumtree') this.#makeEager(peer.nodeId);
     for (const id of envelope.body.ids) {
-      const forward = this.#seen.get(id)?.forward;
-      if (forward) this.#send(peer.nodeId, 'Gossip', forward);
+      const seen = this.#seen.get(id);
+      if (!seen?.forward) continue;
+      this.#send(peer.nodeId, 'Gossip', seen.forward);
+      seen.holders.add(peer.nodeId);
     }
   }
 
@@ -470,8 +482,10 @@ export class Gossip {
     for (const peer of this.#c.peers.all()) {
       const id = peer.nodeId;
       if (id === except) continue;
-      if (this.mode === 'flood' || this.#eager.has(id)) this.#send(id, 'Gossip', body);
-      else lazy.push(id);
+      if (this.mode === 'flood' || this.#eager.has(id)) {
+        this.#send(id, 'Gossip', body);
+        this.#seen.get(body.id)?.holders.add(id);
+      } else lazy.push(id);
     }
     for (const id of lazy) this.#announce(id, body.id, body.hops);
   }
@@ -534,11 +548,12 @@ export class Gossip {
   }
 
   /** The first copy of a message arrived: stop its lazy timer. Returns the announcer with the shortest path, if any (for the optimisation). */
-  #received(id: string): { nodeId: string; hops: number } | null {
-    const m = this.#missing.get(id);
+  #received(entry: SeenEntry): { nodeId: string; hops: number } | null {
+    const m = this.#missing.get(entry.id);
     if (!m) return null;
     if (m.timer) clearTimeout(m.timer);
-    this.#missing.delete(id);
+    this.#missing.delete(entry.id);
+    for (const a of m.announcers) entry.holders.add(a.nodeId);
     return m.announcers.reduce<{ nodeId: string; hops: number } | null>((b, a) => (b && b.hops <= a.hops ? b : a), null);
   }
 

@@ -47,6 +47,9 @@ describe('chat', () => {
     assert.equal(h[0]!.name, sent.find((m) => m.id === h[0]!.id)!.name);
     assert.equal(nodes[1]!.chat.history('general', { limit: 3 }).length, 3);
     assert.deepEqual(ids(nodes[1]!).slice(0, 4), nodes[1]!.chat.history('general', { before: order[4] }).map((m) => m.id));
+    // "Seen by": in a line, an inner node's two peers hold every message (one sent it, the other was sent it), an end node's one peer.
+    await until(() => h.every((m) => nodes[1]!.chat.seenBy(m) === 2 && nodes[3]!.chat.seenBy(m) === 1), 'seen by every neighbour');
+    assert.equal(nodes[0]!.chat.seenBy({ ...h[0]!, text: 'never sent' }), null);
   });
 
   it('a resend with the same id changes nothing', async () => {
@@ -162,7 +165,8 @@ describe('chat', () => {
     assert.deepEqual(await api.post('/chat/rooms', { room: 'dev' }), { room: 'dev', joined: true });
     const { message } = await api.post<{ message: ChatMessage }>('/chat/messages', { room: 'dev', text: 'over http' });
     assert.equal(message.text, 'over http');
-    assert.deepEqual((await api.get<{ messages: ChatMessage[] }>('/chat/messages?room=dev&limit=10')).messages, [message]);
+    // Each listed with `seenBy`: no peer holds it (this node has none), while gossip remembers it.
+    assert.deepEqual((await api.get<{ messages: ChatMessage[] }>('/chat/messages?room=dev&limit=10')).messages, [{ ...message, seenBy: 0 }]);
     assert.deepEqual((await api.get<{ rooms: Array<{ room: string }> }>('/chat/rooms')).rooms.map((r) => r.room), ['dev', 'general']);
     assert.deepEqual(await api.delete('/chat/rooms/dev'), { room: 'dev', left: true });
     await assert.rejects(api.post('/chat/messages', { room: 'Bad Room', text: 'x' }), (e: Error & { code?: string }) => e.code === 'INVALID_BODY');
