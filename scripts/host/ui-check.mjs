@@ -281,6 +281,21 @@ export async function runUiCheck({ scope, browser, log, track }) {
 
     step = 'Open Chat; a message from the external node appears, one typed in the composer reaches it';
     await runCommand(page, 'Plexus: Open Chat');
+    // A taller panel, as a person reading a conversation would drag it.
+    // (The sash between the editor and the panel; a drag that starts on the panel's title bar
+    // would drag a tab instead.)
+    const panel = await page.locator(PANEL).boundingBox();
+    for (const sash of panel ? await page.locator('.monaco-sash.horizontal').all() : []) {
+      const box = await sash.boundingBox();
+      if (!box || box.width < 200 || Math.abs(box.y + box.height / 2 - panel.y) > 4) continue;
+      const x = box.x + box.width / 2;
+      const y = box.y + box.height / 2;
+      await page.mouse.move(x, y);
+      await page.mouse.down();
+      await page.mouse.move(x, y - 110, { steps: 8 });
+      await page.mouse.up();
+      break;
+    }
     const chat = page.frameLocator(CHAT_FRAME).frameLocator('#active-frame');
     await chat.locator('.conv.selected', { hasText: 'general' }).waitFor({ timeout: UI_TIMEOUT_MS });
     await external.client.chatSend('general', 'Hi! I just deployed the counter, try increment.');
@@ -301,6 +316,8 @@ export async function runUiCheck({ scope, browser, log, track }) {
       arrived = (await external.client.chatHistory('general')).filter((m) => m.text === 'Done: it went from 15 to 17.' || m.text === 'Two lines\nin one message.');
     }
     if (arrived.length < 2) throw new UiCheckError(`the external node has ${arrived.length} of the 2 messages typed in the composer (Enter, Shift+Enter)`);
+    await external.client.chatSend('general', 'Nice, I see 17 here too. Sharing notes.bin next.');
+    await chat.locator('.msg', { hasText: 'Sharing notes.bin next' }).waitFor({ timeout: UI_TIMEOUT_MS });
     log('ui: chat: the external message shows as "external (' + short + ')"; two typed messages (one with Shift+Enter) reached the external node');
 
     step = 'join a room from the chat view; its message is unread while #general is on screen';
@@ -320,7 +337,7 @@ export async function runUiCheck({ scope, browser, log, track }) {
     const directMessages = await external.client.raw.get('/chat/conversations').then(() => true, () => false);
     if (directMessages) {
       step = 'Send Direct Message: a conversation with the external node, with marks';
-      const self = JSON.parse(readFileSync(join(host.userDataDir, 'User', 'globalStorage', 'plexus.plexus', 'node.json'), 'utf8')).nodeId;
+      const self = (await (await require('@plexus/sdk').TypedApiClient.fromDataDir(join(host.userDataDir, 'User', 'globalStorage', 'plexus.plexus'))).node()).nodeId;
       await external.client.raw.post('/chat/messages', { to: self, text: 'Can you share the test data?' });
       await chat.locator('.conv', { hasText: `external (${short})` }).first().click();
       await chat.locator('.msg', { hasText: 'share the test data' }).waitFor({ timeout: UI_TIMEOUT_MS });
@@ -335,9 +352,23 @@ export async function runUiCheck({ scope, browser, log, track }) {
       log('ui: chat: the node has no direct messages (GET /chat/conversations is 404): rooms only');
     }
 
-    step = 'screenshots, dark theme';
-    await expand(await treeRow(page, 'external'));
+    step = 'the Network view lists the known addresses and the bans';
+    const ownData = join(host.userDataDir, 'User', 'globalStorage', 'plexus.plexus');
+    const { TypedApiClient } = require('@plexus/sdk');
+    const own = await TypedApiClient.fromDataDir(ownData);
+    await own.ban('7e1d'.repeat(16), { durationMs: 3_600_000, reason: 'spam in #general' });
+    await expand(await treeRow(page, 'Known'));
+    await page.locator(`${SIDEBAR} .monaco-list-row`, { hasText: /external.*connected/ }).first().waitFor({ timeout: UI_TIMEOUT_MS });
+    await expand(await treeRow(page, 'Banned'));
+    await treeRow(page, 'spam in #general');
+    log('ui: the Network view lists the external node under Known (connected) and a ban under Banned');
+
+    step = 'the peer\'s details; screenshots, dark theme';
+    const peerRowAgain = await treeRow(page, 'external');
+    await expand(peerRowAgain);
     await treeRow(page, 'Connected since');
+    // Folded again, so the Network view shows the Known and Banned groups in the screenshots.
+    await peerRowAgain.locator('.monaco-tl-twistie').click();
     await page.locator('body').click({ position: { x: 700, y: 780 } }).catch(() => undefined);
     await shoot(page, 'dark');
     step = 'screenshots, light theme';

@@ -175,8 +175,9 @@ function marks(e: ChatEntry): HTMLElement | null {
 
 /** A stable colour per node (one of the theme's chart colours), so authors are told apart at a glance. */
 function authorColour(nodeId: string): string {
-  const colours = ['blue', 'green', 'orange', 'purple', 'red', 'yellow'];
-  return `var(--vscode-charts-${colours[parseInt(nodeId.slice(0, 6), 16) % colours.length]})`;
+  // Not blue (this node's own colour, the link colour) and not red (reads as an error).
+  const colours = ['charts-green', 'charts-orange', 'charts-purple', 'terminal-ansiCyan', 'terminal-ansiMagenta'];
+  return `var(--vscode-${colours[parseInt(nodeId.slice(0, 6), 16) % colours.length]})`;
 }
 
 function message(e: ChatEntry, grouped: boolean): HTMLElement {
