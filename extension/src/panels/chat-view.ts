@@ -31,6 +31,8 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
   #ready = false;
   #readyWaiters: Array<() => void> = [];
   #selected: ChatKey | null = null;
+  /** The conversation the webview showed before it was (re)created, from its saved state. */
+  #saved: ChatKey | null = null;
   readonly #onDidRender = new vscode.EventEmitter<ChatRendered>();
   /** The webview rendered a history push: what it shows. */
   readonly onDidRender = this.#onDidRender.event;
@@ -43,8 +45,17 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
   ) {
     this.#subscriptions = [
       chat.onDidChange((key) => {
-        if (key === null) this.#pushState();
-        else if (key === this.#selected) this.#pushHistory();
+        if (key !== null) {
+          if (key === this.#selected) this.#pushHistory();
+          return;
+        }
+        this.#pushState();
+        // The chat model (re)loaded after the webview was ready (the node started later, or was
+        // restarted): pick the conversation to show, or read the shown one's history again.
+        if (!this.#ready || !this.chat.connected) return;
+        if (!this.#selected) {
+          if (this.#listed(this.#saved ?? roomKey(GENERAL))) void this.#select(this.#saved ?? roomKey(GENERAL)).catch(() => undefined);
+        } else if (!this.chat.history(this.#selected)) void this.chat.ensureHistory(this.#selected).catch(() => undefined);
       }),
       supervisor.onDidChangeState(() => this.#pushState()),
     ];
@@ -106,9 +117,10 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
       switch (req.command) {
         case 'ready': {
           this.#ready = true;
+          this.#saved = req.args.saved;
           const key = this.#selected ?? req.args.saved;
           this.#pushState();
-          if (this.chat.connected) await this.#select(key && this.#listed(key) ? key : roomKey(GENERAL));
+          if (this.chat.connected && this.#listed(roomKey(GENERAL))) await this.#select(key && this.#listed(key) ? key : roomKey(GENERAL));
           for (const w of this.#readyWaiters.splice(0)) w();
           return { res: null };
         }

@@ -531,5 +531,12 @@ describe('Plexus extension in a VS Code host', function () {
     assert.ok(alive(newPid));
     assert.ok(!alive(oldPid));
     await until(() => api.model.peers().some((p) => p.nodeId === external.info.nodeId), [api.model.onDidChangePeers], 'the external node to be connected again', 15_000);
+    // The chat view follows the new node: its conversation is read again and stays live.
+    const key = api.chat.view.selected!;
+    assert.ok(key, 'a conversation is selected');
+    if (key !== 'room:general') await api.chat.view.show('room:general');
+    const after = `after the restart ${randomBytes(4).toString('hex')}`;
+    await external.client.chatSend('general', after);
+    await rendered(api, 'room:general', after, 'a message after the restart in the webview');
   });
 });
