@@ -49,6 +49,25 @@ export { ApiClient, ApiClientError, NodeNotRunningError, type NodeInfo } from '.
 export { gossip, gossipId, type GossipApi, type GossipInit, type GossipMessage, type GossipVerdict, type GossipEvents, type GossipStats, type TopicHandler, type MessageStats, InvalidGossipError, TopicTakenError } from './gossip/index.js';
 export { contracts, type ContractsApi, type ContractsInit, ContractError, type ContractRecord, type ContractSummary, type CallResult, type ContractEvents } from './contracts/index.js';
 export { files, type FilesApi, type TransferInit, TransferError, type DownloadProgress, type DownloadStatus, type ShareInfo, type TransferEvents } from './transfer/index.js';
-export { chat, type ChatApi, type ChatInit, type ChatEvents, type ChatMessage, type ChatMessageEvent, type ChatRoom, chatMessageId, verifyChatMessage, InvalidChatMessageError, ChatRequestError } from './chat/index.js';
+export {
+  chat,
+  type ChatApi,
+  type ChatInit,
+  type ChatEvents,
+  type ChatMessage,
+  type ChatMessageEvent,
+  type ChatMarkEvent,
+  type ChatSyncEvent,
+  type ChatRoom,
+  type ChatKey,
+  type Conversation,
+  type DirectMessage,
+  type DirectEnvelope,
+  type DirectReceipt,
+  chatMessageId,
+  verifyChatMessage,
+  InvalidChatMessageError,
+  ChatRequestError,
+} from './chat/index.js';
 export { pex, type PexApi, type PeerExchangeInit, type PexEvents, type KnownAddress, type KnownState, type ExchangeResult, type AddrEntry } from './pex/index.js';
 export { TypedApiClient, type ApiEvent, type ApiEventMap, type ApiEventName, type ContractEventPayload } from './client/typed-client.js';

@@ -52,4 +52,5 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   ABORTED: 503,
   INVALID_CHAT_REQUEST: 400,
   INVALID_CHAT_MESSAGE: 400,
+  NO_CHAT_KEY: 404,
 };

@@ -10,9 +10,13 @@ export class InvalidChatMessageError extends PlexusError {
   }
 }
 
-/** A bad room name, an empty or too long text, or leaving the default room. Code `INVALID_CHAT_REQUEST`. */
+/**
+ * A bad room name, an empty or too long text, leaving the default room, a bad node ID. Code
+ * `INVALID_CHAT_REQUEST`, or `NO_CHAT_KEY` for a direct message to a node whose ChatKey is
+ * not known yet.
+ */
 export class ChatRequestError extends PlexusError {
-  constructor(message: string) {
-    super('INVALID_CHAT_REQUEST', message);
+  constructor(message: string, code: 'INVALID_CHAT_REQUEST' | 'NO_CHAT_KEY' = 'INVALID_CHAT_REQUEST') {
+    super(code, message);
   }
 }

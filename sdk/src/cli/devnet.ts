@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 import { ApiClient, type NodeInfo } from '../api/index.js';
 import type { PeerInfo } from '../peers/index.js';
 import type { ContractRecord } from '../contracts/index.js';
+import type { ChatMessage, DirectMessage } from '../chat/index.js';
 import type { DownloadProgress, ShareInfo } from '../transfer/index.js';
 import { progressLine } from '../transfer/cli.js';
 import { CHATTY_EVENTS, eventLine, formatBytes, paint, peersTable, shortId, sliceVisible, table, visibleLength } from '../terminal/format.js';
@@ -19,6 +20,7 @@ const CONTRACT_ARRIVAL_MS = 10_000;
 interface DevnetOptions {
   contract: boolean;
   file: boolean;
+  chat: boolean;
   nodes: number;
   dir: string;
   basePort: number;
@@ -64,6 +66,7 @@ export function registerDevnetCommand(program: Command, setExitCode: (code: numb
     .option('--timeout <duration>', 'with --once: give up after this long', durationOption, 30_000)
     .option('--no-contract', 'skip the contract demo (deploy the example token on node1, mint on node2)')
     .option('--no-file', 'skip the file demo (share a file on all but the last node, fetch it on the last from all of them)')
+    .option('--no-chat', 'skip the chat demo (two messages in the general room, one end-to-end encrypted direct message)')
     .addHelpText('after', '\nWhile it runs, the nodes answer the usual commands, e.g.\n  plexus peers --data-dir .plexus/node1')
     .action(async (opts: DevnetOptions) => {
       setExitCode(await runDevnet(opts));
@@ -146,6 +149,7 @@ async function runDevnet(opts: DevnetOptions): Promise<number> {
       }
       if (tokenAddress) lines.push('', tokenTable());
       if (file.download) lines.push('', fileView());
+      if (talk.room.length > 0) lines.push('', chatView());
       return lines.join('\n');
     };
     /** Every node's copy of the token: version and the balance of every node, as that node sees it. */
@@ -197,6 +201,53 @@ async function runDevnet(opts: DevnetOptions): Promise<number> {
       file.verified ??= createHash('sha256').update(await fsp.readFile(join(fetcher.dataDir, DEMO_FILE))).digest('hex') === file.sha256;
       return file.verified;
     };
+    /** The chat demo: node1 and node2 talk in `general`; node1 sends the last node a direct message. */
+    const talk: { room: ChatMessage[]; direct?: DirectMessage; roomEverywhere?: boolean; started?: boolean } = { room: [] };
+    const chatDone = async (): Promise<boolean> => {
+      if (!opts.chat || nodes.length < 2) return true;
+      if (!talk.direct) return false;
+      const ids = talk.room.map((m) => m.id);
+      talk.roomEverywhere = (
+        await Promise.all(nodes.map(async (n) => (await n.client!.get<{ messages: ChatMessage[] }>('/chat/messages?room=general')).messages.map((m) => m.id)))
+      ).every((have) => ids.every((id) => have.includes(id)));
+      const [first, last] = [nodes[0]!, nodes[nodes.length - 1]!];
+      talk.direct = (await first.client!.get<{ messages: DirectMessage[] }>(`/chat/messages?with=${last.info!.nodeId}`)).messages.find((m) => m.id === talk.direct!.id) ?? talk.direct;
+      return talk.roomEverywhere && talk.direct.marks.delivered !== null;
+    };
+    const startChatDemo = async (): Promise<void> => {
+      if (!opts.chat || nodes.length < 2 || talk.started) return;
+      talk.started = true;
+      const [first, second, last] = [nodes[0]!, nodes[1]!, nodes[nodes.length - 1]!];
+      const say = async (n: DevNode, text: string): Promise<void> => {
+        talk.room.push((await n.client!.post<{ message: ChatMessage }>('/chat/messages', { room: 'general', text })).message);
+        log(`${paint.dim(n.name)} in #general: ${text}`);
+      };
+      await say(first, 'hello from node1: the token is deployed');
+      await say(second, 'node2 here, minting now');
+      // The last node's ChatKey reaches node1 by gossip or catch-up just after they connect.
+      const until = Date.now() + CONTRACT_ARRIVAL_MS;
+      for (;;) {
+        try {
+          talk.direct = (await first.client!.post<{ message: DirectMessage }>('/chat/messages', { to: last.info!.nodeId, text: `a private word for ${last.name}` })).message;
+          break;
+        } catch (err) {
+          if ((err as { code?: string }).code !== 'NO_CHAT_KEY' || Date.now() > until) throw err;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+      log(`${paint.dim(first.name)} to ${last.name}, end-to-end encrypted: ${talk.direct.text}`);
+    };
+    const chatView = (): string => {
+      const lines = talk.room.map((m) => `    #general ${m.name} (${shortId(m.author)}): ${m.text}`);
+      if (talk.direct) {
+        const d = talk.direct;
+        const mark = d.marks.read !== null ? 'read' : d.marks.delivered !== null ? 'delivered' : 'sent';
+        lines.push(`    @${nameOf(d.to)} ${d.name} (${shortId(d.author)}): ${d.text}  [${mark}]`);
+      }
+      const reach = talk.roomEverywhere ? paint.green('room messages on every node') : paint.yellow('spreading');
+      return `${paint.bold('Chat')}: ${reach}
+${lines.join('\n')}`;
+    };
     const meshed = (): boolean => nodes.every((n) => n.peers.length === nodes.length - 1 && n.peers.every((p) => p.rttMs !== null));
     const converged = (): boolean => meshed() && (!opts.contract || tokenAgrees());
     const startDemo = async (): Promise<void> => {
@@ -236,19 +287,21 @@ async function runDevnet(opts: DevnetOptions): Promise<number> {
     if (opts.once) {
       const deadline = Date.now() + opts.timeout;
       await refresh();
-      while (!(converged() && (await fileDone())) && Date.now() < deadline && nodes.every((n) => !n.exited)) {
+      while (!(converged() && (await fileDone()) && (await chatDone())) && Date.now() < deadline && nodes.every((n) => !n.exited)) {
         await new Promise((r) => setTimeout(r, 250));
         if (meshed()) await startDemo();
         if (meshed()) await startFileDemo();
+        if (meshed()) await startChatDemo();
         await refresh();
       }
-      const ok = converged() && (await fileDone());
+      const ok = converged() && (await fileDone()) && (await chatDone());
       process.stdout.write('\n' + render() + '\n\n');
       process.stdout.write(
         ok
           ? paint.green(
               `every node sees ${nodes.length - 1} peers with measured round-trip times${opts.contract ? ', holds the same token state' : ''}` +
-                `${opts.file && nodes.length > 1 ? `, and ${fetcher.name} fetched ${DEMO_FILE} intact from ${sharers.length} peer(s)` : ''}\n`,
+                `${opts.file && nodes.length > 1 ? `, ${fetcher.name} fetched ${DEMO_FILE} intact from ${sharers.length} peer(s)` : ''}` +
+                `${opts.chat && nodes.length > 1 ? `, and the room messages reached every node and the direct message was delivered` : ''}\n`,
             )
           : paint.red(`not converged within ${opts.timeout} ms\n`),
       );
@@ -262,8 +315,10 @@ async function runDevnet(opts: DevnetOptions): Promise<number> {
     const tick = async (): Promise<void> => {
       if (meshed()) await startDemo().catch((err: Error) => log(paint.red(`contract demo failed: ${err.message}`)));
       if (meshed()) await startFileDemo().catch((err: Error) => log(paint.red(`file demo failed: ${err.message}`)));
+      if (meshed()) await startChatDemo().catch((err: Error) => log(paint.red(`chat demo failed: ${err.message}`)));
       await refresh();
       if (file.download?.status === 'complete') await fileDone();
+      if (talk.direct) await chatDone().catch(() => false);
       if (shuttingDown) return;
       if (live) {
         process.stdout.write('\x1b[H\x1b[2J');

@@ -9,7 +9,7 @@
  * depend on how the SDK is laid out inside.
  */
 import { ApiClient, type NodeInfo } from '../api/index.js';
-import type { ChatMessage, ChatMessageEvent, ChatRoom } from '../chat/index.js';
+import type { ChatKey, ChatMarkEvent, ChatMessage, ChatMessageEvent, ChatRoom, ChatSyncEvent, Conversation, DirectMessage } from '../chat/index.js';
 import type { CallResult, ContractRecord, ContractSummary } from '../contracts/index.js';
 import type { BanRecord, PeerInfo, PeerRecord } from '../peers/index.js';
 import type { DownloadProgress, ShareInfo } from '../transfer/index.js';
@@ -39,6 +39,8 @@ export interface ApiEventMap {
   'transfer:bad-piece': { id: string; fileId: string; piece: number; from: string[] };
   'transfer:complete': DownloadProgress & { ms: number };
   'chat:message': ChatMessageEvent;
+  'chat:mark': ChatMarkEvent;
+  'chat:sync': ChatSyncEvent;
 }
 
 export type ApiEventName = keyof ApiEventMap;
@@ -157,6 +159,34 @@ export class TypedApiClient {
     if (options.limit !== undefined) q.set('limit', String(options.limit));
     if (options.before !== undefined) q.set('before', options.before);
     return (await this.raw.get<{ messages: ChatMessage[] }>(`/chat/messages?${q}`)).messages;
+  }
+
+  /** A direct message, end-to-end encrypted (docs/api.md §6.28). @throws NO_CHAT_KEY, INVALID_CHAT_REQUEST, INVALID_BODY */
+  async chatSendDirect(to: string, text: string): Promise<DirectMessage> {
+    return (await this.raw.post<{ message: DirectMessage }>('/chat/messages', { to, text })).message;
+  }
+
+  /** The direct messages with node `peer`, oldest first (docs/api.md §6.29). */
+  async chatConversation(peer: string, options: { limit?: number; before?: string } = {}): Promise<DirectMessage[]> {
+    const q = new URLSearchParams({ with: peer });
+    if (options.limit !== undefined) q.set('limit', String(options.limit));
+    if (options.before !== undefined) q.set('before', options.before);
+    return (await this.raw.get<{ messages: DirectMessage[] }>(`/chat/messages?${q}`)).messages;
+  }
+
+  /** Every conversation, the most recent first, with unread counts (docs/api.md §6.30). */
+  async chatConversations(): Promise<Conversation[]> {
+    return (await this.raw.get<{ conversations: Conversation[] }>('/chat/conversations')).conversations;
+  }
+
+  /** Mark the messages received from `peer` read; returns how many (docs/api.md §6.31). */
+  async chatRead(peer: string): Promise<number> {
+    return (await this.raw.post<{ marked: number }>('/chat/read', { with: peer })).marked;
+  }
+
+  /** This node's ChatKey (docs/api.md §6.32). */
+  async chatKey(): Promise<ChatKey> {
+    return (await this.raw.get<{ key: ChatKey }>('/chat/key')).key;
   }
 
   async chatRooms(): Promise<ChatRoom[]> {

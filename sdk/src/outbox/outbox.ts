@@ -169,6 +169,51 @@ export class Outbox {
     return created;
   }
 
+  /**
+   * Queue `payload` about `key` for one node only (a direct message): at the address the
+   * address book or a live connection gives for it, else `node:<nodeId>`, delivered when that
+   * node connects. Supersedes a pending entry of the same kind, key and node. The caller
+   * awaits `store.durable()`. @throws Error for an unregistered kind or this node itself
+   */
+  enqueueTo(kind: string, key: string, nodeId: string, payload: string): OutboxEntry {
+    const k = this.#kinds.get(kind);
+    if (!k) throw new Error(`outbox kind ${kind} is not registered`);
+    if (nodeId === this.#c.nodeId) throw new Error('this node is not an outbox target');
+    const live = this.#c.peers.get(nodeId);
+    const address =
+      this.#c.peersRepo.list().find((r) => r.nodeId === nodeId && r.autoDial)?.address ??
+      live?.listenAddress ??
+      live?.dialedAddress ??
+      `${NODE_ADDRESS_PREFIX}${nodeId}`;
+    for (const [id, old] of this.#entries) {
+      if (old.kind === kind && old.peerNodeId === nodeId && old.key === key) {
+        this.#entries.delete(id);
+        k.repo.remove(old.id);
+      }
+    }
+    const entry = k.repo.enqueue(address, nodeId, key, payload, Date.now());
+    this.#entries.set(keyOf(entry), entry);
+    if (live) this.#flush(live);
+    return entry;
+  }
+
+  /**
+   * Remove the pending entries of `kind` about `key` (for every peer): what they carry was
+   * acknowledged another way (a direct message's receipt that came by gossip). Returns how
+   * many went; no event.
+   */
+  settle(kind: string, key: string): number {
+    const k = this.#kinds.get(kind);
+    if (!k) return 0;
+    let removed = 0;
+    for (const [id, entry] of this.#entries) {
+      if (entry.kind !== kind || entry.key !== key) continue;
+      this.#entries.delete(id);
+      if (k.repo.remove(entry.id)) removed++;
+    }
+    return removed;
+  }
+
   /** Try to deliver everything pending to every connected peer now. */
   deliverNow(): void {
     for (const peer of this.#c.peers.all()) this.#flush(peer);
