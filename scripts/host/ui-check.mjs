@@ -334,17 +334,17 @@ export async function runUiCheck({ scope, browser, log, track }) {
     });
     log('ui: chat: #dev joined from the view; its message shows unread (badge 1) while #general is on screen');
 
-    const directMessages = await external.client.raw.get('/chat/conversations').then(() => true, () => false);
+    const directMessages = await external.client.chatConversations().then(() => true, () => false);
     if (directMessages) {
       step = 'Send Direct Message: a conversation with the external node, with marks';
       const self = (await (await require('@plexus/sdk').TypedApiClient.fromDataDir(join(host.userDataDir, 'User', 'globalStorage', 'plexus.plexus'))).node()).nodeId;
-      await external.client.raw.post('/chat/messages', { to: self, text: 'Can you share the test data?' });
+      await external.client.chatSendDirect(self, 'Can you share the test data?');
       await chat.locator('.conv', { hasText: `external (${short})` }).first().click();
       await chat.locator('.msg', { hasText: 'share the test data' }).waitFor({ timeout: UI_TIMEOUT_MS });
       await composer.fill('Sure, notes.bin is on its way.');
       await composer.press('Enter');
       await chat.locator('.msg.own', { hasText: 'notes.bin is on its way' }).locator('.marks.delivered, .marks.read').waitFor({ timeout: UI_TIMEOUT_MS });
-      await external.client.raw.post('/chat/read', { with: self });
+      await external.client.chatRead(self);
       await chat.locator('.msg.own', { hasText: 'notes.bin is on its way' }).locator('.marks.read').waitFor({ timeout: UI_TIMEOUT_MS });
       log('ui: chat: a direct conversation with the external node; our message marked delivered, then read');
       await chat.locator('.conv', { hasText: 'general' }).first().click();

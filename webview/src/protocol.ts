@@ -100,7 +100,7 @@ export type WebviewMessage = Request | RenderedNotice;
  * A conversation's key: `room:NAME` for a room, `dm:NODEID` (64 hex) for the direct messages
  * with one node.
  */
-export type ChatKey = `room:${string}` | `dm:${string}`;
+export type ConversationKey = `room:${string}` | `dm:${string}`;
 
 /** Marks of a direct message this node sent: when each happened (ms since the epoch), or null. */
 export interface ChatMarks {
@@ -127,7 +127,7 @@ export interface ChatEntry {
 
 /** A row of the conversation list. */
 export interface ChatConversation {
-  key: ChatKey;
+  key: ConversationKey;
   kind: 'room' | 'dm';
   /** `#general`, or the peer as `name (abcd1234)`. */
   title: string;
@@ -144,15 +144,15 @@ export interface ChatConversation {
 /** Requests the chat view sends, with their arguments and results. */
 export interface ChatPanelRequests {
   /** The webview runs; `saved`: the conversation it showed before (its saved state), if any. */
-  ready: { args: { saved: ChatKey | null }; res: null };
+  ready: { args: { saved: ConversationKey | null }; res: null };
   /** Show this conversation (the host pushes its history, and marks it read). */
-  select: { args: { key: ChatKey }; res: null };
+  select: { args: { key: ConversationKey }; res: null };
   /** Load the page of messages before the oldest shown; res: how many were added. */
-  more: { args: { key: ChatKey }; res: { added: number } };
+  more: { args: { key: ConversationKey }; res: { added: number } };
   /** Send `text` (1 to 4 000 code points) to the conversation. */
-  send: { args: { key: ChatKey; text: string }; res: { id: string } };
+  send: { args: { key: ConversationKey; text: string }; res: { id: string } };
   /** Join a room (name: `^[a-z0-9][a-z0-9_-]{0,63}$`); res: its key, which the host selects. */
-  join: { args: { room: string }; res: { key: ChatKey } };
+  join: { args: { room: string }; res: { key: ConversationKey } };
   leave: { args: { room: string }; res: null };
 }
 
@@ -171,10 +171,10 @@ export interface ChatPanelPushes {
     directMessages: boolean;
     conversations: ChatConversation[];
     /** The conversation shown, or null. */
-    selected: ChatKey | null;
+    selected: ConversationKey | null;
   };
   /** The messages of the selected conversation that are loaded, oldest first. */
-  history: { key: ChatKey; entries: ChatEntry[]; hasMore: boolean };
+  history: { key: ConversationKey; entries: ChatEntry[]; hasMore: boolean };
 }
 
 export type ChatPush = PushOf<ChatPanelPushes>;
@@ -184,7 +184,7 @@ export type ChatHostMessage = ChatReply | ChatPush;
 export interface ChatRenderedNotice {
   req: -1;
   command: 'rendered';
-  args: { key: ChatKey; ids: string[]; texts: string[] };
+  args: { key: ConversationKey; ids: string[]; texts: string[] };
 }
 
 export type ChatWebviewMessage = ChatRequest | ChatRenderedNotice;

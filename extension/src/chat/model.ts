@@ -5,7 +5,8 @@
  * Data flow: when the node model connects (NodeModel.onDidChangeNode with a client), load()
  * reads the rooms (GET /chat/rooms, plus the newest message of each for its preview) and the
  * conversations (GET /chat/conversations; a 404 means the node has no direct messages, and the
- * view shows rooms only). A history is read when a conversation is first shown (GET
+ * view shows rooms only). Messages that a catch-up with a peer stores (`chat:sync`) arrive as
+ * `chat:message` events too. A history is read when a conversation is first shown (GET
  * /chat/messages, newest PAGE_SIZE) and paged back with `before`. From then on only events
  * change it: `chat:message` (a room message or a direct message, deduplicated by id, kept in
  * (lamport, id) order) and `chat:mark` (delivered / read of a message this node sent), both
@@ -18,10 +19,10 @@
  * in this window only.
  */
 import * as vscode from 'vscode';
-import type { ApiEvent, ChatMessage, NodeInfo, TypedApiClient } from '@plexus/sdk';
-import type { ChatConversation, ChatEntry, ChatKey } from '../../../webview/src/protocol';
+import type { ApiEvent, ChatMarkEvent, ChatMessage, ChatMessageEvent, DirectMessage, NodeInfo, TypedApiClient } from '@plexus/sdk';
+import type { ChatConversation, ChatEntry, ConversationKey } from '../../../webview/src/protocol';
 import { chatLabel } from '../views/format';
-import { type ChatMarkEvent, type DirectMessage, conversation, conversations, isDirectMessage, markRead, sendDirect } from './direct';
+import { conversationsOrNull, isDirectMessage } from './direct';
 
 /** Messages read per history request (the newest first, then pages back). */
 export const PAGE_SIZE = 50;
@@ -31,6 +32,8 @@ export const MAX_TEXT_CODE_POINTS = 4000;
 export const GENERAL = 'general';
 const ROOM = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const NODE_ID = /^[0-9a-f]{64}$/;
+/** Messages whose marks are kept while their `chat:message` has not come yet. */
+const EARLY_MARKS_KEPT = 256;
 
 /** One message of either kind, as kept here. */
 interface Stored {
@@ -41,7 +44,7 @@ interface Stored {
   lamport: number;
   time: number;
   own: boolean;
-  marks: DirectMessage['marks'] | null;
+  marks: { sent: number | null; delivered: number | null; read: number | null } | null;
 }
 
 interface History {
@@ -61,8 +64,8 @@ export class ChatInputError extends Error {
   readonly code = 'INVALID_CHAT_INPUT';
 }
 
-export const roomKey = (room: string): ChatKey => `room:${room}`;
-export const dmKey = (nodeId: string): ChatKey => `dm:${nodeId}`;
+export const roomKey = (room: string): ConversationKey => `room:${room}`;
+export const dmKey = (nodeId: string): ConversationKey => `dm:${nodeId}`;
 
 /** `{kind, id}` of a key: a room name or a node ID. @throws ChatInputError for a malformed key */
 export function parseKey(key: string): { kind: 'room' | 'dm'; id: string } {
@@ -73,6 +76,15 @@ export function parseKey(key: string): { kind: 'room' | 'dm'; id: string } {
 }
 
 const codePoints = (s: string): number => [...s].length;
+
+/** Set a mark on a message this node sent; false for a message without marks. */
+function setMark(s: Stored, e: ChatMarkEvent): boolean {
+  if (!s.marks) return false;
+  s.marks = { ...s.marks, [e.mark]: e.at };
+  // Read implies delivered (a read receipt may overtake the delivered one).
+  if (e.mark === 'read' && s.marks.delivered === null) s.marks.delivered = e.at;
+  return true;
+}
 const order = (a: Stored, b: Stored): number => a.lamport - b.lamport || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 export class ChatModel implements vscode.Disposable {
@@ -83,15 +95,21 @@ export class ChatModel implements vscode.Disposable {
   readonly #rooms = new Map<string, Stored | null>();
   readonly #roomUnread = new Map<string, number>();
   readonly #dms = new Map<string, Dm>();
-  readonly #histories = new Map<ChatKey, History>();
-  readonly #loadingHistory = new Map<ChatKey, Promise<void>>();
+  readonly #histories = new Map<ConversationKey, History>();
+  readonly #loadingHistory = new Map<ConversationKey, Promise<void>>();
+  /**
+   * Marks that came before their message: the node may report a delivery (`chat:mark`) before
+   * the `chat:message` of the send, as the outbox can deliver while the message is still being
+   * made durable. Applied when the message arrives; at most EARLY_MARKS_KEPT messages.
+   */
+  readonly #earlyMarks = new Map<string, ChatMarkEvent[]>();
   /** Events held while load() runs. */
   #held: Array<{ name: string; payload: unknown }> | null = null;
-  #visible: ChatKey | null = null;
+  #visible: ConversationKey | null = null;
   /** Names of peers (from the Network), for conversations whose messages carry none yet. */
   #peerName: (nodeId: string) => string | null = () => null;
 
-  readonly #onDidChange = new vscode.EventEmitter<ChatKey | null>();
+  readonly #onDidChange = new vscode.EventEmitter<ConversationKey | null>();
   /** The conversation list changed (null) or one conversation's history did (its key). */
   readonly onDidChange = this.#onDidChange.event;
 
@@ -115,14 +133,26 @@ export class ChatModel implements vscode.Disposable {
     this.#peerName = lookup;
   }
 
+  #loading: Promise<void> = Promise.resolve();
+
+  /** Resolves when the load in progress, if any, has ended (whether it succeeded or not). */
+  whenLoaded(): Promise<void> {
+    return this.#loading.catch(() => undefined);
+  }
+
   /** Follow `client`'s node: read rooms and conversations; events meanwhile are applied after. */
-  async load(client: TypedApiClient, self: NodeInfo): Promise<void> {
+  load(client: TypedApiClient, self: NodeInfo): Promise<void> {
+    this.#loading = this.#load(client, self);
+    return this.#loading;
+  }
+
+  async #load(client: TypedApiClient, self: NodeInfo): Promise<void> {
     this.clear();
     this.#client = client;
     this.#self = self;
     this.#held = [];
     try {
-      const [rooms, convs] = await Promise.all([client.chatRooms(), conversations(client).catch(() => null)]);
+      const [rooms, convs] = await Promise.all([client.chatRooms(), conversationsOrNull(client).catch(() => null)]);
       if (client !== this.#client) return;
       const lasts = await Promise.all(rooms.map((r) => (r.messages > 0 ? client.chatHistory(r.room, { limit: 1 }).catch(() => []) : Promise.resolve([]))));
       if (client !== this.#client) return;
@@ -149,6 +179,7 @@ export class ChatModel implements vscode.Disposable {
     this.#dms.clear();
     this.#histories.clear();
     this.#loadingHistory.clear();
+    this.#earlyMarks.clear();
     if (had) this.#onDidChange.fire(null);
   }
 
@@ -182,20 +213,20 @@ export class ChatModel implements vscode.Disposable {
   }
 
   /** Whether `key` names a conversation this window lists. */
-  has(key: ChatKey): boolean {
+  has(key: ConversationKey): boolean {
     const { kind, id } = parseKey(key);
     return kind === 'room' ? this.#rooms.has(id) : this.#dms.has(id);
   }
 
   /** The loaded messages of a conversation as the view shows them, or null before they are read. */
-  history(key: ChatKey): { entries: ChatEntry[]; hasMore: boolean } | null {
+  history(key: ConversationKey): { entries: ChatEntry[]; hasMore: boolean } | null {
     const h = this.#histories.get(key);
     if (!h) return null;
     return { entries: h.entries.map((s) => ({ id: s.id, author: s.author, label: chatLabel(s.name, s.author), text: s.text, time: s.time, own: s.own, marks: s.marks })), hasMore: h.hasMore };
   }
 
   /** Read the newest page of a conversation unless it is loaded (concurrent calls share one read). */
-  ensureHistory(key: ChatKey): Promise<void> {
+  ensureHistory(key: ConversationKey): Promise<void> {
     if (this.#histories.has(key)) return Promise.resolve();
     let loading = this.#loadingHistory.get(key);
     if (!loading) {
@@ -206,7 +237,7 @@ export class ChatModel implements vscode.Disposable {
   }
 
   /** Read the page before the oldest loaded message; resolves with how many were added. */
-  async more(key: ChatKey): Promise<number> {
+  async more(key: ConversationKey): Promise<number> {
     await this.ensureHistory(key);
     const h = this.#histories.get(key);
     if (!h || !h.hasMore || h.entries.length === 0) return 0;
@@ -215,12 +246,12 @@ export class ChatModel implements vscode.Disposable {
     return (this.#histories.get(key)?.entries.length ?? before) - before;
   }
 
-  async #page(key: ChatKey, before: string | undefined): Promise<void> {
+  async #page(key: ConversationKey, before: string | undefined): Promise<void> {
     const client = this.#requireClient();
     const { kind, id } = parseKey(key);
     let page: Stored[];
     if (kind === 'room') page = (await client.chatHistory(id, { limit: PAGE_SIZE, before })).map((m) => this.#fromRoom(m));
-    else page = this.#directMessages ? (await conversation(client, id, { limit: PAGE_SIZE, before })).map((m) => this.#fromDirect(m)) : [];
+    else page = this.#directMessages ? (await client.chatConversation(id, { limit: PAGE_SIZE, before })).map((m) => this.#fromDirect(m)) : [];
     if (client !== this.#client) return;
     const h = this.#histories.get(key) ?? { entries: [], hasMore: true };
     this.#merge(h, page);
@@ -230,7 +261,7 @@ export class ChatModel implements vscode.Disposable {
   }
 
   /** Send `text` to the conversation. @throws ChatInputError, ApiClientError */
-  async send(key: ChatKey, text: string): Promise<string> {
+  async send(key: ConversationKey, text: string): Promise<string> {
     const n = codePoints(text);
     if (n < 1 || n > MAX_TEXT_CODE_POINTS || text.trim() === '') throw new ChatInputError(`A message is 1 to ${MAX_TEXT_CODE_POINTS} characters (this one: ${n}).`);
     const client = this.#requireClient();
@@ -241,13 +272,13 @@ export class ChatModel implements vscode.Disposable {
       return m.id;
     }
     if (!this.#directMessages) throw new ChatInputError('This node does not support direct messages.');
-    const m = await sendDirect(client, id, text);
+    const m = await client.chatSendDirect(id, text);
     this.#apply('chat:message', { ...m, from: null });
     return m.id;
   }
 
   /** Join `room` (the node stores its messages from now on). @throws ChatInputError, ApiClientError */
-  async join(room: string): Promise<ChatKey> {
+  async join(room: string): Promise<ConversationKey> {
     if (!ROOM.test(room)) throw new ChatInputError(`"${room}" is not a room name: 1 to 64 of a-z, 0-9, _ and -, starting with a letter or digit.`);
     const client = this.#requireClient();
     await client.chatJoin(room);
@@ -272,7 +303,7 @@ export class ChatModel implements vscode.Disposable {
   }
 
   /** List a conversation with `nodeId` (no message needed yet). @throws ChatInputError */
-  openDirect(nodeId: string, name: string | null = null): ChatKey {
+  openDirect(nodeId: string, name: string | null = null): ConversationKey {
     if (!NODE_ID.test(nodeId)) throw new ChatInputError(`not a node ID: ${nodeId}`);
     if (!this.#directMessages) throw new ChatInputError('This node does not support direct messages.');
     if (nodeId === this.#self?.nodeId) throw new ChatInputError('That is this node: pick another node to write to.');
@@ -285,12 +316,12 @@ export class ChatModel implements vscode.Disposable {
   }
 
   /** The conversation the user is looking at now (null: none, or the view is hidden): its messages are read. */
-  setVisible(key: ChatKey | null): void {
+  setVisible(key: ConversationKey | null): void {
     this.#visible = key;
     if (key) this.#markSeen(key);
   }
 
-  #markSeen(key: ChatKey): void {
+  #markSeen(key: ConversationKey): void {
     const { kind, id } = parseKey(key);
     if (kind === 'room') {
       if (!this.#roomUnread.get(id)) return;
@@ -303,15 +334,18 @@ export class ChatModel implements vscode.Disposable {
     dm.unread = 0;
     this.#onDidChange.fire(null);
     const client = this.#client;
-    if (client) void markRead(client, id).catch(() => undefined);
+    if (client) void client.chatRead(id).catch(() => undefined);
   }
 
-  #apply(name: string, payload: unknown): void {
-    if (name === 'chat:mark') return this.#applyMark(payload as ChatMarkEvent);
+  #apply(name: string, raw: unknown): void {
+    if (name === 'chat:mark') return this.#applyMark(raw as ChatMarkEvent);
     if (name !== 'chat:message') return;
+    const payload = raw as ChatMessageEvent;
     if (isDirectMessage(payload)) {
       if (!this.#directMessages) this.#directMessages = true;
       const m = this.#fromDirect(payload);
+      for (const early of this.#earlyMarks.get(m.id) ?? []) setMark(m, early);
+      this.#earlyMarks.delete(m.id);
       const peer = payload.outgoing ? payload.to : payload.author;
       const key = dmKey(peer);
       const dm = this.#dms.get(peer) ?? { name: null, last: null, unread: 0 };
@@ -322,7 +356,7 @@ export class ChatModel implements vscode.Disposable {
       if (fresh && !m.own) {
         if (this.#visible === key) {
           const client = this.#client;
-          if (client) void markRead(client, peer).catch(() => undefined);
+          if (client) void client.chatRead(peer).catch(() => undefined);
         } else dm.unread += 1;
       }
       this.#onDidChange.fire(null);
@@ -341,22 +375,20 @@ export class ChatModel implements vscode.Disposable {
 
   #applyMark(e: ChatMarkEvent): void {
     const key = dmKey(e.with);
-    const set = (s: Stored | null | undefined): boolean => {
-      if (!s || s.id !== e.id || !s.marks) return false;
-      s.marks = { ...s.marks, [e.mark]: e.at };
-      // Read implies delivered (a receipt may overtake the delivery mark).
-      if (e.mark === 'read' && s.marks.delivered === null) s.marks.delivered = e.at;
-      return true;
-    };
+    const set = (s: Stored | null | undefined): boolean => !!s && s.id === e.id && setMark(s, e);
     const inHistory = set(this.#histories.get(key)?.entries.find((s) => s.id === e.id));
     const dm = this.#dms.get(e.with);
     const inLast = dm?.last?.id === e.id && set(dm.last);
     if (inHistory) this.#onDidChange.fire(key);
     if (inLast) this.#onDidChange.fire(null);
+    if (!inHistory && !inLast) {
+      this.#earlyMarks.set(e.id, [...(this.#earlyMarks.get(e.id) ?? []), e]);
+      if (this.#earlyMarks.size > EARLY_MARKS_KEPT) this.#earlyMarks.delete(this.#earlyMarks.keys().next().value!);
+    }
   }
 
   /** Add a message to a loaded history in order; false when it was there already. */
-  #add(key: ChatKey, m: Stored): boolean {
+  #add(key: ConversationKey, m: Stored): boolean {
     const h = this.#histories.get(key);
     if (!h) return true;
     const before = h.entries.length;
@@ -378,8 +410,9 @@ export class ChatModel implements vscode.Disposable {
     return { id: m.id, author: m.author, name: m.name, text: m.text, lamport: m.lamport, time: m.lamport, own: m.author === this.#self?.nodeId, marks: null };
   }
 
+  /** A direct message's time is its Lamport timestamp: the author's clock, or just past the last message it had seen. */
   #fromDirect(m: DirectMessage): Stored {
-    return { id: m.id, author: m.author, name: m.name, text: m.text, lamport: m.lamport, time: m.time, own: m.outgoing, marks: m.outgoing ? { ...m.marks } : null };
+    return { id: m.id, author: m.author, name: m.name, text: m.text, lamport: m.lamport, time: m.lamport, own: m.outgoing, marks: m.outgoing ? { ...m.marks } : null };
   }
 
   #preview(m: Stored | null): string {

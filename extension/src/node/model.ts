@@ -60,7 +60,7 @@ export class NodeModel implements vscode.Disposable {
   readonly #onDidLoseConnection = new vscode.EventEmitter<void>();
   readonly #onDidWarn = new vscode.EventEmitter<{ code: string; message: string }>();
   readonly #onDidChangeKnown = new vscode.EventEmitter<void>();
-  readonly #onDidReceiveChat = new vscode.EventEmitter<{ name: string; payload: unknown }>();
+  readonly #onDidReceiveChat = new vscode.EventEmitter<Extract<ApiEvent, { name: 'chat:message' | 'chat:mark' }>>();
   /** The node's identity or connection changed (connect, disconnect). */
   readonly onDidChangeNode = this.#onDidChangeNode.event;
   readonly onDidChangePeers = this.#onDidChangePeers.event;
@@ -255,6 +255,7 @@ export class NodeModel implements vscode.Disposable {
       case 'peer:dial-failed':
         return void this.refreshKnown();
       case 'chat:message':
+      case 'chat:mark':
         return this.#onDidReceiveChat.fire(event);
       case 'contract:new':
       case 'contract:update':
@@ -274,10 +275,9 @@ export class NodeModel implements vscode.Disposable {
       case 'warning':
         return this.#onDidWarn.fire(event.payload);
       default:
-        // Events the SDK's typed map does not name yet: pex:addresses (an Addr merged, maybe
-        // new known addresses) and chat:mark (a direct message delivered or read).
+        // pex:addresses is not in the SDK's typed map yet: an Addr was merged, maybe with new
+        // known addresses.
         if ((event.name as string) === 'pex:addresses' && ((event.payload as { added?: number }).added ?? 0) > 0) void this.refreshKnown();
-        if ((event.name as string) === 'chat:mark') this.#onDidReceiveChat.fire(event);
         return;
     }
   }

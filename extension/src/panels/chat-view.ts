@@ -12,7 +12,7 @@
  * webview only once the view is first shown, so the badge appears from then on.
  */
 import * as vscode from 'vscode';
-import type { ChatHostMessage, ChatKey, ChatPanelPushes, ChatRenderedNotice, ChatReply, ChatRequest, ChatWebviewMessage } from '../../../webview/src/protocol';
+import type { ChatHostMessage, ConversationKey, ChatPanelPushes, ChatRenderedNotice, ChatReply, ChatRequest, ChatWebviewMessage } from '../../../webview/src/protocol';
 import { type ChatModel, GENERAL, parseKey, roomKey } from '../chat/model';
 import type { NodeSupervisor } from '../node/supervisor';
 import { explain } from '../node/errors';
@@ -30,9 +30,9 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
   readonly #subscriptions: vscode.Disposable[];
   #ready = false;
   #readyWaiters: Array<() => void> = [];
-  #selected: ChatKey | null = null;
+  #selected: ConversationKey | null = null;
   /** The conversation the webview showed before it was (re)created, from its saved state. */
-  #saved: ChatKey | null = null;
+  #saved: ConversationKey | null = null;
   readonly #onDidRender = new vscode.EventEmitter<ChatRendered>();
   /** The webview rendered a history push: what it shows. */
   readonly onDidRender = this.#onDidRender.event;
@@ -67,7 +67,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
   }
 
   /** The conversation on screen (or last on screen), null before one was picked. */
-  get selected(): ChatKey | null {
+  get selected(): ConversationKey | null {
     return this.#selected;
   }
 
@@ -95,7 +95,8 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
    * Show the view, with conversation `key` selected when given; resolves once its webview
    * runs and shows it. @throws ChatInputError for a key the model does not list
    */
-  async show(key?: ChatKey): Promise<void> {
+  async show(key?: ConversationKey): Promise<void> {
+    await this.chat.whenLoaded();
     if (key && !this.chat.has(key)) throw Object.assign(new Error(`no conversation ${key}`), { code: 'INVALID_CHAT_INPUT' });
     await vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`);
     await this.whenReady();
@@ -147,7 +148,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
     }
   }
 
-  #listed(key: ChatKey): boolean {
+  #listed(key: ConversationKey): boolean {
     try {
       return this.chat.has(key);
     } catch {
@@ -165,7 +166,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
     void this.#view?.webview.postMessage({ seq: message.req, ...reply } satisfies ChatReply);
   }
 
-  async #select(key: ChatKey): Promise<void> {
+  async #select(key: ConversationKey): Promise<void> {
     parseKey(key);
     this.#selected = key;
     this.#syncVisible();

@@ -22,7 +22,7 @@ import type { PlexusExtensionApi } from '../../src/extension';
 import { readConfig } from '../../src/config';
 import { explain } from '../../src/node/errors';
 import { NodeSupervisor } from '../../src/node/supervisor';
-import type { ChatKey } from '../../../webview/src/protocol';
+import type { ConversationKey } from '../../../webview/src/protocol';
 import type { BanItem } from '../../src/views/ban-item';
 import type { ContractItem } from '../../src/views/contract-item';
 import type { DownloadItem } from '../../src/views/download-item';
@@ -171,7 +171,7 @@ function groupRows(api: PlexusExtensionApi, id: string): unknown[] | null {
 }
 
 /** A message the chat view's webview has rendered in conversation `key`. */
-function rendered(api: PlexusExtensionApi, key: ChatKey, text: string, what: string): Promise<true> {
+function rendered(api: PlexusExtensionApi, key: ConversationKey, text: string, what: string): Promise<true> {
   const view = api.chat.view;
   return until(() => view.lastRendered?.key === key && view.lastRendered.texts.includes(text), [view.onDidRender], what);
 }
@@ -461,9 +461,15 @@ describe('Plexus extension in a VS Code host', function () {
     // arrives there while general is on screen is unread.
     await external.client.chatJoin(room);
     await chat.join(room);
+    // Within the per-author rate (docs/protocol.md §20.4 check 7: 5 a second, bursts of 30), or relays
+    // would drop the excess and penalise the sender: a burst, then 5 a second.
     const count = 55;
-    for (let i = 0; i < count; i++) await external.client.chatSend(room, `page message ${i}`);
+    for (let i = 0; i < count; i++) {
+      await external.client.chatSend(room, `page message ${i}`);
+      if (i >= 24) await sleep(210);
+    }
     await until(() => chat.list().find((c) => c.key === `room:${room}`)?.unread === count, [chat.onDidChange], `${count} unread in #${room}`);
+    assert.ok(!(await api.supervisor.client!.peers()).find((p) => p.nodeId === external.info.nodeId)!.score, 'the external node was not penalised');
     assert.equal(view.badge, chat.unreadTotal(), 'the view badge is the unread total');
     assert.ok(view.badge >= count);
 
@@ -497,12 +503,12 @@ describe('Plexus extension in a VS Code host', function () {
       assert.throws(() => chat.openDirect(external.info.nodeId), (err: { code?: string }) => err.code === 'INVALID_CHAT_INPUT');
       return;
     }
-    const key = await vscode.commands.executeCommand<ChatKey>('plexus.sendDirectMessage', peer);
+    const key = await vscode.commands.executeCommand<ConversationKey>('plexus.sendDirectMessage', peer);
     assert.equal(key, `dm:${external.info.nodeId}`);
     assert.equal(view.selected, key);
     const self = api.model.info!.nodeId;
     const text = `psst ${randomBytes(4).toString('hex')}`;
-    await external.client.raw.post('/chat/messages', { to: self, text });
+    await external.client.chatSendDirect(self, text);
     await rendered(api, key, text, 'the direct message in the webview');
     const got = chat.history(key)!.entries.find((e) => e.text === text)!;
     assert.equal(got.label, `external (${external.info.nodeId.slice(0, 8)})`);
@@ -514,12 +520,15 @@ describe('Plexus extension in a VS Code host', function () {
     const id = (sent.res as { id: string }).id;
     await rendered(api, key, answer, 'our direct message in the webview');
     const marksOf = () => chat.history(key)!.entries.find((e) => e.id === id)?.marks;
-    await until(() => marksOf()?.delivered, [chat.onDidChange], 'the delivered mark (chat:mark)');
+    await until(() => marksOf()?.delivered, [chat.onDidChange], 'the delivered mark (chat:mark)').catch(async (err: Error) => {
+      const there = (await external.client.chatConversation(self)).find((m) => m.id === id);
+      throw new Error(`${err.message}; marks here ${JSON.stringify(marksOf())}, at the external node ${there ? JSON.stringify(there.marks) : 'not arrived'}; our copy ${JSON.stringify((await api.supervisor.client!.chatConversation(external.info.nodeId)).find((m) => m.id === id)?.marks)}`);
+    });
     assert.ok(marksOf()!.sent !== null);
-    await external.client.raw.post('/chat/read', { with: self });
+    await external.client.chatRead(self);
     await until(() => marksOf()?.read, [chat.onDidChange], 'the read mark (chat:mark)');
-    const theirs = await external.client.raw.get<{ messages: Array<{ id: string; text: string }> }>(`/chat/messages?with=${self}`);
-    assert.ok(theirs.messages.some((m) => m.id === id && m.text === answer), 'the external node has our direct message');
+    const theirs = await external.client.chatConversation(self);
+    assert.ok(theirs.some((m) => m.id === id && m.text === answer && !m.outgoing), 'the external node has our direct message');
   });
 
   it('restarts its node when the process dies, and the external node reconnects', async () => {

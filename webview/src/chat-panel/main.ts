@@ -15,7 +15,7 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-textarea/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import { $, clock, custom, el } from '../dom';
-import type { ChatConversation, ChatEntry, ChatKey, ChatPanelPushes, ChatPanelRequests, ChatWebviewMessage } from '../protocol';
+import type { ChatConversation, ChatEntry, ConversationKey, ChatPanelPushes, ChatPanelRequests, ChatWebviewMessage } from '../protocol';
 import { connectHost } from '../rpc';
 
 /** Most code points in a message (docs/api.md §6.28). */
@@ -26,7 +26,7 @@ const GROUP_MS = 5 * 60_000;
 const LOAD_MORE_PX = 48;
 
 interface Saved {
-  selected: ChatKey | null;
+  selected: ConversationKey | null;
   drafts: Record<string, string>;
 }
 
@@ -42,7 +42,7 @@ const saved: Saved = { selected: null, drafts: {}, ...((vscode.getState() as Sav
 const save = (): void => vscode.setState(saved);
 
 let state: ChatPanelPushes['state'] | null = null;
-let shownKey: ChatKey | null = null;
+let shownKey: ConversationKey | null = null;
 let loadingMore = false;
 
 // ---- the static frame -----------------------------------------------------------------------
@@ -143,7 +143,7 @@ function renderState(body: ChatPanelPushes['state']): void {
   updateSend();
 }
 
-function select(key: ChatKey): void {
+function select(key: ConversationKey): void {
   if (state) {
     state.selected = key;
     renderState(state);
@@ -151,7 +151,7 @@ function select(key: ChatKey): void {
   void request('select', { key }).catch(showError);
 }
 
-function switchTo(key: ChatKey): void {
+function switchTo(key: ConversationKey): void {
   if (shownKey) saved.drafts[shownKey] = composer.value;
   shownKey = key;
   saved.selected = key;
