@@ -373,6 +373,11 @@ export async function runUiCheck({ scope, browser, log, track }) {
     await shoot(page, 'dark');
     step = 'screenshots, light theme';
     await setTheme(page, 'light');
+    if (directMessages) {
+      // The light chat screenshot shows the direct conversation and its marks.
+      await chat.locator('.conv', { hasText: `external (${short})` }).first().click();
+      await chat.locator('.msg.own .marks.read').first().waitFor({ timeout: UI_TIMEOUT_MS });
+    }
     await shoot(page, 'light');
     step = 'screenshots, high contrast theme';
     await setTheme(page, 'hc');
