@@ -33,6 +33,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
   #selected: ConversationKey | null = null;
   /** The conversation the webview showed before it was (re)created, from its saved state. */
   #saved: ConversationKey | null = null;
+  #directMessagesContext: boolean | null = null;
   readonly #onDidRender = new vscode.EventEmitter<ChatRendered>();
   /** The webview rendered a history push: what it shows. */
   readonly onDidRender = this.#onDidRender.event;
@@ -193,7 +194,11 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
       conversations: this.chat.connected ? this.chat.list() : [],
       selected: this.#selected,
     };
-    void vscode.commands.executeCommand('setContext', 'plexus.directMessages', this.chat.directMessages);
+    if (this.#directMessagesContext !== this.chat.directMessages) {
+      // Shows "Send Direct Message" in the palette and on the Network view's peers.
+      this.#directMessagesContext = this.chat.directMessages;
+      void vscode.commands.executeCommand('setContext', 'plexus.directMessages', this.chat.directMessages);
+    }
     this.#post({ event: 'state', body });
   }
 
