@@ -293,7 +293,7 @@ export class Chat {
     if (keys.type === 'ChatKeys') {
       for (const k of keys.body.keys) {
         try {
-          if (this.#direct.learnAndSpread(verifyChatKey(k))) result.keys++;
+          if (this.#direct.learnKey(verifyChatKey(k))) result.keys++;
         } catch (err) {
           if (!(err instanceof InvalidChatMessageError)) throw err;
           this.#ctx.peers.penalize(peer.nodeId, err.penalty, 'INVALID_CHAT_SYNC', `ChatKeys: ${err.message}`);

@@ -116,7 +116,6 @@ export class DirectChat {
       gossip.register(CHAT_RECEIPT_TOPIC, { validate: (p) => this.#validate(() => verifyReceipt(p)), deliver: (m) => this.onReceipt(m.payload) }),
       gossip.register(CHAT_KEY_TOPIC, { validate: (p) => this.#validate(() => verifyChatKey(p)), deliver: (m) => this.learnKey(m.payload as ChatKey) }),
     ];
-    this.onPeerConnect();
     this.#schedule();
   }
 
@@ -151,16 +150,6 @@ export class DirectChat {
   /** Keep a verified ChatKey if it is newer than the one stored. True when stored. */
   learnKey(key: ChatKey): boolean {
     return this.#repo.putKey(key);
-  }
-
-  /**
-   * A ChatKey learned from a catch-up reply: kept if newer, and then gossiped on, so that the
-   * nodes that joined before its owner learn it too. True when new.
-   */
-  learnAndSpread(key: ChatKey): boolean {
-    if (!this.learnKey(key)) return false;
-    this.#gossip?.publish(CHAT_KEY_TOPIC, key);
-    return true;
   }
 
   /** Peer hook: gossip this node's ChatKey (a no-op while gossip's seen cache still holds it). */
@@ -299,7 +288,8 @@ export class DirectChat {
   /** `DirectMessage` request: check, take in, reply with the delivered receipt. */
   onDirectMessage(envelope: Envelope<unknown>, peer: Peer): void {
     try {
-      const env = this.#checkEnvelope(envelope.body);
+      // No author rate here: a request comes from its author's outbox, which bounds itself.
+      const env = this.#checkEnvelope(envelope.body, false);
       if (env.to !== this.#ctx.identity.nodeId) {
         peer.connection.replyError(envelope, 'NOT_RECIPIENT', 'this node is not the recipient; send direct messages to their recipient, or gossip them');
         return;
@@ -325,10 +315,10 @@ export class DirectChat {
     }
   }
 
-  #checkEnvelope(payload: unknown): DirectEnvelope {
+  #checkEnvelope(payload: unknown, rateLimited = true): DirectEnvelope {
     const env = verifyDirectEnvelope(payload, MAX_DIRECT_CIPHERTEXT_CHARS);
     this.#p.check(env.lamport);
-    this.#p.rate.take(env.author);
+    if (rateLimited) this.#p.rate.take(env.author);
     return env;
   }
 

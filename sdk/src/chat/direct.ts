@@ -30,6 +30,7 @@ export const DIRECT_HKDF_INFO = 'plexus-chat-direct v1';
 export const CHAT_KEY_FILE = 'chat.key';
 
 const HEX64 = /^[0-9a-f]{64}$/;
+const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
 const KEY32 = /^[A-Za-z0-9_-]{43}$/;
 const SIG64 = /^[A-Za-z0-9_-]{86}$/;
 const SALT16 = /^[A-Za-z0-9_-]{22}$/;
@@ -110,6 +111,12 @@ export class ChatKeyPair {
 
   static generate(): ChatKeyPair {
     return new ChatKeyPair(generateKeyPairSync('x25519').privateKey);
+  }
+
+  /** The key pair of a raw 32-byte X25519 private key (RFC 7748 §5: clamped when used). */
+  static fromRaw(raw: Uint8Array): ChatKeyPair {
+    if (raw.length !== 32) throw new TypeError('an X25519 private key is 32 bytes');
+    return new ChatKeyPair(createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, raw]), format: 'der', type: 'pkcs8' }));
   }
 
   /** X25519(private, peer). @throws on a key whose result is all zeros (a low-order point). */
@@ -233,7 +240,8 @@ function messageKey(es: Buffer, ss: Buffer, eph: string, senderDh: string, toDh:
 
 /**
  * Seal and sign a direct message from `identity` (static key `keys`, bound by `senderKey`) to
- * the node whose ChatKey is `recipient`.
+ * the node whose ChatKey is `recipient`. `fixed` replaces the fresh ephemeral key and the random
+ * salt: only for test vectors (docs/protocol.md §20.7); reusing them breaks the encryption.
  */
 export function sealDirect(
   identity: Identity,
@@ -241,10 +249,11 @@ export function sealDirect(
   senderKey: ChatKey,
   recipient: ChatKey,
   fields: { name: string | null; text: string; lamport: number },
+  fixed: { ephemeral?: ChatKeyPair; salt?: Buffer } = {},
 ): { envelope: DirectEnvelope; content: DirectContent } {
-  const content: DirectContent = { name: fields.name, salt: base64url(randomBytes(16)), text: fields.text };
+  const content: DirectContent = { name: fields.name, salt: base64url(fixed.salt ?? randomBytes(16)), text: fields.text };
   const id = directMessageId({ author: identity.nodeId, to: recipient.node, lamport: fields.lamport, ...content });
-  const ephemeral = ChatKeyPair.generate();
+  const ephemeral = fixed.ephemeral ?? ChatKeyPair.generate();
   const eph = ephemeral.publicKey;
   const { key, iv } = messageKey(ephemeral.agree(recipient.dh), keys.agree(recipient.dh), eph, keys.publicKey, recipient.dh);
   const header = { id, author: identity.nodeId, to: recipient.node, lamport: fields.lamport, eph };

@@ -5,6 +5,7 @@ import { registerClientCommands } from './client-commands.js';
 import { registerContractCommands } from '../contracts/cli.js';
 import { registerPexCommands } from '../pex/cli.js';
 import { registerChatCommands } from '../chat/cli.js';
+import { registerOutboxCommands } from '../outbox/cli.js';
 import { registerTransferCommands, registerTransferRemovalCommands } from '../transfer/cli.js';
 import { registerDevnetCommand } from './devnet.js';
 import { registerDiscoveryCommand } from './discovery-command.js';
@@ -32,6 +33,7 @@ Docs: docs/protocol.md (wire protocol), docs/api.md (HTTP API).`,
   registerNodeCommand(program, setExitCode);
   registerClientCommands(program, setExitCode);
   registerContractCommands(program);
+  registerOutboxCommands(program);
   registerPexCommands(program);
   registerChatCommands(program);
   registerTransferCommands(program);

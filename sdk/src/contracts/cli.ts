@@ -124,18 +124,4 @@ export function registerContractCommands(program: Command): void {
     if (opts.source) out(`\n${paint.bold('source')}\n${contract.source}`);
   });
 
-  withClientOptions(program.command('outbox').description('list broadcasts still waiting for a peer\'s acknowledgement')).action(async (opts: ClientOptions) => {
-    const { entries } = await (await clientFor(opts)).get<{
-      entries: Array<{ id: number; peerAddress: string; contractAddress: string; seq: number; createdAt: number; retryCount: number }>;
-    }>('/outbox');
-    if (opts.json) return out(JSON.stringify(entries, null, 2));
-    if (entries.length === 0) return out(paint.dim('(outbox empty: every peer has acknowledged everything)'));
-    const now = Date.now();
-    out(
-      table(
-        ['ID', 'PEER', 'CONTRACT', 'SEQ', 'WAITING', 'RETRIES'],
-        entries.map((e) => [String(e.id), e.peerAddress, shortId(e.contractAddress), String(e.seq), formatDuration(now - e.createdAt), String(e.retryCount)]),
-      ),
-    );
-  });
 }

@@ -1,5 +1,6 @@
 import type { Capability } from '../capability/index.js';
 import { PeersRepository } from '../peers/index.js';
+import { registerOutboxCommands } from './cli.js';
 import { OUTBOX_MIGRATIONS } from './migrations.js';
 import { Outbox, type OutboxEvents, type OutboxInit } from './outbox.js';
 import { outboxRoutes } from './routes.js';
@@ -12,6 +13,7 @@ export function outbox(init: OutboxInit = {}): Capability<'outbox', Outbox, Outb
   return {
     name: 'outbox',
     migrations: OUTBOX_MIGRATIONS,
+    cli: registerOutboxCommands,
     create(ctx) {
       const box = new Outbox(
         { nodeId: ctx.identity.nodeId, peers: ctx.peers, peersRepo: new PeersRepository(ctx.store), store: ctx.store, events: ctx.events },

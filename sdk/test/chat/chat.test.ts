@@ -99,6 +99,25 @@ describe('chat', () => {
     assert.throws(() => nodes[1]!.chat.accept(tampered, null), /signature does not verify/);
   });
 
+  it('refuses an author over its rate and penalises the peer that relays the flood', async () => {
+    const [node] = await line(1, () => ({ chat: { authorRate: 0.01, authorBurst: 3 } }));
+    const raw = new RawPeer(node!.p2pAddress!).answerPingsAndSync() as RawPeer;
+    res.add(() => raw.close());
+    const flooder = Identity.generate();
+    const joined = nextEvent(node!, 'peer:connect');
+    await raw.handshake(flooder);
+    await joined;
+    const penalties: { message: string; points: number }[] = [];
+    node!.on('peer:penalty', (p) => penalties.push(p));
+    for (let k = 0; k < 5; k++) raw.send(gossipFrame(signChatMessage(flooder, { room: 'general', name: 'flood', text: `spam ${k}`, lamport: Date.now() + k })));
+    await until(() => penalties.length === 2, 'two refused');
+    assert.deepEqual(node!.chat.history('general').map((m) => m.text), ['spam 0', 'spam 1', 'spam 2']);
+    for (const p of penalties) {
+      assert.match(p.message, /CHAT_FLOOD: author [0-9a-f]{12} is over/);
+      assert.equal(p.points, 2);
+    }
+  });
+
   it('keeps a conversation in causal order when one node\'s clock is minutes ahead', async () => {
     const AHEAD = 5 * 60_000;
     const nodes = await line(3, (i) => (i === 1 ? { now: () => Date.now() + AHEAD } : {}));

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -45,6 +46,32 @@ describe('chat: direct messages', () => {
     const bob = party();
     const eve = party();
     const seal = (text: string) => sealDirect(alice.identity, alice.keys, alice.chatKey, bob.chatKey, { name: 'alice', text, lamport: 1_000 }).envelope;
+
+    it('computes the worked example of docs/protocol.md §20.7 byte for byte', () => {
+      const ed = (hex: string): Identity =>
+        new Identity(createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), Buffer.from(hex, 'hex')]), format: 'der', type: 'pkcs8' }));
+      const author = ed('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60');
+      const reader = ed('4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb');
+      // RFC 7748 §6.1's Alice and Bob.
+      const authorDh = ChatKeyPair.fromRaw(Buffer.from('77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a', 'hex'));
+      const readerDh = ChatKeyPair.fromRaw(Buffer.from('5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb', 'hex'));
+      assert.equal(authorDh.agree(readerDh.publicKey).toString('hex'), '4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742');
+      const ak = signChatKey(author, authorDh.publicKey, 1764633600000);
+      const rk = signChatKey(reader, readerDh.publicKey, 1764633600000);
+      assert.equal(ak.signature, 'D3CncGFbAqX82VUFrnF3m3_NjLnHzIzmuVDK4DNmqD0NVR_C90CC_sSjS5oL-lS1xNzwZWpG2YHTQBXDT4NXCQ');
+      assert.equal(rk.dh, '3p7bfXt9wbTTW2HC7OQ1Nz-DQ8hbeGdNrfx-FG-IK08');
+      const { envelope } = sealDirect(author, authorDh, ak, rk, { name: 'alice', text: 'héllo bob', lamport: 1764633601000 }, {
+        ephemeral: ChatKeyPair.fromRaw(Buffer.alloc(32, 0x42)),
+        salt: Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex'),
+      });
+      assert.equal(envelope.id, 'dcce7201cd23339e103ac06217d080043c7b98afa1ebdcc34c2ad63b9b39c22e');
+      assert.equal(envelope.eph, 'EyxEK-AQ-9V-cmAzKKp25x_MwVA6riGTJ9FNnJmT9HI');
+      assert.equal(envelope.ciphertext, 'oi9NndytdPXp_yWN_kRYxinRfWAKVf3U297jNVWuX1bMsCkBzNWJTfcWnfrmB62Q5VVWlQ68b4PkBeyl2PMQxvrUG2qGmCxikvy3FO-cQx1y7-nH');
+      assert.equal(envelope.signature, '5e2DNbH1I8RKUXYiouPVh-tr53k6-GxUF3Ql71rsazKADS4Rq5U60UlKIG0btsiNHmTny5Dy1BJFE7RsDtQdBA');
+      assert.deepEqual(openDirect(readerDh, envelope), { name: 'alice', salt: 'AAECAwQFBgcICQoLDA0ODw', text: 'héllo bob' });
+      const receipt = signReceipt(reader, { id: envelope.id, to: author.nodeId, mark: 'delivered', at: 1764633602000 });
+      assert.equal(receipt.signature, 'bMANTzaZBGtTdgusqhOzLc5Z9z1aokCeQpjuY0hIMPgcd1EK0zZ9W8pmzqT3UEGUOiwQtqEbk7PyzMh-flAVCQ');
+    });
 
     it('opens for the recipient only; the envelope carries no plaintext', () => {
       const env = seal('meet at noon');
@@ -264,6 +291,25 @@ describe('chat: direct messages', () => {
     assert.match(history, new RegExp(`node0 \\(${a!.nodeId.slice(0, 12)}\\): over http \\[read\\]`));
     assert.match(history, /: from the cli \[delivered\]/);
     assert.match(await run(['chat', 'conversations']), new RegExp(`node1 \\(${b!.nodeId.slice(0, 12)}\\)\\s+2\\s+0`));
+
+    // plexus chat tail: the stored ones first, then what arrives (messages with names, marks), until Ctrl-C.
+    const tail = spawn(process.execPath, [CLI, 'chat', 'tail', '--with', b!.nodeId, '--last', '1', '--api', a!.apiUrl!, '--token', token(0)], { env: { ...process.env, NO_COLOR: '1' } });
+    res.add(() => void tail.kill('SIGKILL'));
+    let printed = '';
+    tail.stdout.on('data', (d: Buffer) => (printed += d.toString()));
+    await until(() => printed.includes('from the cli'), 'the last stored message printed');
+    // The event stream opens just after: send until one is followed.
+    for (let k = 0; !printed.includes('live '); k++) {
+      await b!.chat.sendDirect(a!.nodeId, `live ${k}`);
+      await until(() => printed.includes('live '), 'a new message followed', 1000).catch(() => undefined);
+    }
+    assert.match(printed, new RegExp(`@${b!.nodeId.slice(0, 12)} \\S+ node1 \\(${b!.nodeId.slice(0, 12)}\\): live \\d`));
+    await b!.chat.read(a!.nodeId);
+    await a!.chat.read(b!.nodeId);
+    await until(() => / read by /.test(printed), 'a read mark followed');
+    const exited = new Promise((r) => tail.once('exit', r));
+    tail.kill('SIGINT');
+    assert.equal(await exited, 0);
   });
 });
 
