@@ -38,6 +38,8 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
   /** The webview rendered a history push: what it shows. */
   readonly onDidRender = this.#onDidRender.event;
   lastRendered: ChatRendered | null = null;
+  /** How many times a webview of this view started (sent `ready`): 1 while it is kept alive. */
+  starts = 0;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -119,6 +121,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
       switch (req.command) {
         case 'ready': {
           this.#ready = true;
+          this.starts += 1;
           this.#saved = req.args.saved;
           const key = this.#selected ?? req.args.saved;
           this.#pushState();

@@ -438,6 +438,20 @@ describe('Plexus extension in a VS Code host', function () {
     }, 'the message at the external node');
     assert.equal(theirs.author, api.model.info!.nodeId);
 
+    // Hidden (the panel closed), the view keeps its webview; what arrives meanwhile is unread
+    // until it is shown again.
+    const starts = view.starts;
+    await vscode.commands.executeCommand('workbench.action.closePanel');
+    const meanwhile = `while hidden ${randomBytes(4).toString('hex')}`;
+    await external.client.chatSend('general', meanwhile);
+    await until(() => chat.list().find((c) => c.key === 'room:general')?.unread === 1, [chat.onDidChange], 'one unread in #general while the view is hidden');
+    assert.equal(view.badge, 1, 'the badge counts it');
+    await vscode.commands.executeCommand('plexus.openChat');
+    await until(() => chat.unreadTotal() === 0 && view.badge === 0, [chat.onDidChange], 'read once the view is shown again');
+    await rendered(api, 'room:general', meanwhile, 'the message that came while hidden');
+    assert.ok(view.lastRendered!.texts.includes(hello), 'the earlier history is still shown');
+    assert.equal(view.starts, starts, 'the same webview: its context was kept while hidden');
+
     const empty = await view.request({ req: 2, command: 'send', args: { key: 'room:general', text: '   ' } });
     assert.equal(empty.err?.code, 'INVALID_CHAT_INPUT');
     const long = await view.request({ req: 3, command: 'send', args: { key: 'room:general', text: 'x'.repeat(4001) } });
