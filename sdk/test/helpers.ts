@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import WebSocket from 'ws';
 import { createNode, type NodeEvents, type NodeInit, PlexusNode } from '../src/index';
@@ -73,6 +74,39 @@ export class Resources {
     await cli.started;
     return cli;
   }
+
+  /** A `plexus discovery --json` child process; resolves once it printed discovery:start. */
+  async cliDiscovery(args: string[]): Promise<CliNode> {
+    const child = spawn(process.execPath, [CLI, 'discovery', '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const cli = new CliNode(child);
+    cli.started.catch(() => undefined); // a discovery server prints discovery:start, not node:start
+    this.add(() => cli.kill('SIGKILL'));
+    await cli.waitFor('discovery:start', () => true, 15_000).catch((err: Error) => {
+      throw new Error(`${err.message}: ${cli.stderr.join('\n')}`);
+    });
+    return cli;
+  }
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago (for a child process that needs it up front). */
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** Poll the async `probe` every 50 ms until it resolves with something other than undefined. */
+export async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    const value = await probe().catch((err: unknown) => void (last = err));
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** A node running as a child process, with its JSON event lines. */
@@ -104,11 +138,14 @@ export class CliNode {
     });
   }
 
-  /** Resolve when an event matching `predicate` has been printed (including earlier ones). */
-  waitFor(event: string, predicate: (payload: Record<string, unknown>) => boolean = () => true, timeoutMs = 10_000): Promise<Record<string, unknown>> {
+  /**
+   * Resolve when an event matching `predicate` has been printed, counting earlier ones from
+   * index `from` of `events` on (0: all of them; `events.length`: only those still to come).
+   */
+  waitFor(event: string, predicate: (payload: Record<string, unknown>) => boolean = () => true, timeoutMs = 10_000, from = 0): Promise<Record<string, unknown>> {
     return new Promise((resolveWait, rejectWait) => {
       const check = (): boolean => {
-        const hit = this.events.find((e) => e.event === event && predicate(e.payload));
+        const hit = this.events.slice(from).find((e) => e.event === event && predicate(e.payload));
         if (!hit) return false;
         clearTimeout(timer);
         this.#listeners.delete(check);

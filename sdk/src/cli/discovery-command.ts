@@ -8,7 +8,7 @@ import {
   DISCOVERY_MAX_PER_ADDRESS,
   DISCOVERY_PORT,
 } from '../discovery/index.js';
-import { createDiscoveryServer } from '../node/index.js';
+import { discoveryServerInit, PlexusNode } from '../node/index.js';
 import { eventLine, formatDuration, paint } from '../terminal/format.js';
 import { announceOption, durationOption, portOption, positiveInt } from '../terminal/options.js';
 
@@ -61,18 +61,31 @@ discovery:refused (with its Error code).`,
     )
     .action(async (opts: DiscoveryOptions) => {
       const print = (line: string): void => void process.stdout.write(line + '\n');
-      const server = await createDiscoveryServer({
-        dataDir: opts.dataDir ?? null,
-        host: opts.host,
-        port: opts.port,
-        announceAddress: opts.announce,
-        heartbeatMs: opts.heartbeatInterval,
-        expiryMs: opts.expiry,
-        checkIntervalMs: opts.checkInterval,
-        maxEntries: opts.maxEntries,
-        maxPerAddress: opts.maxPerAddress,
-        maxList: opts.maxList,
-      });
+      const server = new PlexusNode(
+        discoveryServerInit({
+          dataDir: opts.dataDir ?? null,
+          host: opts.host,
+          port: opts.port,
+          announceAddress: opts.announce,
+          heartbeatMs: opts.heartbeatInterval,
+          expiryMs: opts.expiry,
+          checkIntervalMs: opts.checkInterval,
+          maxEntries: opts.maxEntries,
+          maxPerAddress: opts.maxPerAddress,
+          maxList: opts.maxList,
+        }),
+      );
+      // Subscribe before start: a node that redials at once registers while the server is still
+      // starting, and its discovery:join must not be lost. Held until the banner is printed.
+      let early: Array<[string, unknown]> | null = [];
+      const onEvent = (event: string, payload: unknown): void => {
+        if (early) return void early.push([event, payload]);
+        if (opts.json) print(JSON.stringify({ event, at: Date.now(), payload }));
+        else if (!opts.quiet && event.startsWith('discovery:')) print(eventLine(event, payload));
+        else if (event === 'warning' && !opts.quiet) print(eventLine(event, payload));
+      };
+      server.onAny(onEvent);
+      await server.start();
       const info = server.info();
       if (opts.json) print(JSON.stringify({ event: 'discovery:start', at: Date.now(), payload: { nodeId: info.nodeId, address: info.addresses.p2p } }));
       else {
@@ -82,11 +95,10 @@ discovery:refused (with its Error code).`,
         print(`  at most ${opts.maxEntries} registrations, ${opts.maxPerAddress} per IP address`);
         print(paint.dim('Press Ctrl-C to stop.'));
       }
-      server.onAny((event, payload) => {
-        if (opts.json) print(JSON.stringify({ event, at: Date.now(), payload }));
-        else if (!opts.quiet && String(event).startsWith('discovery:')) print(eventLine(event, payload));
-        else if (event === 'warning' && !opts.quiet) print(eventLine(event, payload));
-      });
+      // discovery:start (above) is the server's node:start.
+      const held = (early ?? []).filter(([event]) => event !== 'node:start');
+      early = null;
+      for (const [event, payload] of held) onEvent(event, payload);
       let finish!: () => void;
       const finished = new Promise<void>((resolve) => (finish = resolve));
       let stopping = false;

@@ -1,5 +1,5 @@
 import { type Capability, defineMessage } from '../capability/index.js';
-import { PeersRepository } from '../peers/index.js';
+import { BansRepository, PeersRepository } from '../peers/index.js';
 import { DiscoveryClient, type DiscoveryApi, type DiscoveryEvents, type DiscoveryInit } from './client.js';
 import {
   DISCOVERY_HEARTBEAT_ACK_SCHEMA,
@@ -27,7 +27,7 @@ export function discovery(init: DiscoveryInit | string[] = {}): Capability<'disc
   return {
     name: 'discovery',
     create(ctx) {
-      const client = new DiscoveryClient({ identity: ctx.identity, codec: ctx.codec, peers: ctx.peers, peersRepo: new PeersRepository(ctx.store), events: ctx.events }, options);
+      const client = new DiscoveryClient({ identity: ctx.identity, codec: ctx.codec, peers: ctx.peers, peersRepo: new PeersRepository(ctx.store), bansRepo: new BansRepository(ctx.store), events: ctx.events }, options);
       return {
         api: client,
         messages: [

@@ -1,6 +1,6 @@
 import type { EventBus } from '../events.js';
 import type { Identity } from '../identity/index.js';
-import { backoffDelay, parseAddress, type PeerManager, type PeersRepository } from '../peers/index.js';
+import { backoffDelay, type BansRepository, parseAddress, type PeerManager, type PeersRepository } from '../peers/index.js';
 import { type Codec, CloseCode, type Connection, type Envelope, handshake, HANDSHAKE_TIMEOUT_MS, RemoteError, Transport } from '../transport/index.js';
 import { PlexusError } from '../errors.js';
 import {
@@ -32,6 +32,7 @@ export interface DiscoveryClientComponents {
   codec: Codec;
   peers: PeerManager;
   peersRepo: PeersRepository;
+  bansRepo: BansRepository;
   events: EventBus<DiscoveryEvents & { warning: { code: string; message: string } }>;
 }
 
@@ -267,13 +268,24 @@ export class DiscoveryClient implements DiscoveryApi {
     }
   }
 
-  /** Dial learned peers we are not connected to, until dialTarget (at most maxPeers) are connected. */
+  /**
+   * Dial learned peers we are not connected to, until dialTarget (at most maxPeers) are
+   * connected. Never a banned node ID, nor an address whose auto-dial was switched off after
+   * it was reached or tried (the operator's disconnect, a BANNED or SELF_CONNECTION refusal, or
+   * given up: docs/protocol.md §11.3); a server listing it again does not undo that.
+   */
   #dialSome(): void {
     if (!this.#started) return;
     const want = Math.min(this.#dialTarget, this.#c.peers.maxPeers) - this.#c.peers.size - this.#dialing.size;
     if (want <= 0) return;
+    const now = Date.now();
+    const dialable = (e: DiscoveryEntry): boolean => {
+      if (this.#c.peers.get(e.nodeId) || this.#dialing.has(e.address) || this.#c.bansRepo.active(e.nodeId, now)) return false;
+      const r = this.#c.peersRepo.get(e.address);
+      return !r || r.autoDial || (r.nodeId === null && r.failures === 0);
+    };
     const candidates = new Map<string, DiscoveryEntry>();
-    for (const link of this.#links) for (const e of link.known.values()) if (!this.#c.peers.get(e.nodeId) && !this.#dialing.has(e.address)) candidates.set(e.nodeId, e);
+    for (const link of this.#links) for (const e of link.known.values()) if (dialable(e)) candidates.set(e.nodeId, e);
     const picked = [...candidates.values()].sort(() => Math.random() - 0.5).slice(0, want);
     for (const e of picked) {
       this.#dialing.add(e.address);

@@ -72,6 +72,12 @@ export interface DiscoveryServerApi {
   readonly checkIntervalMs: number;
   readonly maxEntries: number;
   readonly maxPerAddress: number;
+  /**
+   * Node IDs whose last accepted Register timestamp is kept to refuse a replayed or reordered
+   * Register. Each is forgotten once that timestamp is maxClockSkewMs old: a replay is then
+   * refused by the clock check anyway, so the guard stays bounded however many identities come.
+   */
+  readonly remembered: number;
 }
 
 /** "1.2.3.4:5678" or "[::1]:5678" -> "1.2.3.4" / "::1"; IPv4-mapped IPv6 unmapped. */
@@ -118,6 +124,10 @@ export class DiscoveryRegistry implements DiscoveryServerApi {
 
   get size(): number {
     return this.#entries.size;
+  }
+
+  get remembered(): number {
+    return this.#lastTimestamp.size;
   }
 
   entries(): Array<Omit<Registration, 'peer'>> {
@@ -241,9 +251,13 @@ export class DiscoveryRegistry implements DiscoveryServerApi {
     this.#sweepTimer.unref();
   }
 
-  /** Drop registrations silent for expiryMs, and connections that never registered within it. */
+  /**
+   * Drop registrations silent for expiryMs, and connections that never registered within it;
+   * forget Register timestamps older than maxClockSkewMs (see `remembered`).
+   */
   #sweep(): void {
     const now = this.#now();
+    for (const [nodeId, last] of [...this.#lastTimestamp]) if (last < now - this.#maxSkewMs) this.#lastTimestamp.delete(nodeId);
     for (const e of [...this.#entries.values()]) {
       // Any frame counts as life (as for the heartbeat capability, docs/protocol.md §10).
       const seen = Math.max(e.lastSeen, e.peer.connection.lastReceivedAt);

@@ -1,6 +1,6 @@
 import { type Capability, defineMessage } from '../capability/index.js';
 import { Gossip, type GossipEvents, type GossipInit, type GossipStats, type MessageStats, type TopicHandler } from './gossip.js';
-import { GOSSIP_SCHEMA, type GossipBody, IDS_SCHEMA, type IdsBody, PRUNE_SCHEMA, type PruneBody } from './messages.js';
+import { GOSSIP_SCHEMA, GRAFT_SCHEMA, type GossipBody, type GraftBody, IHAVE_SCHEMA, type IHaveBody, PRUNE_SCHEMA, type PruneBody } from './messages.js';
 
 /** What `node.gossip` exposes (and what `ctx.use<GossipApi>('gossip')` gives a capability). */
 export type GossipApi = Pick<Gossip, 'register' | 'publish' | 'stats' | 'message' | 'links' | 'mode' | 'fanout' | 'maxHops'>;
@@ -17,8 +17,8 @@ export function gossip(init: GossipInit = {}): Capability<'gossip', GossipApi, G
         api: g,
         messages: [
           defineMessage<GossipBody>({ type: 'Gossip', kind: 'notice', schema: GOSSIP_SCHEMA, handle: (e, p) => g.onGossip(e, p) }),
-          defineMessage<IdsBody>({ type: 'IHave', kind: 'notice', schema: IDS_SCHEMA, handle: (e, p) => g.onIHave(e, p) }),
-          defineMessage<IdsBody>({ type: 'Graft', kind: 'notice', schema: IDS_SCHEMA, handle: (e, p) => g.onGraft(e, p) }),
+          defineMessage<IHaveBody>({ type: 'IHave', kind: 'notice', schema: IHAVE_SCHEMA, handle: (e, p) => g.onIHave(e, p) }),
+          defineMessage<GraftBody>({ type: 'Graft', kind: 'notice', schema: GRAFT_SCHEMA, handle: (e, p) => g.onGraft(e, p) }),
           defineMessage<PruneBody>({ type: 'Prune', kind: 'notice', schema: PRUNE_SCHEMA, handle: (e, p) => g.onPrune(e, p) }),
         ],
         onPeerConnect: (peer) => g.onPeerConnect(peer),

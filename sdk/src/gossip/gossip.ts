@@ -7,17 +7,22 @@ import {
   GOSSIP_BAD_ID_PENALTY,
   GOSSIP_FANOUT,
   GOSSIP_FLOOD_PENALTY,
+  GOSSIP_GRAFT_RTT_MULTIPLIER,
+  GOSSIP_GRAFT_TIMEOUT_MIN_MS,
   GOSSIP_GRAFT_TIMEOUT_MS,
+  GOSSIP_IHAVE_DELAY_MS,
   GOSSIP_INVALID_PENALTY,
   GOSSIP_MAX_HOPS,
+  GOSSIP_MAX_IDS,
   GOSSIP_MAX_PAYLOAD_BYTES,
   GOSSIP_MAX_SEEN,
+  GOSSIP_OPTIMIZATION_THRESHOLD,
   GOSSIP_PEER_BURST,
   GOSSIP_PEER_RATE,
   GOSSIP_SEEN_TTL_MS,
 } from './constants.js';
 import { InvalidGossipError, TopicTakenError } from './errors.js';
-import { type GossipBody, type IdsBody, TOPIC_PATTERN } from './messages.js';
+import { type GossipBody, type GraftBody, type IHaveBody, TOPIC_PATTERN } from './messages.js';
 
 /** A message as a topic's `deliver` sees it. */
 export interface GossipMessage {
@@ -69,7 +74,26 @@ export interface GossipInit {
   seenTtlMs?: number;
   maxSeen?: number;
   maxPayloadBytes?: number;
+  /**
+   * Lazy timer (ms) for an announcer with no measured round-trip time, and the most the timer
+   * derived from one may be. Default GOSSIP_GRAFT_TIMEOUT_MS (500).
+   */
   graftTimeoutMs?: number;
+  /** Lazy timer = this many times the announcer's smoothed heartbeat RTT (bounded). Default GOSSIP_GRAFT_RTT_MULTIPLIER (4). */
+  graftRttMultiplier?: number;
+  /** Least lazy timer derived from an RTT (ms). Default GOSSIP_GRAFT_TIMEOUT_MIN_MS (50). */
+  graftTimeoutMinMs?: number;
+  /**
+   * Hops an IHave must save over the eager copy for the node to graft the announcer's link (Plumtree's
+   * optimisation; the longer link is pruned by its next duplicate); 0: never. Default GOSSIP_OPTIMIZATION_THRESHOLD (2).
+   */
+  optimizationThreshold?: number;
+  /**
+   * How long announcements wait before they go out (ms): IHaves queued meanwhile leave together,
+   * several IDs per frame, after the eager pushes, and an ID a peer announced to this node
+   * meanwhile is not announced back to it. Default GOSSIP_IHAVE_DELAY_MS.
+   */
+  ihaveDelayMs?: number;
   /** Gossip frames per second one peer may send (token bucket) and the burst. */
   peerRate?: number;
   peerBurst?: number;
@@ -117,6 +141,9 @@ export interface MessageStats {
 
 interface SeenEntry extends MessageStats {
   expiresAt: number;
+  /** The eager link the message came by, and the hops of that path (the optimisation compares IHaves with it). */
+  parent: string | null;
+  parentHops: number;
   /** The frame as forwarded (hops + 1, ttl - 1), kept to answer Grafts; null when not forwarded. */
   forward: GossipBody | null;
 }
@@ -136,8 +163,12 @@ const TOPIC_RE = new RegExp(TOPIC_PATTERN);
  * set bounded by `fanout` (GossipSub's D): a new message goes in full (`Gossip`) to the eager
  * peers and as an ID (`IHave`) to the lazy ones. A copy of a message already seen is dropped
  * before validation and its sender is told `Prune` (the link becomes lazy): the eager links
- * shrink to a spanning tree. An announced ID whose message has not come within
- * `graftTimeoutMs` is asked for with `Graft` (the link becomes eager again: the tree heals).
+ * shrink to a spanning tree. An announced ID whose message has not come within the lazy timer
+ * (a few round-trip times of the announcer's link, see graftTimeout()) is asked for with
+ * `Graft` (the link becomes eager again: the tree heals). An IHave that comes by a path at
+ * least `optimizationThreshold` hops shorter than the eager copy's grafts its link (the
+ * paper's optimisation; the longer link is pruned by the next duplicate it brings), so the
+ * tree keeps to short paths. IHaves are sent `ihaveDelayMs` after the eager pushes, batched.
  * Message ID = content hash; seen cache with a TTL; hop limit (`ttl`); per-peer token bucket.
  */
 export class Gossip {
@@ -149,15 +180,22 @@ export class Gossip {
   readonly maxSeen: number;
   readonly maxPayloadBytes: number;
   readonly graftTimeoutMs: number;
+  readonly graftRttMultiplier: number;
+  readonly graftTimeoutMinMs: number;
+  readonly optimizationThreshold: number;
+  readonly ihaveDelayMs: number;
   readonly peerRate: number;
   readonly peerBurst: number;
   readonly #topics = new Map<string, TopicHandler>();
   readonly #seen = new Map<string, SeenEntry>();
   readonly #eager = new Set<string>();
   readonly #lazy = new Set<string>();
-  /** Announced but not received: who announced it, and the lazy timer. */
-  readonly #missing = new Map<string, { announcers: string[]; timer: NodeJS.Timeout | null }>();
+  /** Announced but not received: who announced it (with the hops of its path), and the lazy timer. */
+  readonly #missing = new Map<string, { announcers: Array<{ nodeId: string; hops: number }>; timer: NodeJS.Timeout | null }>();
   readonly #buckets = new Map<string, { tokens: number; at: number }>();
+  /** Announcements waiting for the IHave timer: peer -> message ID -> hops it would arrive with. */
+  readonly #pendingIHave = new Map<string, Map<string, number>>();
+  #ihaveTimer: NodeJS.Timeout | null = null;
   #started = false;
   #n = { published: 0, received: 0, delivered: 0, duplicates: 0, copies: 0, hopsSum: 0, firstCopySum: 0, invalid: 0, unknownTopic: 0, rateLimited: 0, ihaveSent: 0, ihaveReceived: 0, graftsSent: 0, graftsReceived: 0, prunesSent: 0 };
 
@@ -170,6 +208,10 @@ export class Gossip {
     this.maxSeen = init.maxSeen ?? GOSSIP_MAX_SEEN;
     this.maxPayloadBytes = init.maxPayloadBytes ?? GOSSIP_MAX_PAYLOAD_BYTES;
     this.graftTimeoutMs = init.graftTimeoutMs ?? GOSSIP_GRAFT_TIMEOUT_MS;
+    this.graftRttMultiplier = init.graftRttMultiplier ?? GOSSIP_GRAFT_RTT_MULTIPLIER;
+    this.graftTimeoutMinMs = init.graftTimeoutMinMs ?? GOSSIP_GRAFT_TIMEOUT_MIN_MS;
+    this.optimizationThreshold = init.optimizationThreshold ?? GOSSIP_OPTIMIZATION_THRESHOLD;
+    this.ihaveDelayMs = init.ihaveDelayMs ?? GOSSIP_IHAVE_DELAY_MS;
     this.peerRate = init.peerRate ?? GOSSIP_PEER_RATE;
     this.peerBurst = init.peerBurst ?? GOSSIP_PEER_BURST;
     if (!(this.maxHops >= 1 && this.maxHops <= 255)) throw new RangeError('maxHops must be 1-255');
@@ -205,7 +247,7 @@ export class Gossip {
     if (this.#seen.has(id)) return { id };
     this.#n.published++;
     const forward: GossipBody = { id, topic, payload, hops: 1, ttl: this.maxHops - 1, sentAt: Date.now() };
-    this.#remember({ id, topic, copies: 0, hops: 0, firstCopyMs: null, state: 'published', expiresAt: 0, forward });
+    this.#remember({ id, topic, copies: 0, hops: 0, firstCopyMs: null, state: 'published', expiresAt: 0, parent: null, parentHops: 0, forward });
     this.#forward(forward, null);
     return { id };
   }
@@ -244,6 +286,17 @@ export class Gossip {
     return e ? { id: e.id, topic: e.topic, copies: e.copies, hops: e.hops, firstCopyMs: e.firstCopyMs, state: e.state } : null;
   }
 
+  /**
+   * The lazy timer for a message announced by `nodeId` (ms): `graftRttMultiplier` x the smoothed
+   * heartbeat RTT to it, within [graftTimeoutMinMs, graftTimeoutMs]; `graftTimeoutMs` while no
+   * RTT is measured (or no heartbeat runs).
+   */
+  graftTimeout(nodeId: string): number {
+    const rtt = this.#c.peers.get(nodeId)?.rttMs;
+    if (rtt == null) return this.graftTimeoutMs;
+    return Math.min(this.graftTimeoutMs, Math.max(this.graftTimeoutMinMs, this.graftRttMultiplier * rtt));
+  }
+
   /** The peers messages are pushed to in full, and those that only get announcements. */
   links(): { eager: string[]; lazy: string[] } {
     return { eager: [...this.#eager], lazy: [...this.#lazy] };
@@ -258,6 +311,9 @@ export class Gossip {
     this.#started = false;
     for (const m of this.#missing.values()) if (m.timer) clearTimeout(m.timer);
     this.#missing.clear();
+    if (this.#ihaveTimer) clearTimeout(this.#ihaveTimer);
+    this.#ihaveTimer = null;
+    this.#pendingIHave.clear();
     this.#seen.clear();
     this.#eager.clear();
     this.#lazy.clear();
@@ -274,6 +330,7 @@ export class Gossip {
     this.#eager.delete(nodeId);
     this.#lazy.delete(nodeId);
     this.#buckets.delete(nodeId);
+    this.#pendingIHave.delete(nodeId);
   }
 
   // --- inbound --------------------------------------------------------------------------
@@ -285,11 +342,14 @@ export class Gossip {
     const from = peer.nodeId;
     const known = this.#seen.get(body.id);
     if (known) {
-      // A duplicate: counted, never validated again. Plumtree: this link is redundant.
+      // A duplicate: counted, never validated again. Plumtree: this link is redundant. The
+      // sender pushed to this node, so it takes the link for eager whatever this node thinks:
+      // it is told Prune even if the link is already lazy here (as in the paper).
       known.copies++;
       this.#n.copies++;
       this.#n.duplicates++;
-      if (this.mode === 'plumtree' && this.#eager.has(from)) {
+      this.#pendingIHave.get(from)?.delete(body.id);
+      if (this.mode === 'plumtree') {
         this.#makeLazy(from);
         this.#send(from, 'Prune', {});
         this.#n.prunesSent++;
@@ -310,9 +370,9 @@ export class Gossip {
     }
     const receivedAt = Date.now();
     const firstCopyMs = Math.max(0, receivedAt - body.sentAt);
-    const entry: SeenEntry = { id: body.id, topic: body.topic, copies: 1, hops: body.hops, firstCopyMs, state: 'pending', expiresAt: 0, forward: null };
+    const entry: SeenEntry = { id: body.id, topic: body.topic, copies: 1, hops: body.hops, firstCopyMs, state: 'pending', expiresAt: 0, parent: from, parentHops: body.hops, forward: null };
     this.#remember(entry);
-    this.#received(body.id);
+    const offer = this.#received(entry.id);
     this.#n.received++;
     this.#n.copies++;
     this.#n.hopsSum += body.hops;
@@ -344,6 +404,8 @@ export class Gossip {
       entry.forward = { ...body, hops: body.hops + 1, ttl: body.ttl - 1 };
       if (this.#started) this.#forward(entry.forward, from);
     }
+    // After forwarding: swapped first, the announcer would get this message pushed as a duplicate and prune the new link.
+    if (offer) this.#optimize(entry, offer.nodeId, offer.hops);
     this.#n.delivered++;
     try {
       handler.deliver({ id: body.id, topic: body.topic, payload: body.payload, from, hops: body.hops, receivedAt });
@@ -353,24 +415,39 @@ export class Gossip {
     this.#c.events.emit('gossip:message', { id: body.id, topic: body.topic, from, hops: body.hops, receivedAt, firstCopyMs });
   }
 
-  /** IHave: IDs the peer has. Missing ones are waited for, then grafted. */
-  onIHave(envelope: Envelope<IdsBody>, peer: Peer): void {
+  /**
+   * IHave: IDs the peer has, each `hops` links away through it. Missing ones are waited for,
+   * then grafted; for one already received by a path longer by the threshold, the announcer's
+   * link is grafted (the optimisation).
+   */
+  onIHave(envelope: Envelope<IHaveBody>, peer: Peer): void {
     if (!this.#admit(peer)) return;
     this.#n.ihaveReceived++;
+    // Without `hops` (a sender before protocol.md §17 had it) the path length is unknown: never offered to the optimisation.
+    const hops = envelope.body.hops ?? Infinity;
+    const pending = this.#pendingIHave.get(peer.nodeId);
     for (const id of envelope.body.ids) {
-      if (this.#seen.has(id)) continue;
+      const seen = this.#seen.get(id);
+      if (seen) {
+        pending?.delete(id); // it has the message: no need to announce it there
+        this.#optimize(seen, peer.nodeId, hops);
+        continue;
+      }
       let m = this.#missing.get(id);
       if (!m) {
         m = { announcers: [], timer: null };
         this.#missing.set(id, m);
       }
-      if (m.announcers.length < 16 && !m.announcers.includes(peer.nodeId)) m.announcers.push(peer.nodeId);
-      if (!m.timer) m.timer = this.#lazyTimer(id, this.graftTimeoutMs);
+      if (m.announcers.length < 16 && !m.announcers.some((a) => a.nodeId === peer.nodeId)) m.announcers.push({ nodeId: peer.nodeId, hops });
+      if (!m.timer) m.timer = this.#lazyTimer(id, this.graftTimeout(peer.nodeId));
     }
   }
 
-  /** Graft: the peer wants these messages and eager pushes from now on. Unknown IDs: nothing is sent. */
-  onGraft(envelope: Envelope<IdsBody>, peer: Peer): void {
+  /**
+   * Graft: the peer wants these messages and eager pushes from now on. Unknown IDs: nothing is
+   * sent; no IDs: only the link changes (the optimisation's Graft).
+   */
+  onGraft(envelope: Envelope<GraftBody>, peer: Peer): void {
     if (!this.#admit(peer)) return;
     this.#n.graftsReceived++;
     if (this.mode === 'plumtree') this.#makeEager(peer.nodeId);
@@ -396,10 +473,43 @@ export class Gossip {
       if (this.mode === 'flood' || this.#eager.has(id)) this.#send(id, 'Gossip', body);
       else lazy.push(id);
     }
-    for (const id of lazy) {
-      this.#send(id, 'IHave', { ids: [body.id] });
-      this.#n.ihaveSent++;
+    for (const id of lazy) this.#announce(id, body.id, body.hops);
+  }
+
+  /** Queue an IHave of `id` to `nodeId`; all queued ones go out when the IHave timer fires. */
+  #announce(nodeId: string, id: string, hops: number): void {
+    let queue = this.#pendingIHave.get(nodeId);
+    if (!queue) {
+      queue = new Map();
+      this.#pendingIHave.set(nodeId, queue);
     }
+    queue.set(id, hops);
+    if (this.ihaveDelayMs <= 0) return this.#flushIHaves();
+    if (!this.#ihaveTimer) {
+      this.#ihaveTimer = setTimeout(() => this.#flushIHaves(), this.ihaveDelayMs);
+      this.#ihaveTimer.unref();
+    }
+  }
+
+  /** Send the queued announcements: per peer, one IHave per hop count and per GOSSIP_MAX_IDS IDs. */
+  #flushIHaves(): void {
+    if (this.#ihaveTimer) clearTimeout(this.#ihaveTimer);
+    this.#ihaveTimer = null;
+    for (const [nodeId, queue] of this.#pendingIHave) {
+      const byHops = new Map<number, string[]>();
+      for (const [id, hops] of queue) {
+        const ids = byHops.get(hops);
+        if (ids) ids.push(id);
+        else byHops.set(hops, [id]);
+      }
+      for (const [hops, ids] of byHops) {
+        for (let i = 0; i < ids.length; i += GOSSIP_MAX_IDS) {
+          this.#send(nodeId, 'IHave', { ids: ids.slice(i, i + GOSSIP_MAX_IDS), hops });
+          this.#n.ihaveSent++;
+        }
+      }
+    }
+    this.#pendingIHave.clear();
   }
 
   #lazyTimer(id: string, delayMs: number): NodeJS.Timeout {
@@ -415,19 +525,42 @@ export class Gossip {
     m.timer = null;
     if (!this.#started || this.#seen.has(id)) return void this.#missing.delete(id);
     let target: string | undefined;
-    while ((target = m.announcers.shift()) !== undefined && !this.#c.peers.get(target));
+    while ((target = m.announcers.shift()?.nodeId) !== undefined && !this.#c.peers.get(target));
     if (target === undefined) return void this.#missing.delete(id);
     if (this.mode === 'plumtree') this.#makeEager(target);
     this.#send(target, 'Graft', { ids: [id] });
     this.#n.graftsSent++;
-    m.timer = this.#lazyTimer(id, this.graftTimeoutMs);
+    m.timer = this.#lazyTimer(id, this.graftTimeout(target));
   }
 
-  #received(id: string): void {
+  /** The first copy of a message arrived: stop its lazy timer. Returns the announcer with the shortest path, if any (for the optimisation). */
+  #received(id: string): { nodeId: string; hops: number } | null {
     const m = this.#missing.get(id);
-    if (!m) return;
+    if (!m) return null;
     if (m.timer) clearTimeout(m.timer);
     this.#missing.delete(id);
+    return m.announcers.reduce<{ nodeId: string; hops: number } | null>((b, a) => (b && b.hops <= a.hops ? b : a), null);
+  }
+
+  /**
+   * Plumtree's optimisation of the tree (Leitão et al. 2007): `announcer` offers, by IHave, a path of
+   * `hops` links to a message that came by a path `optimizationThreshold` or more links longer.
+   * Graft the announcer with no IDs (push to me from now on; the message itself is not asked
+   * for again). Unlike the paper, the old link is not pruned at once: the next message comes
+   * over both, and the later copy is a duplicate that prunes the slower link (make before
+   * break). A Prune sent at once races the Graft: a message published meanwhile can find the
+   * node on no eager link, and it would be grafted only after the lazy timer.
+   */
+  #optimize(entry: SeenEntry, announcer: string, hops: number): void {
+    const parent = entry.parent;
+    if (!Number.isFinite(hops)) return;
+    if (this.mode !== 'plumtree' || this.optimizationThreshold <= 0 || entry.state !== 'valid' || parent === null || parent === announcer) return;
+    if (entry.parentHops - hops < this.optimizationThreshold || !this.#eager.has(parent) || !this.#c.peers.get(announcer)) return;
+    this.#makeEager(announcer);
+    this.#send(announcer, 'Graft', { ids: [] });
+    this.#n.graftsSent++;
+    entry.parent = announcer;
+    entry.parentHops = hops;
   }
 
   #remember(entry: SeenEntry): void {

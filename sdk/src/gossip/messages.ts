@@ -5,8 +5,10 @@ import type { FromSchema } from 'json-schema-to-ts';
  * the codec checks before any handler runs.
  *
  *   Gossip {id, topic, payload, hops, ttl, sentAt}  the full message, pushed eagerly
- *   IHave  {ids}                                   lazy announcement of message IDs
- *   Graft  {ids}                                   "send me these, and push to me eagerly from now on"
+ *   IHave  {ids, hops?}                            lazy announcement of message IDs, with the hop
+ *                                                  count each would arrive with from this sender
+ *   Graft  {ids}                                   "send me these (none: nothing), and push to me
+ *                                                  eagerly from now on"
  *   Prune  {}                                      "I got that one already: only announce to me"
  */
 const HEX64 = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
@@ -26,9 +28,20 @@ export const GOSSIP_SCHEMA = {
   additionalProperties: false,
 } as const;
 
-export const IDS_SCHEMA = {
+export const IHAVE_SCHEMA = {
   type: 'object',
-  properties: { ids: { type: 'array', minItems: 1, maxItems: 64, items: HEX64 } },
+  properties: {
+    ids: { type: 'array', minItems: 1, maxItems: 64, items: HEX64 },
+    hops: { type: 'integer', minimum: 1, maximum: 255 },
+  },
+  required: ['ids'],
+  additionalProperties: false,
+} as const;
+
+/** `ids` may be empty: Plumtree's optimisation grafts a link without asking for a message. */
+export const GRAFT_SCHEMA = {
+  type: 'object',
+  properties: { ids: { type: 'array', minItems: 0, maxItems: 64, items: HEX64 } },
   required: ['ids'],
   additionalProperties: false,
 } as const;
@@ -36,5 +49,6 @@ export const IDS_SCHEMA = {
 export const PRUNE_SCHEMA = { type: 'object', properties: {}, additionalProperties: false } as const;
 
 export type GossipBody = Omit<FromSchema<typeof GOSSIP_SCHEMA>, 'payload'> & { payload: unknown };
-export type IdsBody = FromSchema<typeof IDS_SCHEMA>;
+export type IHaveBody = FromSchema<typeof IHAVE_SCHEMA>;
+export type GraftBody = FromSchema<typeof GRAFT_SCHEMA>;
 export type PruneBody = FromSchema<typeof PRUNE_SCHEMA>;

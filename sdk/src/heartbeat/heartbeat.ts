@@ -101,8 +101,13 @@ export class Heartbeat {
         peer.recordRtt(performance.now() - sentAt);
       }
     } catch (err) {
-      // Closed or stopped: the peer manager has already removed the peer.
-      if (err instanceof ConnectionClosedError || err instanceof AbortedError) return;
+      // Closed or stopped: the peer manager has already removed the peer, unless a duplicate
+      // connection replaced this one (docs/protocol.md §11.1): then ping it there, at once.
+      if (err instanceof ConnectionClosedError || err instanceof AbortedError) {
+        const now = this.#c.peers.get(nodeId);
+        if (err instanceof ConnectionClosedError && now && now.connection !== connection) this.#schedule(nodeId, 0);
+        return;
+      }
       if (err instanceof RequestTimeoutError) {
         if (connection.framesIn === framesBefore && this.#c.peers.get(nodeId)?.connection === connection) {
           this.#timers.delete(nodeId);

@@ -1,6 +1,9 @@
 /** Pause between two exchange rounds (ms): each round asks one random peer (docs/protocol.md §19). */
 export const PEX_INTERVAL_MS = 5_000;
-/** Outbound connections a node keeps from its address book. */
+/**
+ * Outbound connections a node dials and keeps from its address book. Inbound connections do not
+ * count and are bounded by maxPeers only; nothing is closed to get back to it (docs/protocol.md §19.5).
+ */
 export const TARGET_PEERS = 8;
 /** Most entries in one `Addr` (Bitcoin's addr message carries at most 1,000). */
 export const MAX_ADDR_ENTRIES = 1_000;

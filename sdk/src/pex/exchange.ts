@@ -52,7 +52,10 @@ export interface PeerExchangeComponents {
 export interface PeerExchangeInit {
   /** Pause between exchange rounds (ms). Default PEX_INTERVAL_MS. */
   intervalMs?: number;
-  /** Outbound connections to keep from the address book. Default TARGET_PEERS. */
+  /**
+   * Outbound connections to dial and keep from the address book. Inbound ones do not count
+   * (the peer limit, maxPeers, bounds them) and none is closed to get back to it. Default TARGET_PEERS.
+   */
   targetPeers?: number;
   /** Pass on only nodes heard from within this window (ms). Default ADDR_RECENT_MS. */
   recentMs?: number;
@@ -87,7 +90,8 @@ interface Bucket {
  * random connected peer `GetAddr` and merges the `Addr` it answers into the address book as
  * candidates; it answers peers' `GetAddr` with the nodes it heard from recently. It also keeps
  * `targetPeers` outbound connections, dialing candidates through PeerManager.dialNow (random
- * among the most recently seen), after each round, each merge and each lost peer.
+ * among the most recently seen), after each round, each merge and each lost peer; inbound
+ * connections do not count, and none is closed when the node has more than the target.
  *
  * Rules (docs/protocol.md §19): only nodes this node had a handshake with and heard from within
  * `recentMs` are passed on, never addresses merely heard of, banned node IDs, the asker itself
@@ -304,6 +308,12 @@ export class PeerExchange {
    * `targetPeers`: auto-dial entries not connected, not banned, not this node, chosen at
    * random among the 2 x wanted most recently seen. The peer manager refuses to go past
    * maxPeers and applies backoff and the give-up rule.
+   *
+   * The target bounds this node's own dials, not its connections (Bitcoin Core's outbound
+   * slots): inbound peers never count towards it and are bounded by maxPeers alone, and above
+   * the target nothing is closed. Unlike Bitcoin Core no slot is reserved for outbound
+   * connections: when inbound peers fill maxPeers, nothing is dialed until one goes
+   * (docs/protocol.md §19.5).
    */
   keepTarget(): void {
     if (!this.#started) return;

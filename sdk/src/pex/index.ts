@@ -6,7 +6,8 @@
  * schema, then every address, or the whole list is refused and the peer penalised) -> new
  * addresses join the address book (`peers` table, auto-dial on, so the unconfirmed give-up rule
  * applies) and the claim goes to `pex_heard` -> `pex:addresses` -> the connection target: below
- * `targetPeers` outbound connections, PeerManager.dialNow() on random recent candidates. Inbound
+ * `targetPeers` outbound connections, PeerManager.dialNow() on random recent candidates (inbound
+ * connections do not count; none is closed above the target). Inbound
  * `GetAddr` -> per-peer token bucket -> `Addr` of the nodes heard from recently. Wire format:
  * docs/protocol.md §19; routes: docs/api.md.
  */

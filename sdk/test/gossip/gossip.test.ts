@@ -99,6 +99,10 @@ describe('gossip', () => {
     assert.equal(node.gossip.message(frame.body.id)!.copies, 2);
     // Plumtree: the link that brought a duplicate is pruned.
     await raw.waitFrame('Prune');
+    assert.deepEqual(node.gossip.links(), { eager: [], lazy: [raw.identity.nodeId] });
+    // A peer that still pushes over a link this node holds lazy is told Prune again (it takes the link for eager).
+    raw.send(frame);
+    await until(() => raw.frames.filter((f) => f.type === 'Prune').length === 2, 'a second Prune');
   });
 
   it('does not forward an invalid message and penalises its sender', async () => {
@@ -186,8 +190,159 @@ describe('gossip', () => {
     assert.equal(s.graftsReceived, 1);
   });
 
-  async function rawPeer(node: PlexusNode): Promise<RawPeer & { identity: Identity }> {
-    const raw = new RawPeer(node.p2pAddress!).answerPingsAndSync() as RawPeer & { identity: Identity };
+  it('grafts a missing message after a lazy timer that follows the round-trip time to its announcer', async () => {
+    // Cap and fallback 5 s, no floor: the timer is 4 x the announcer's smoothed RTT.
+    const { nodes } = await network(1, [], { graftTimeoutMs: 5000, graftTimeoutMinMs: 0, graftRttMultiplier: 4 });
+    const node = nodes[0]!;
+    /** Send an IHave for an ID nobody has; resolve with the ms until the node's Graft for it. */
+    const graftDelay = async (raw: RawPeer, n: number): Promise<number> => {
+      const id = gossipId(TOPIC, { missing: n }).id;
+      const t0 = performance.now();
+      raw.send({ v: 1, type: 'IHave', body: { ids: [id], hops: 1 } });
+      await raw.waitFrame('Graft', (f) => (f.body as { ids: string[] }).ids[0] === id, 6000);
+      return performance.now() - t0;
+    };
+    // A peer that answers the heartbeat's Ping 80 ms late: SRTT about 80 ms, timer about 320 ms.
+    const slow = await rawPeer(node, { pings: false });
+    slow.ws.on('message', (data) => {
+      const f = JSON.parse(data.toString()) as { type: string; id: number; body: unknown };
+      if (f.type === 'Ping') setTimeout(() => slow.send({ v: 1, type: 'Pong', re: f.id, body: f.body }), 80);
+    });
+    const rttOf = (raw: RawPeer & { identity: Identity }): number | null => node.peers().find((p) => p.nodeId === raw.identity.nodeId)?.rttMs ?? null;
+    await until(() => rttOf(slow) !== null, 'the slow peer measured');
+    const slowRtt = rttOf(slow)!;
+    assert.ok(slowRtt >= 80, `rtt ${slowRtt}`);
+    const slowDelay = await graftDelay(slow, 1);
+    assert.ok(slowDelay >= 4 * slowRtt - 5 && slowDelay < 4 * slowRtt + 200, `Graft after ${slowDelay.toFixed(1)} ms, 4 x RTT = ${4 * slowRtt} ms`);
+    // A peer that answers at once (loopback, about a millisecond): grafted far sooner.
+    const fast = await rawPeer(node);
+    await until(() => rttOf(fast) !== null, 'the fast peer measured');
+    const fastDelay = await graftDelay(fast, 2);
+    assert.ok(fastDelay < Math.min(100, slowDelay / 2), `Graft after ${fastDelay.toFixed(1)} ms, RTT ${rttOf(fast)} ms`);
+  });
+
+  it('waits graftTimeoutMs for an announcer whose round-trip time is not measured yet', async () => {
+    const { nodes } = await network(1, [], { graftTimeoutMs: 300, graftTimeoutMinMs: 0 });
+    const raw = await rawPeer(nodes[0]!, { pings: false }); // never answers: no RTT
+    const id = gossipId(TOPIC, { unmeasured: 1 }).id;
+    const t0 = performance.now();
+    raw.send({ v: 1, type: 'IHave', body: { ids: [id], hops: 1 } });
+    await raw.waitFrame('Graft', (f) => (f.body as { ids: string[] }).ids[0] === id);
+    const delay = performance.now() - t0;
+    assert.equal(nodes[0]!.peers()[0]!.rttMs, null);
+    assert.ok(delay >= 295 && delay < 1000, `Graft after ${delay.toFixed(1)} ms`);
+  });
+
+  /** A node with fanout 1 and two raw peers: `parent` (connected first: eager) and `other` (lazy); a 400 ms lazy timer. */
+  async function twoLinks(): Promise<{ node: PlexusNode; parent: RawPeer & { identity: Identity }; other: RawPeer & { identity: Identity } }> {
+    const { nodes } = await network(1, [], { fanout: 1, graftTimeoutMs: 400, graftTimeoutMinMs: 400 });
+    const node = nodes[0]!;
+    const parent = await rawPeer(node);
+    const other = await rawPeer(node);
+    assert.deepEqual(node.gossip.links(), { eager: [parent.identity.nodeId], lazy: [other.identity.nodeId] });
+    return { node, parent, other };
+  }
+
+  /** Round trip a Ping through `raw`, so every frame it sent before has been handled. */
+  async function settle(raw: RawPeer, n: number): Promise<void> {
+    raw.send({ v: 1, type: 'Ping', id: 500 + n, body: { nonce: 'AAAAAAAAAAA' } });
+    await raw.waitFrame('Pong', (f) => f.re === 500 + n);
+  }
+
+  it('grafts a lazy link whose IHave saves optimizationThreshold hops, and the longer link is pruned by its next duplicate (Plumtree optimisation)', async () => {
+    const { node, parent, other } = await twoLinks();
+    const frame = { ...gossipFrame({ deep: 1 }), body: { ...gossipFrame({ deep: 1 }).body, hops: 6, ttl: 10 } };
+    parent.send(frame);
+    // The node announces the message to its lazy peer with the hops it would arrive with.
+    const ihave = await other.waitFrame('IHave');
+    assert.deepEqual(ihave.body, { ids: [frame.body.id], hops: 7 });
+    // A path one hop shorter is under the threshold (2): nothing changes.
+    other.send({ v: 1, type: 'IHave', body: { ids: [frame.body.id], hops: 5 } });
+    await settle(other, 1);
+    assert.ok(!other.frames.some((f) => f.type === 'Graft') && !parent.frames.some((f) => f.type === 'Prune'));
+    // Four hops shorter: Graft with no IDs to the announcer (the message is not asked for again).
+    other.send({ v: 1, type: 'IHave', body: { ids: [frame.body.id], hops: 2 } });
+    const graft = await other.waitFrame('Graft');
+    assert.deepEqual(graft.body, { ids: [] });
+    assert.deepEqual(node.gossip.links().eager.sort(), [parent.identity.nodeId, other.identity.nodeId].sort());
+    assert.ok(!parent.frames.some((f) => f.type === 'Prune'), 'the old link stays until a duplicate shows the new one is faster');
+    // The next message comes by the new link first: the copy over the old one is a duplicate, and that link is pruned.
+    const next = gossipFrame({ next: 1 });
+    other.send(next);
+    await settle(other, 4);
+    parent.send(next);
+    await parent.waitFrame('Prune');
+    assert.deepEqual(node.gossip.links(), { eager: [other.identity.nodeId], lazy: [parent.identity.nodeId] });
+    // The new link carries this node's own messages in full.
+    const { id } = node.gossip.publish(TOPIC, { own: 1 });
+    await other.waitFrame('Gossip', (f) => (f.body as { id: string }).id === id);
+    assert.equal(node.gossip.stats().graftsSent, 1);
+  });
+
+  it('applies the optimisation when the shorter IHave came before the eager copy, and does not graft the message', async () => {
+    const { node, parent, other } = await twoLinks();
+    const frame = { ...gossipFrame({ early: 1 }), body: { ...gossipFrame({ early: 1 }).body, hops: 4, ttl: 12 } };
+    other.send({ v: 1, type: 'IHave', body: { ids: [frame.body.id], hops: 1 } });
+    await settle(other, 2);
+    parent.send(frame);
+    const graft = await other.waitFrame('Graft');
+    assert.deepEqual(graft.body, { ids: [] });
+    // Past the lazy timer: the message came, so it is never asked for.
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(other.frames.filter((f) => f.type === 'Graft').length, 1);
+    // The swap comes after forwarding: the announcer got an IHave, never a pushed duplicate (which would prune the new link).
+    assert.ok(!other.frames.some((f) => f.type === 'Gossip'), JSON.stringify(other.frames.map((f) => f.type)));
+    assert.deepEqual(node.gossip.links().eager.sort(), [parent.identity.nodeId, other.identity.nodeId].sort());
+  });
+
+  it('sends IHaves ihaveDelayMs after the eager push, several IDs a frame, and not to a peer that announced the ID itself', async () => {
+    const { nodes } = await network(1, [], { ...GOSSIP, fanout: 1, ihaveDelayMs: 300 });
+    const node = nodes[0]!;
+    const parent = await rawPeer(node);
+    const other = await rawPeer(node);
+    // A message from the parent, which the lazy peer then announces to the node itself.
+    const heard = gossipFrame({ heard: 1 });
+    const t0 = performance.now();
+    parent.send(heard);
+    await settle(parent, 5);
+    other.send({ v: 1, type: 'IHave', body: { ids: [heard.body.id], hops: 3 } });
+    await settle(other, 6);
+    // Three of the node's own, published back to back: pushed to the eager parent at once.
+    const own = [1, 2, 3].map((n) => node.gossip.publish(TOPIC, { own: n }).id);
+    await until(() => own.every((id) => parent.frames.some((f) => f.type === 'Gossip' && (f.body as { id: string }).id === id)), 'eager pushes');
+    assert.ok(!other.frames.some((f) => f.type === 'IHave'), 'no IHave before the delay');
+    const ihave = await other.waitFrame('IHave');
+    assert.ok(performance.now() - t0 >= 295, `IHave after ${(performance.now() - t0).toFixed(1)} ms`);
+    // One frame for the three (hops 1), none for the message the peer announced.
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(other.frames.filter((f) => f.type === 'IHave'), [ihave]);
+    assert.deepEqual(ihave.body, { ids: own, hops: 1 });
+    assert.equal(node.gossip.stats().ihaveSent, 1);
+  });
+
+  it('takes an IHave without its hop count (an older sender) for an announcement but never for a shorter path, and a Graft with no IDs as a request for eager push', async () => {
+    const { node, parent, other } = await twoLinks();
+    // A Graft with no IDs from the lazy peer: its link becomes eager, nothing is sent.
+    other.send({ v: 1, type: 'Graft', body: { ids: [] } });
+    await settle(other, 9);
+    assert.deepEqual(node.gossip.links().eager.sort(), [parent.identity.nodeId, other.identity.nodeId].sort());
+    assert.ok(!other.frames.some((f) => f.type === 'Gossip'));
+    const frame = { ...gossipFrame({ old: 1 }), body: { ...gossipFrame({ old: 1 }).body, hops: 9, ttl: 7 } };
+    parent.send(frame);
+    await settle(parent, 7);
+    other.send({ v: 1, type: 'IHave', body: { ids: [frame.body.id] } });
+    // An ID the node lacks, announced the old way: grafted after the lazy timer (400 ms here).
+    const missing = gossipId(TOPIC, { old: 2 }).id;
+    other.send({ v: 1, type: 'IHave', body: { ids: [missing] } });
+    const graft = await other.waitFrame('Graft');
+    assert.deepEqual(graft.body, { ids: [missing] });
+    assert.ok(!other.frames.some((f) => f.type === 'Error'), JSON.stringify(other.frames));
+    assert.equal(other.frames.filter((f) => f.type === 'Graft').length, 1, 'no optimisation on an unknown hop count');
+    assert.equal(node.peers().find((p) => p.nodeId === other.identity.nodeId)!.score, 0);
+  });
+
+  async function rawPeer(node: PlexusNode, options: { pings?: boolean } = {}): Promise<RawPeer & { identity: Identity }> {
+    const raw = new RawPeer(node.p2pAddress!).answerPingsAndSync(options) as RawPeer & { identity: Identity };
     res.add(() => raw.close());
     raw.identity = Identity.generate();
     const joined = nextEvent(node, 'peer:connect');

@@ -103,6 +103,25 @@ describe('heartbeat', () => {
     assert.equal(node.peers().length, 1, 'still in the active set');
   });
 
+  it('keeps pinging a peer whose connection a duplicate replaced while a Ping was out, and still catches its silence', async () => {
+    const node = await res.node();
+    const id = Identity.generate();
+    const first = new RawPeer(node.p2pAddress!);
+    res.add(() => first.close());
+    await first.handshake(id);
+    await first.waitFrame('Ping'); // unanswered, in flight on the first connection
+    // The same node ID connects again: the newer connection wins, the first is closed (§11.1).
+    const second = new RawPeer(node.p2pAddress!);
+    res.add(() => second.close());
+    await second.handshake(id);
+    assert.equal((await first.closed).code, 4005);
+    const since = Date.now();
+    const dead = await nextEvent(node, 'peer:dead', (d) => d.nodeId === id.nodeId, 5_000);
+    assert.equal(dead.reason, 'heartbeat-timeout');
+    assert.ok(Date.now() - since <= BOUND_MS + SLACK_MS, `removed after ${Date.now() - since} ms, bound ${BOUND_MS} ms`);
+    assert.ok(second.frames.some((f) => f.type === 'Ping'), 'pinged on the new connection');
+  });
+
   it('removes a node killed with SIGKILL at once (socket closed), and reconnects when it comes back', async function () {
     this.timeout(30_000);
     // The victim's address came from its Hello (unconfirmed): the observer gives it up after 8

@@ -63,6 +63,50 @@ describe('peer exchange', () => {
     assert.ok(others.some((n) => n !== victim && n.nodeId === replacement.nodeId));
   });
 
+  it('does not trim back to its target: inbound peers beyond it are kept up to maxPeers, only its own dials stop at the target', async () => {
+    // Eleven nodes in this process: a slow heartbeat, so that a busy event loop never drops a
+    // peer (the hub would redial it, and a lost inbound peer would come back as an outbound one).
+    const heartbeat = { intervalMs: 1_000, timeoutMs: 3_000 };
+    const hub = await node({ ...PEX_FAST, targetPeers: 2 }, { maxPeers: 6, heartbeat });
+    const disconnects: string[] = [];
+    hub.on('peer:disconnect', (d) => disconnects.push(d.nodeId));
+    const quiet = (): Promise<PlexusNode> => node({ ...PEX_FAST, targetPeers: 0 }, { heartbeat }); // never dials by itself
+    const inbound: PlexusNode[] = [];
+    for (let i = 0; i < 4; i++) {
+      const n = await quiet();
+      await n.connect(hub.p2pAddress!);
+      inbound.push(n);
+    }
+    await until(() => hub.peers().length === 4, 'hub has 4 inbound peers');
+    // Three candidates in the book: the hub dials two of them (its target), not the third.
+    const candidates: PlexusNode[] = [];
+    for (let i = 0; i < 3; i++) candidates.push(await quiet());
+    const book = new PeersRepository(hub.store);
+    for (const c of candidates) book.add(c.p2pAddress!, true, Date.now());
+    hub.pex.keepTarget();
+    await until(() => outbound(hub).length === 2, 'hub dialed 2 candidates', 10_000);
+    // Ten rounds later: 6 peers, 3 times the target, and none was closed to get back to it.
+    await new Promise((r) => setTimeout(r, 10 * PEX_FAST.intervalMs));
+    assert.deepEqual(
+      { inbound: hub.peers().filter((p) => p.direction === 'inbound').length, outbound: outbound(hub).length, disconnects },
+      { inbound: 4, outbound: 2, disconnects: [] },
+    );
+    const idle = candidates.find((c) => !hub.peers().some((p) => p.nodeId === c.nodeId))!;
+    assert.equal(hub.pex.known().find((e) => e.address === idle.p2pAddress)!.state, 'candidate');
+    // The peer limit, not the target, bounds inbound connections.
+    const late = await quiet();
+    await assert.rejects(late.connect(hub.p2pAddress!), (err: { code?: string }) => err.code === 'TOO_MANY_PEERS');
+    assert.equal(hub.peers().length, 6);
+    // Inbound peers do not count towards the target: an outbound peer that goes is replaced by a
+    // dial once the peer limit leaves room, although the hub still has 4 inbound peers.
+    const lost = candidates.find((c) => outbound(hub).some((p) => p.nodeId === c.nodeId))!;
+    const lostId = lost.nodeId;
+    await lost.stop();
+    await until(() => outbound(hub).length === 2 && !hub.peers().some((p) => p.nodeId === lostId), 'hub dialed its third candidate', 10_000);
+    assert.ok(outbound(hub).some((p) => p.nodeId === idle.nodeId));
+    assert.equal(hub.peers().length, 6);
+  });
+
   it('passes on only nodes heard from recently: never an old, unconfirmed, banned one, the asker or itself', async () => {
     const a = await node(PEX_QUIET);
     const recent = await node(PEX_QUIET);
