@@ -125,8 +125,11 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
           this.#saved = req.args.saved;
           const key = this.#selected ?? req.args.saved;
           this.#pushState();
-          if (this.chat.connected && this.#listed(roomKey(GENERAL))) await this.#select(key && this.#listed(key) ? key : roomKey(GENERAL));
-          for (const w of this.#readyWaiters.splice(0)) w();
+          try {
+            if (this.chat.connected && this.#listed(roomKey(GENERAL))) await this.#select(key && this.#listed(key) ? key : roomKey(GENERAL));
+          } finally {
+            for (const w of this.#readyWaiters.splice(0)) w();
+          }
           return { res: null };
         }
         case 'select':
