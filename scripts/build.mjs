@@ -64,12 +64,14 @@ if (existsSync(join(root, 'extension/src/extension.ts'))) {
   copyWasm(outdir);
 }
 
+/** Webviews: one folder per webview under webview/src, each with main.ts and style.css. */
+const WEBVIEWS = ['contract-panel', 'chat-panel'];
 if (existsSync(join(root, 'webview/src/contract-panel/main.ts'))) {
-  // Webviews: browser ES modules (lit-based @vscode-elements/elements bundled in) and their CSS.
+  // Browser ES modules (lit-based @vscode-elements/elements bundled in) and their CSS.
   const outdir = join(root, 'webview/dist');
   rmSync(outdir, { recursive: true, force: true });
   await build({
-    entryPoints: { 'contract-panel': join(root, 'webview/src/contract-panel/main.ts') },
+    entryPoints: Object.fromEntries(WEBVIEWS.map((name) => [name, join(root, `webview/src/${name}/main.ts`)])),
     outdir,
     bundle: true,
     platform: 'browser',
@@ -79,7 +81,7 @@ if (existsSync(join(root, 'webview/src/contract-panel/main.ts'))) {
     sourcemap: false,
     logLevel: 'warning',
   });
-  copyFileSync(join(root, 'webview/src/contract-panel/style.css'), join(outdir, 'contract-panel.css'));
+  for (const name of WEBVIEWS) copyFileSync(join(root, `webview/src/${name}/style.css`), join(outdir, `${name}.css`));
 }
 
 console.log(`build: done in ${Date.now() - started} ms`);

@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
 import { RESTART_SETTINGS, readConfig } from './config';
+import { ChatModel } from './chat/model';
+import { registerChatCommands } from './commands/chat';
 import { registerContractCommands } from './commands/contracts';
 import { registerFileCommands } from './commands/files';
 import { registerNetworkCommands } from './commands/network';
@@ -8,6 +10,7 @@ import { reportError } from './commands/report';
 import { CONTRACT_SCHEME, ContractDocumentProvider } from './documents/contract-document';
 import { NodeModel } from './node/model';
 import { NodeSupervisor } from './node/supervisor';
+import { CHAT_VIEW_ID, ChatView } from './panels/chat-view';
 import { CONTRACT_PANEL_VIEW_TYPE, ContractPanels } from './panels/contract-panel';
 import { NodeStatusBar } from './status-bar';
 import { ContractsTreeProvider } from './views/contracts-tree';
@@ -20,6 +23,7 @@ export interface PlexusExtensionApi {
   model: NodeModel;
   views: { network: NetworkTreeProvider; contracts: ContractsTreeProvider; files: FilesTreeProvider };
   panels: ContractPanels;
+  chat: { model: ChatModel; view: ChatView };
   /** Resolves once the node runs and the model holds its first snapshot (rejects if it failed to start). */
   ready: Promise<void>;
 }
@@ -40,6 +44,9 @@ export function activate(context: vscode.ExtensionContext): PlexusExtensionApi {
   const contracts = new ContractsTreeProvider(model);
   const files = new FilesTreeProvider(model);
   const panels = new ContractPanels(context.extensionUri, supervisor, model);
+  const chat = new ChatModel();
+  chat.setPeerNames((nodeId) => model.peers().find((p) => p.nodeId === nodeId)?.name ?? null);
+  const chatView = new ChatView(context.extensionUri, supervisor, chat);
   const networkView = vscode.window.createTreeView('plexus.network', { treeDataProvider: network, showCollapseAll: true });
   context.subscriptions.push(
     output,
@@ -50,6 +57,8 @@ export function activate(context: vscode.ExtensionContext): PlexusExtensionApi {
     contracts,
     files,
     panels,
+    chat,
+    chatView,
     networkView,
     vscode.window.createTreeView('plexus.contracts', { treeDataProvider: contracts, showCollapseAll: true }),
     vscode.window.createTreeView('plexus.files', { treeDataProvider: files }),
@@ -65,6 +74,16 @@ export function activate(context: vscode.ExtensionContext): PlexusExtensionApi {
     ...registerNetworkCommands(supervisor, model),
     ...registerContractCommands(supervisor, model, panels),
     ...registerFileCommands(supervisor, model),
+    ...registerChatCommands(supervisor, model, chat, chatView),
+    vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, chatView, { webviewOptions: { retainContextWhenHidden: true } }),
+    // Chat follows the node the model follows; its events come through the model's stream.
+    model.onDidChangeNode(() => {
+      const client = model.client;
+      if (client && model.info) {
+        if (chat.client !== client) void chat.load(client, model.info).catch(() => undefined);
+      } else chat.clear();
+    }),
+    model.onDidReceiveChat((event) => chat.onEvent(event)),
     supervisor.onDidChangeState((state) => {
       void vscode.commands.executeCommand('setContext', 'plexus.nodeState', state);
       if (state === 'running' && supervisor.client) void model.connect(supervisor.client).catch(() => supervisor.connectionLost());
@@ -91,7 +110,7 @@ export function activate(context: vscode.ExtensionContext): PlexusExtensionApi {
       )
     : Promise.reject(new Error('plexus.autoStart is off'));
   ready.catch(() => undefined);
-  return { supervisor, model, views: { network, contracts, files }, panels, ready };
+  return { supervisor, model, views: { network, contracts, files }, panels, chat: { model: chat, view: chatView }, ready };
 }
 
 export function deactivate(): void {

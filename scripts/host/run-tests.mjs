@@ -201,7 +201,7 @@ async function main() {
   }
   await root.close();
 
-  const names = { tests: 'extension tests (mocha in the extension host)', ui: 'UI check (palette, views, contract panel, two windows, screenshots dark/light/high contrast)' };
+  const names = { tests: 'extension tests (mocha in the extension host)', ui: 'UI check (palette, views, contract panel, chat, two windows, screenshots dark/light/high contrast)' };
   for (const r of results) {
     log(`${r.ok ? 'PASS' : 'FAIL'}  ${names[r.phase]}  ${seconds(r.ms)}${r.ok ? '' : `\n  ${r.error}`}`);
   }

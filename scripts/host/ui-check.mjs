@@ -13,12 +13,18 @@
 //      increment [2] from its form shows the result 17 and the new state;
 //   6. "Plexus: Download File" with a link the external node shares: the Files view lists it
 //      complete;
-//   7. a second window (another page, so another extension host) attaches to the first
+//   7. "Plexus: Open Chat": the chat view opens in the panel area; a message the external node
+//      sends to #general appears in it; one typed into its composer (Enter sends, Shift+Enter
+//      is a new line) reaches the external node; a room joined from the view gets the
+//      external node's message as unread (badge) while #general is on screen; with direct
+//      messages on the node, a conversation with the external node shows its message and
+//      the marks of ours;
+//   8. a second window (another page, so another extension host) attaches to the first
 //      window's node: one node process, "Plexus: 1 peer" in both; when the first window
 //      closes its node stops and the second window starts its own, and the peer comes back.
-// Screenshots of the Network and Contracts views and the contract panel are taken in the
-// dark theme, then again after switching ("Preferences: Color Theme") to light and to high
-// contrast: .host-run/screenshots/{dark,light,hc}-{views,network,contracts,panel,workbench}.png,
+// Screenshots of the Network and Contracts views, the contract panel and the chat view are
+// taken in the dark theme, then again after switching ("Preferences: Color Theme") to light and
+// to high contrast: .host-run/screenshots/{dark,light,hc}-{views,network,contracts,panel,chat,workbench}.png,
 // second-window.png, and failure-ui.png when a step fails.
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -36,6 +42,9 @@ const WORKBENCH_TIMEOUT_MS = 60_000;
 const UI_TIMEOUT_MS = 15_000;
 const STATUS_ITEM = '#workbench\\.parts\\.statusbar .statusbar-item';
 const SIDEBAR = '[id="workbench.parts.sidebar"]';
+const PANEL = '[id="workbench.parts.panel"]';
+/** The chat view's webview (a webview view; the contract panel is a webview panel). */
+const CHAT_FRAME = 'iframe.webview.ready[src*="purpose=webviewView"]';
 const THEMES = { dark: 'Default Dark Modern', light: 'Default Light Modern', hc: 'Default High Contrast' };
 /** The workbench's class for each theme kind. */
 const THEME_CLASS = { dark: 'vs-dark', light: 'vs', hc: 'hc-black' };
@@ -179,6 +188,7 @@ async function shoot(page, theme) {
   await views.filter({ hasText: 'Network' }).first().screenshot({ path: join(SCREENSHOTS, `${theme}-network.png`) });
   await views.filter({ hasText: 'Contracts' }).first().screenshot({ path: join(SCREENSHOTS, `${theme}-contracts.png`) });
   await page.locator('[id="workbench.parts.editor"]').screenshot({ path: join(SCREENSHOTS, `${theme}-panel.png`) });
+  await page.locator(PANEL).screenshot({ path: join(SCREENSHOTS, `${theme}-chat.png`) });
   await page.screenshot({ path: join(SCREENSHOTS, `${theme}-workbench.png`) });
 }
 
@@ -269,13 +279,105 @@ export async function runUiCheck({ scope, browser, log, track }) {
     await page.locator(`${SIDEBAR} .monaco-list-row`, { hasText: /notes\.bin.*complete/ }).first().waitFor({ timeout: UI_TIMEOUT_MS });
     log('ui: the Files view lists notes.bin complete');
 
-    step = 'screenshots, dark theme';
-    await expand(await treeRow(page, 'external'));
+    step = 'Open Chat; a message from the external node appears, one typed in the composer reaches it';
+    await runCommand(page, 'Plexus: Open Chat');
+    // A taller panel, as a person reading a conversation would drag it.
+    // (The sash between the editor and the panel; a drag that starts on the panel's title bar
+    // would drag a tab instead.)
+    const panel = await page.locator(PANEL).boundingBox();
+    for (const sash of panel ? await page.locator('.monaco-sash.horizontal').all() : []) {
+      const box = await sash.boundingBox();
+      if (!box || box.width < 200 || Math.abs(box.y + box.height / 2 - panel.y) > 4) continue;
+      const x = box.x + box.width / 2;
+      const y = box.y + box.height / 2;
+      await page.mouse.move(x, y);
+      await page.mouse.down();
+      await page.mouse.move(x, y - 110, { steps: 8 });
+      await page.mouse.up();
+      break;
+    }
+    const chat = page.frameLocator(CHAT_FRAME).frameLocator('#active-frame');
+    await chat.locator('.conv.selected', { hasText: 'general' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await external.client.chatSend('general', 'Hi! I just deployed the counter, try increment.');
+    const short = external.info.nodeId.slice(0, 8);
+    await chat.locator('.msg', { hasText: 'try increment' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    const author = (await chat.locator('.msg .author', { hasText: 'external' }).first().textContent()) ?? '';
+    if (author !== `external (${short})`) throw new UiCheckError(`the author reads "${author}", not "external (${short})"`);
+    const composer = chat.locator('vscode-textarea#composer textarea');
+    await composer.fill('Done: it went from 15 to 17.');
+    await composer.press('Enter');
+    await composer.pressSequentially('Two lines');
+    await composer.press('Shift+Enter');
+    await composer.pressSequentially('in one message.');
+    await composer.press('Enter');
+    await chat.locator('.msg .text', { hasText: 'in one message.' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    let arrived = [];
+    for (const deadline = Date.now() + UI_TIMEOUT_MS; arrived.length < 2 && Date.now() < deadline; await sleep(100)) {
+      arrived = (await external.client.chatHistory('general')).filter((m) => m.text === 'Done: it went from 15 to 17.' || m.text === 'Two lines\nin one message.');
+    }
+    if (arrived.length < 2) throw new UiCheckError(`the external node has ${arrived.length} of the 2 messages typed in the composer (Enter, Shift+Enter)`);
+    await external.client.chatSend('general', 'Nice, I see 17 here too. Sharing notes.bin next.');
+    await chat.locator('.msg', { hasText: 'Sharing notes.bin next' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    log('ui: chat: the external message shows as "external (' + short + ')"; two typed messages (one with Shift+Enter) reached the external node');
+
+    step = 'join a room from the chat view; its message is unread while #general is on screen';
+    await external.client.chatJoin('dev');
+    await chat.locator('vscode-textfield#join-room input').fill('dev');
+    await chat.locator('vscode-textfield#join-room input').press('Enter');
+    await chat.locator('.conv.selected', { hasText: 'dev' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await chat.locator('.conv', { hasText: 'general' }).first().click();
+    await chat.locator('.conv.selected', { hasText: 'general' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await external.client.chatSend('dev', 'Anyone looking at the transfer code?');
+    await chat.locator('.conv.unread', { hasText: 'dev' }).locator('vscode-badge', { hasText: '1' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await page.locator(`${PANEL} .badge`, { hasText: '1' }).first().waitFor({ timeout: UI_TIMEOUT_MS }).catch(() => {
+      throw new UiCheckError('the chat view shows no unread badge');
+    });
+    log('ui: chat: #dev joined from the view; its message shows unread (badge 1) while #general is on screen');
+
+    const directMessages = await external.client.chatConversations().then(() => true, () => false);
+    if (directMessages) {
+      step = 'Send Direct Message: a conversation with the external node, with marks';
+      const self = (await (await require('@plexus/sdk').TypedApiClient.fromDataDir(join(host.userDataDir, 'User', 'globalStorage', 'plexus.plexus'))).node()).nodeId;
+      await external.client.chatSendDirect(self, 'Can you share the test data?');
+      await chat.locator('.conv', { hasText: `external (${short})` }).first().click();
+      await chat.locator('.msg', { hasText: 'share the test data' }).waitFor({ timeout: UI_TIMEOUT_MS });
+      await composer.fill('Sure, notes.bin is on its way.');
+      await composer.press('Enter');
+      await chat.locator('.msg.own', { hasText: 'notes.bin is on its way' }).locator('.marks.delivered, .marks.read').waitFor({ timeout: UI_TIMEOUT_MS });
+      await external.client.chatRead(self);
+      await chat.locator('.msg.own', { hasText: 'notes.bin is on its way' }).locator('.marks.read').waitFor({ timeout: UI_TIMEOUT_MS });
+      log('ui: chat: a direct conversation with the external node; our message marked delivered, then read');
+      await chat.locator('.conv', { hasText: 'general' }).first().click();
+    } else {
+      log('ui: chat: the node has no direct messages (GET /chat/conversations is 404): rooms only');
+    }
+
+    step = 'the Network view lists the known addresses and the bans';
+    const ownData = join(host.userDataDir, 'User', 'globalStorage', 'plexus.plexus');
+    const { TypedApiClient } = require('@plexus/sdk');
+    const own = await TypedApiClient.fromDataDir(ownData);
+    await own.ban('7e1d'.repeat(16), { durationMs: 3_600_000, reason: 'spam in #general' });
+    await expand(await treeRow(page, 'Known'));
+    await page.locator(`${SIDEBAR} .monaco-list-row`, { hasText: /external.*connected/ }).first().waitFor({ timeout: UI_TIMEOUT_MS });
+    await expand(await treeRow(page, 'Banned'));
+    await treeRow(page, 'spam in #general');
+    log('ui: the Network view lists the external node under Known (connected) and a ban under Banned');
+
+    step = 'the peer\'s details; screenshots, dark theme';
+    const peerRowAgain = await treeRow(page, 'external');
+    await expand(peerRowAgain);
     await treeRow(page, 'Connected since');
+    // Folded again, so the Network view shows the Known and Banned groups in the screenshots.
+    await peerRowAgain.locator('.monaco-tl-twistie').click();
     await page.locator('body').click({ position: { x: 700, y: 780 } }).catch(() => undefined);
     await shoot(page, 'dark');
     step = 'screenshots, light theme';
     await setTheme(page, 'light');
+    if (directMessages) {
+      // The light chat screenshot shows the direct conversation and its marks.
+      await chat.locator('.conv', { hasText: `external (${short})` }).first().click();
+      await chat.locator('.msg.own .marks.read').first().waitFor({ timeout: UI_TIMEOUT_MS });
+    }
     await shoot(page, 'light');
     step = 'screenshots, high contrast theme';
     await setTheme(page, 'hc');

@@ -5,7 +5,8 @@
 //   - the status bar reaches "Plexus: 0 peers" (the node runs),
 //   - the node process runs extension/dist/node.js from the installed copy, not the repo,
 //   - "Plexus: Show Node Info" from the palette reports the node (read in the notification
-//     center: the smoke-test driver is off here, but toasts hide after a while).
+//     center: the smoke-test driver is off here, but toasts hide after a while),
+//   - "Plexus: Open Chat" shows the chat view (its webview loads from the installed copy).
 // Prints the .vsix size and the time from activation to a running node (the supervisor's
 // "ready in N ms" line in the Plexus output channel). Ends every process it started.
 import { execFileSync } from 'node:child_process';
@@ -74,6 +75,13 @@ async function main() {
     const message = page.locator('.notification-list-item-message', { hasText: `Plexus node ${nodeId.slice(0, 12)} on 127.0.0.1:` }).first();
     await message.waitFor({ timeout: 15_000 });
     log(`Show Node Info: "${(await message.textContent())?.trim()}"`);
+    // The chat view's webview loads its script and style from the installed webview/dist.
+    await page.keyboard.press('F1');
+    await page.locator('.quick-input-widget input').fill('>Plexus: Open Chat');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Plexus: Open Chat' }).first().click({ timeout: 15_000 });
+    const chat = page.frameLocator('iframe.webview.ready[src*="purpose=webviewView"]').frameLocator('#active-frame');
+    await chat.locator('.conv.selected', { hasText: 'general' }).waitFor({ timeout: 15_000 });
+    log('Open Chat: the chat view shows #general');
     await page.screenshot({ path: join(SCREENSHOTS, 'vsix.png') });
     await page.context().close();
     log('PASS');

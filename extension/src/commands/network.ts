@@ -3,6 +3,7 @@ import type { PeerInfo } from '@plexus/sdk';
 import type { NodeModel } from '../node/model';
 import type { NodeSupervisor } from '../node/supervisor';
 import { shortId } from '../views/format';
+import type { BanItem } from '../views/ban-item';
 import type { PeerItem } from '../views/peer-item';
 import { reportError, requireClient } from './report';
 
@@ -15,7 +16,7 @@ export function validateAddress(value: string): string | undefined {
   return port >= 1 && port <= 65535 ? undefined : 'The port must be 1 to 65535';
 }
 
-/** Connect to Peer, Disconnect, Ban, Refresh. */
+/** Connect to Peer, Disconnect, Ban, Unban, Refresh. */
 export function registerNetworkCommands(supervisor: NodeSupervisor, model: NodeModel): vscode.Disposable[] {
   return [
     /** @param address skips the input box (used by scripts and tests); resolves with the peer. */
@@ -59,7 +60,13 @@ export function registerNetworkCommands(supervisor: NodeSupervisor, model: NodeM
       if (!choice) return;
       await client.ban(nodeId, { durationMs: choice.ms, reason: 'banned from VS Code' }).catch((err) => void reportError(err));
     }),
-    vscode.commands.registerCommand('plexus.refresh', () => model.refreshPeers().catch(() => undefined)),
+    vscode.commands.registerCommand('plexus.unbanPeer', async (item?: BanItem) => {
+      const client = requireClient(supervisor);
+      const nodeId = item?.ban.nodeId ?? (await vscode.window.showQuickPick(model.bans().map((b) => ({ label: shortId(b.nodeId), description: b.reason, nodeId: b.nodeId })), { title: 'Lift the ban of which node?' }))?.nodeId;
+      if (!client || !nodeId) return;
+      await client.unban(nodeId).catch((err) => void reportError(err));
+    }),
+    vscode.commands.registerCommand('plexus.refresh', () => Promise.all([model.refreshPeers(), model.refreshKnown()]).catch(() => undefined)),
   ];
 }
 

@@ -89,6 +89,10 @@ export function explain(err: unknown, ctx: ErrorContext = {}): Explained {
       return { message: `${ctx.address ?? 'That address'} is this node's own address: connect to another node's peer port.`, actions: [] };
     case 'INVALID_ADDRESS':
       return { message: `${text}. Enter the peer as HOST:PORT, e.g. 127.0.0.1:5000.`, actions: [] };
+    case 'INVALID_CHAT_INPUT':
+      return { message: text, actions: [] };
+    case 'NO_CHAT_KEY':
+      return { message: `This node does not know that node's key for direct messages yet (${text}). Keys spread when nodes connect: connect to it, or to a peer that has seen it, and try again.`, actions: [{ title: 'Connect to Peer', command: 'plexus.connectPeer' }] };
     case 'BANNED':
       return { message: `The peer refused the connection because one side bans the other (${text}).`, actions: [] };
     case 'CONTRACT_THREW': {

@@ -5,12 +5,14 @@
  * first and then reads the node, its peers, contracts, shares and downloads once (events that
  * arrive meanwhile are applied after that snapshot, so none is lost). From then on only
  * events change the model: peer:* the peers, contract:new/update a fetch of that one record,
- * transfer:* the shares and downloads. Views and panels listen to the `onDidChange*` events;
+ * transfer:* the shares and downloads, peer:*, pex:addresses and peer:dial-failed a read of
+ * the known set and the bans (coalesced: one read in flight, one more queued), chat:* go to
+ * `onDidReceiveChat` (the chat model). Views and panels listen to the `onDidChange*` events;
  * nothing polls. When the stream ends without disconnect() having been called, the node is
  * gone: `onDidLoseConnection` fires (the supervisor then looks for a node again).
  */
 import * as vscode from 'vscode';
-import type { ApiEvent, ContractRecord, DownloadProgress, NodeInfo, PeerInfo, ShareInfo, TypedApiClient } from '@plexus/sdk';
+import type { ApiEvent, BanRecord, ContractRecord, DownloadProgress, KnownAddress, NodeInfo, PeerInfo, ShareInfo, TypedApiClient } from '@plexus/sdk';
 
 /** One version of a contract seen by this window. */
 export interface ContractVersion {
@@ -42,6 +44,12 @@ export class NodeModel implements vscode.Disposable {
   readonly #history = new Map<string, ContractVersion[]>();
   readonly #shares = new Map<string, ShareInfo>();
   readonly #downloads = new Map<string, DownloadProgress>();
+  /** The known set (GET /network/known), or null when the node does not serve it (no pex). */
+  #known: KnownAddress[] | null = null;
+  #bans: BanRecord[] = [];
+  /** The read of the known set and bans in flight, and whether another must follow it. */
+  #readingSets: Promise<void> | null = null;
+  #setsStale = false;
   /** Per contract, the fetch in flight (a later event waits for it, so versions stay in order). */
   readonly #fetching = new Map<string, Promise<void>>();
 
@@ -51,6 +59,8 @@ export class NodeModel implements vscode.Disposable {
   readonly #onDidChangeFiles = new vscode.EventEmitter<void>();
   readonly #onDidLoseConnection = new vscode.EventEmitter<void>();
   readonly #onDidWarn = new vscode.EventEmitter<{ code: string; message: string }>();
+  readonly #onDidChangeKnown = new vscode.EventEmitter<void>();
+  readonly #onDidReceiveChat = new vscode.EventEmitter<Extract<ApiEvent, { name: 'chat:message' | 'chat:mark' }>>();
   /** The node's identity or connection changed (connect, disconnect). */
   readonly onDidChangeNode = this.#onDidChangeNode.event;
   readonly onDidChangePeers = this.#onDidChangePeers.event;
@@ -60,6 +70,10 @@ export class NodeModel implements vscode.Disposable {
   readonly onDidLoseConnection = this.#onDidLoseConnection.event;
   /** A `warning` event of the node. */
   readonly onDidWarn = this.#onDidWarn.event;
+  /** The known set or the bans changed. */
+  readonly onDidChangeKnown = this.#onDidChangeKnown.event;
+  /** A `chat:message` or `chat:mark` event of the node (after the snapshot, in stream order). */
+  readonly onDidReceiveChat = this.#onDidReceiveChat.event;
 
   get client(): TypedApiClient | null {
     return this.#client;
@@ -89,6 +103,14 @@ export class NodeModel implements vscode.Disposable {
   downloads(): DownloadProgress[] {
     return [...this.#downloads.values()];
   }
+  /** Every address-book entry with its state (docs/api.md §5.11), oldest first; null when the node has no peer exchange. */
+  known(): KnownAddress[] | null {
+    return this.#known;
+  }
+  /** Active bans, in the order they were issued. */
+  bans(): BanRecord[] {
+    return this.#bans;
+  }
 
   /** Follow `client`'s node: open its event stream, then load the snapshot. */
   async connect(client: TypedApiClient): Promise<void> {
@@ -107,9 +129,12 @@ export class NodeModel implements vscode.Disposable {
       () => this.#streamEnded(abort),
     );
     try {
-      const [info, peers, summaries, shares, downloads] = await Promise.all([client.node(), client.peers(), client.contracts(), client.files(), client.downloads()]);
+      const [info, peers, summaries, shares, downloads, bans] = await Promise.all([client.node(), client.peers(), client.contracts(), client.files(), client.downloads(), client.bans()]);
+      const known = info.capabilities.includes('pex') ? await readKnown(client) : null;
       if (abort.signal.aborted) return;
       this.#info = info;
+      this.#known = known;
+      this.#bans = bans;
       for (const p of peers) this.#peers.set(p.nodeId, p);
       if (peers.some((p) => p.rttMs === null)) this.#readRttLater();
       for (const s of shares) this.#shares.set(s.fileId, s);
@@ -124,6 +149,7 @@ export class NodeModel implements vscode.Disposable {
     this.#onDidChangePeers.fire();
     this.#onDidChangeContract.fire(null);
     this.#onDidChangeFiles.fire();
+    this.#onDidChangeKnown.fire();
   }
 
   /** Stop following the node and forget what was known. */
@@ -138,11 +164,45 @@ export class NodeModel implements vscode.Disposable {
     this.#history.clear();
     this.#shares.clear();
     this.#downloads.clear();
+    this.#known = null;
+    this.#bans = [];
     if (!wasConnected) return;
     this.#onDidChangeNode.fire();
     this.#onDidChangePeers.fire();
     this.#onDidChangeContract.fire(null);
     this.#onDidChangeFiles.fire();
+    this.#onDidChangeKnown.fire();
+  }
+
+  /**
+   * Read the known set and the bans again: now, or once the read in flight ends when one is
+   * running (so a burst of events costs at most two reads).
+   */
+  refreshKnown(): Promise<void> {
+    if (this.#readingSets) {
+      this.#setsStale = true;
+      return this.#readingSets;
+    }
+    const client = this.#client;
+    if (!client) return Promise.resolve();
+    this.#readingSets = (async () => {
+      try {
+        const [known, bans] = await Promise.all([this.#known === null ? Promise.resolve(null) : readKnown(client), client.bans()]);
+        if (client !== this.#client) return;
+        if (known) this.#known = known;
+        this.#bans = bans;
+        this.#onDidChangeKnown.fire();
+      } catch {
+        // The node went away: the stream's end reports it.
+      } finally {
+        this.#readingSets = null;
+        if (this.#setsStale) {
+          this.#setsStale = false;
+          void this.refreshKnown();
+        }
+      }
+    })();
+    return this.#readingSets;
   }
 
   /** Re-read one contract now (after a call from this window, before its event arrives). */
@@ -183,11 +243,20 @@ export class NodeModel implements vscode.Disposable {
         this.#peers.set(event.payload.nodeId, event.payload);
         if (event.payload.rttMs === null) this.#readRttLater();
         this.#info && (this.#info = { ...this.#info, peerCount: this.#peers.size });
+        void this.refreshKnown();
         return this.#onDidChangePeers.fire();
       case 'peer:disconnect':
         this.#peers.delete(event.payload.nodeId);
         this.#info && (this.#info = { ...this.#info, peerCount: this.#peers.size });
+        void this.refreshKnown();
         return this.#onDidChangePeers.fire();
+      case 'peer:ban':
+      case 'peer:unban':
+      case 'peer:dial-failed':
+        return void this.refreshKnown();
+      case 'chat:message':
+      case 'chat:mark':
+        return this.#onDidReceiveChat.fire(event);
       case 'contract:new':
       case 'contract:update':
         void this.#fetchContract(event.payload.address);
@@ -206,6 +275,9 @@ export class NodeModel implements vscode.Disposable {
       case 'warning':
         return this.#onDidWarn.fire(event.payload);
       default:
+        // pex:addresses is not in the SDK's typed map yet: an Addr was merged, maybe with new
+        // known addresses.
+        if ((event.name as string) === 'pex:addresses' && ((event.payload as { added?: number }).added ?? 0) > 0) void this.refreshKnown();
         return;
     }
   }
@@ -241,6 +313,11 @@ export class NodeModel implements vscode.Disposable {
   dispose(): void {
     if (this.#rttTimer) clearTimeout(this.#rttTimer);
     this.#abort?.abort();
-    for (const e of [this.#onDidChangeNode, this.#onDidChangePeers, this.#onDidChangeContract, this.#onDidChangeFiles, this.#onDidLoseConnection, this.#onDidWarn]) e.dispose();
+    for (const e of [this.#onDidChangeNode, this.#onDidChangePeers, this.#onDidChangeContract, this.#onDidChangeFiles, this.#onDidLoseConnection, this.#onDidWarn, this.#onDidChangeKnown, this.#onDidReceiveChat]) e.dispose();
   }
+}
+
+/** GET /api/v1/network/known (docs/api.md §6.24; the typed client has no method for it yet). */
+async function readKnown(client: TypedApiClient): Promise<KnownAddress[]> {
+  return (await client.raw.get<{ entries: KnownAddress[] }>('/network/known')).entries;
 }

@@ -6,7 +6,6 @@
  * before posting, answers `call` requests, and pushes `contract` on every change of the
  * contract (model events). The panel keeps its context when hidden.
  */
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { ContractRecord } from '@plexus/sdk';
 import type { ContractPanelPushes, PanelContract, Reply, Request, WebviewMessage } from '../../../webview/src/protocol';
@@ -15,6 +14,7 @@ import type { NodeModel } from '../node/model';
 import { explain } from '../node/errors';
 import type { NodeSupervisor } from '../node/supervisor';
 import { shortId } from '../views/format';
+import { webviewHtml, webviewRoot } from './webview-html';
 
 export const CONTRACT_PANEL_VIEW_TYPE = 'plexus.contractPanel';
 
@@ -82,7 +82,7 @@ export class ContractPanel implements vscode.Disposable {
     onDispose: () => void,
     existing?: vscode.WebviewPanel,
   ) {
-    const root = vscode.Uri.joinPath(extensionUri, 'webview', 'dist');
+    const root = webviewRoot(extensionUri);
     const record = model.contract(address);
     const title = record ? `${record.name} · contract` : `Contract ${shortId(address)}`;
     if (existing) {
@@ -109,33 +109,11 @@ export class ContractPanel implements vscode.Disposable {
       }),
       supervisor.onDidChangeState(() => this.#push()),
     );
-    this.#panel.webview.html = this.#html(root);
+    this.#panel.webview.html = webviewHtml(this.#panel.webview, root, 'contract-panel', 'Contract');
   }
 
   reveal(): void {
     this.#panel.reveal();
-  }
-
-  #html(root: vscode.Uri): string {
-    const webview = this.#panel.webview;
-    const nonce = randomBytes(18).toString('base64');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(root, 'contract-panel.js'));
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(root, 'contract-panel.css'));
-    const csp = [`default-src 'none'`, `script-src 'nonce-${nonce}'`, `style-src ${webview.cspSource} 'nonce-${nonce}'`, `font-src ${webview.cspSource}`, `img-src ${webview.cspSource}`].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style}" nonce="${nonce}">
-<title>Contract</title>
-</head>
-<body>
-<main id="root"><p>Loading…</p></main>
-<script type="module" nonce="${nonce}" src="${script}"></script>
-</body>
-</html>`;
   }
 
   /** The record in the protocol's shape. */

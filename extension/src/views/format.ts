@@ -32,3 +32,14 @@ export function formatValue(value: unknown): string {
   const json = JSON.stringify(value);
   return json.length > 60 ? `${json.slice(0, 57)}…` : json;
 }
+
+/**
+ * How chat shows a node: `name (abcd1234)` with the first 8 hex characters of its node ID, or
+ * `abcd1234` alone when it has no name. The name is a label anyone can pick; the ID part keeps
+ * two nodes of the same name apart.
+ */
+export function chatLabel(name: string | null | undefined, nodeId: string): string {
+  const id = nodeId.slice(0, 8);
+  const label = name?.trim();
+  return label ? `${label} (${id})` : id;
+}

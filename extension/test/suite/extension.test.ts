@@ -22,9 +22,12 @@ import type { PlexusExtensionApi } from '../../src/extension';
 import { readConfig } from '../../src/config';
 import { explain } from '../../src/node/errors';
 import { NodeSupervisor } from '../../src/node/supervisor';
+import type { ConversationKey } from '../../../webview/src/protocol';
+import type { BanItem } from '../../src/views/ban-item';
 import type { ContractItem } from '../../src/views/contract-item';
 import type { DownloadItem } from '../../src/views/download-item';
 import type { GroupItem } from '../../src/views/group-item';
+import type { KnownItem } from '../../src/views/known-item';
 import type { PeerItem } from '../../src/views/peer-item';
 import type { StateItem } from '../../src/views/state-item';
 
@@ -38,6 +41,8 @@ const isKind = <T extends { kind: string }>(kind: T['kind']) => (e: unknown): e 
 const isGroup = isKind<GroupItem<unknown>>('group');
 const isContract = isKind<ContractItem>('contract');
 const isDownload = isKind<DownloadItem>('download');
+const isKnown = isKind<KnownItem>('known');
+const isBan = isKind<BanItem>('ban');
 
 /** How long an event may take to travel node -> stream -> model on loopback (ms); far above what it takes. */
 const EVENT_TIMEOUT_MS = 10_000;
@@ -157,6 +162,18 @@ class ExternalNode {
 function peerItems(api: PlexusExtensionApi): PeerItem[] {
   const groups = api.views.network.getChildren().filter(isGroup) as Array<GroupItem<PeerItem>>;
   return groups.flatMap((g) => g.children());
+}
+
+/** The rows of the Network view's group `id` ("peers", "known", "banned"), or null without that group. */
+function groupRows(api: PlexusExtensionApi, id: string): unknown[] | null {
+  const group = (api.views.network.getChildren().filter(isGroup) as Array<GroupItem<unknown>>).find((g) => g.id === id);
+  return group ? group.children() : null;
+}
+
+/** A message the chat view's webview has rendered in conversation `key`. */
+function rendered(api: PlexusExtensionApi, key: ConversationKey, text: string, what: string): Promise<true> {
+  const view = api.chat.view;
+  return until(() => view.lastRendered?.key === key && view.lastRendered.texts.includes(text), [view.onDidRender], what);
 }
 
 describe('Plexus extension in a VS Code host', function () {
@@ -374,6 +391,160 @@ describe('Plexus extension in a VS Code host', function () {
     assert.match(String(item.description), /complete/);
   });
 
+  it('lists the known addresses and the bans in the Network view, and lifts a ban with Unban Peer', async () => {
+    const api = await activated();
+    const known = await until(
+      () => groupRows(api, 'known')?.filter(isKnown).find((k) => k.entry.address === external.info.p2p && k.entry.state === 'connected'),
+      [api.views.network.onDidChangeTreeData],
+      'the external node in the Known group',
+    );
+    assert.equal(known.entry.nodeId, external.info.nodeId);
+    assert.equal(known.label, 'external');
+    assert.equal(known.contextValue, 'known:node', 'Send Direct Message applies to it');
+    assert.match(String(known.description), /connected$/);
+    const nobody = randomBytes(32).toString('hex');
+    await api.supervisor.client!.ban(nobody, { durationMs: 60_000, reason: 'host test' });
+    const ban = await until(() => groupRows(api, 'banned')?.filter(isBan).find((b) => b.ban.nodeId === nobody), [api.views.network.onDidChangeTreeData], 'the ban in the Banned group (peer:ban event)');
+    assert.match(String(ban.description), /host test$/);
+    assert.equal(ban.contextValue, 'ban');
+    await vscode.commands.executeCommand('plexus.unbanPeer', ban);
+    await until(() => !groupRows(api, 'banned')?.filter(isBan).some((b) => b.ban.nodeId === nobody), [api.views.network.onDidChangeTreeData], 'the ban to leave the Banned group (peer:unban event)');
+    assert.deepEqual((await api.supervisor.client!.bans()).map((b) => b.nodeId), [], 'the node lifted the ban');
+  });
+
+  it('shows a room message from the external node in the chat view, and one sent from the view reaches it', async () => {
+    const api = await activated();
+    const { view, model: chat } = api.chat;
+    await vscode.commands.executeCommand('plexus.openChat');
+    await view.show('room:general');
+    assert.equal(view.selected, 'room:general');
+    const hello = `hello from outside ${randomBytes(4).toString('hex')}`;
+    await external.client.chatSend('general', hello);
+    await rendered(api, 'room:general', hello, 'the external message in the webview');
+    const entry = chat.history('room:general')!.entries.find((e) => e.text === hello)!;
+    assert.equal(entry.author, external.info.nodeId);
+    assert.equal(entry.label, `external (${external.info.nodeId.slice(0, 8)})`, 'name (first 8 hex of the node ID)');
+    assert.equal(entry.own, false);
+    assert.equal(chat.unreadTotal(), 0, 'a message in the conversation on screen is not unread');
+
+    const reply = `and hello from VS Code ${randomBytes(4).toString('hex')}`;
+    const sent = await view.request({ req: 1, command: 'send', args: { key: 'room:general', text: reply } });
+    assert.equal(sent.err, undefined);
+    await rendered(api, 'room:general', reply, 'our own message in the webview');
+    const theirs = await eventually(async () => {
+      const m = (await external.client.chatHistory('general')).find((x) => x.text === reply);
+      assert.ok(m, 'not there yet');
+      return m;
+    }, 'the message at the external node');
+    assert.equal(theirs.author, api.model.info!.nodeId);
+
+    // Hidden (the panel closed), the view keeps its webview; what arrives meanwhile is unread
+    // until it is shown again.
+    const starts = view.starts;
+    await vscode.commands.executeCommand('workbench.action.closePanel');
+    const meanwhile = `while hidden ${randomBytes(4).toString('hex')}`;
+    await external.client.chatSend('general', meanwhile);
+    await until(() => chat.list().find((c) => c.key === 'room:general')?.unread === 1, [chat.onDidChange], 'one unread in #general while the view is hidden');
+    assert.equal(view.badge, 1, 'the badge counts it');
+    await vscode.commands.executeCommand('plexus.openChat');
+    await until(() => chat.unreadTotal() === 0 && view.badge === 0, [chat.onDidChange], 'read once the view is shown again');
+    await rendered(api, 'room:general', meanwhile, 'the message that came while hidden');
+    assert.ok(view.lastRendered!.texts.includes(hello), 'the earlier history is still shown');
+    assert.equal(view.starts, starts, 'the same webview: its context was kept while hidden');
+
+    const empty = await view.request({ req: 2, command: 'send', args: { key: 'room:general', text: '   ' } });
+    assert.equal(empty.err?.code, 'INVALID_CHAT_INPUT');
+    const long = await view.request({ req: 3, command: 'send', args: { key: 'room:general', text: 'x'.repeat(4001) } });
+    assert.equal(long.err?.code, 'INVALID_CHAT_INPUT');
+    const badRoom = await view.request({ req: 4, command: 'join', args: { room: 'Not A Room' } });
+    assert.equal(badRoom.err?.code, 'INVALID_CHAT_INPUT');
+  });
+
+  it('counts unread messages of another room on the view badge, and pages back through a room with `before`', async () => {
+    const api = await activated();
+    const { view, model: chat } = api.chat;
+    const room = `paging-${randomBytes(3).toString('hex')}`;
+    const dev = `dev-${randomBytes(3).toString('hex')}`;
+    const joined = await view.request({ req: 5, command: 'join', args: { room: dev } });
+    assert.deepEqual(joined.res, { key: `room:${dev}` });
+    assert.equal(view.selected, `room:${dev}`, 'joining from the view selects the room');
+    assert.ok((await api.supervisor.client!.chatRooms()).some((r) => r.room === dev), 'the node joined it');
+    assert.equal((await view.request({ req: 6, command: 'leave', args: { room: dev } })).err, undefined);
+    assert.equal(view.selected, 'room:general', 'leaving the room on screen shows general');
+    // A room joined but not opened yet (so its history is read only when it is shown): what
+    // arrives there while general is on screen is unread.
+    await external.client.chatJoin(room);
+    await chat.join(room);
+    // Within the per-author rate (docs/protocol.md §20.4 check 7: 5 a second, bursts of 30), or relays
+    // would drop the excess and penalise the sender: a burst, then 5 a second.
+    const count = 55;
+    for (let i = 0; i < count; i++) {
+      await external.client.chatSend(room, `page message ${i}`);
+      if (i >= 24) await sleep(210);
+    }
+    await until(() => chat.list().find((c) => c.key === `room:${room}`)?.unread === count, [chat.onDidChange], `${count} unread in #${room}`);
+    assert.ok(!(await api.supervisor.client!.peers()).find((p) => p.nodeId === external.info.nodeId)!.score, 'the external node was not penalised');
+    assert.equal(view.badge, chat.unreadTotal(), 'the view badge is the unread total');
+    assert.ok(view.badge >= count);
+
+    await view.show(`room:${room}`);
+    assert.equal(chat.list().find((c) => c.key === `room:${room}`)?.unread, 0, 'shown: read');
+    await until(() => view.lastRendered?.key === `room:${room}` && view.lastRendered.texts.length === 50, [view.onDidRender], 'the newest page (50) in the webview');
+    assert.equal(chat.history(`room:${room}`)!.hasMore, true);
+    assert.equal(view.lastRendered!.texts.at(-1), `page message ${count - 1}`);
+    const more = await view.request({ req: 10, command: 'more', args: { key: `room:${room}` } });
+    assert.deepEqual(more.res, { added: count - 50 });
+    await until(() => view.lastRendered?.key === `room:${room}` && view.lastRendered.texts.length === count, [view.onDidRender], 'every message after paging back');
+    assert.deepEqual(view.lastRendered!.texts, Array.from({ length: count }, (_, i) => `page message ${i}`), 'oldest first, in order');
+    assert.equal(chat.history(`room:${room}`)!.hasMore, false);
+
+    const left = await view.request({ req: 7, command: 'leave', args: { room } });
+    assert.equal(left.err, undefined);
+    assert.ok(!chat.list().some((c) => c.key === `room:${room}`));
+    const general = await view.request({ req: 8, command: 'leave', args: { room: 'general' } });
+    assert.equal(general.err?.code, 'INVALID_CHAT_INPUT');
+  });
+
+  it('opens a direct conversation from a peer (Send Direct Message) with sent / delivered / read marks, or hides direct messages on a node without them', async () => {
+    const api = await activated();
+    const { view, model: chat } = api.chat;
+    const peer = peerItems(api).find((p) => p.peer.nodeId === external.info.nodeId)!;
+    if (!chat.directMessages) {
+      // The node answers 404 to GET /chat/conversations: the view lists rooms only and the
+      // command explains itself instead of opening a conversation.
+      await assert.rejects(external.client.raw.get('/chat/conversations'), (err: { status?: number }) => err.status === 404);
+      assert.ok(chat.list().every((c) => c.kind === 'room'));
+      assert.throws(() => chat.openDirect(external.info.nodeId), (err: { code?: string }) => err.code === 'INVALID_CHAT_INPUT');
+      return;
+    }
+    const key = await vscode.commands.executeCommand<ConversationKey>('plexus.sendDirectMessage', peer);
+    assert.equal(key, `dm:${external.info.nodeId}`);
+    assert.equal(view.selected, key);
+    const self = api.model.info!.nodeId;
+    const text = `psst ${randomBytes(4).toString('hex')}`;
+    await external.client.chatSendDirect(self, text);
+    await rendered(api, key, text, 'the direct message in the webview');
+    const got = chat.history(key)!.entries.find((e) => e.text === text)!;
+    assert.equal(got.label, `external (${external.info.nodeId.slice(0, 8)})`);
+    assert.equal(got.marks, null, 'marks are on messages this node sent only');
+
+    const answer = `answer ${randomBytes(4).toString('hex')}`;
+    const sent = await view.request({ req: 9, command: 'send', args: { key, text: answer } });
+    assert.equal(sent.err, undefined);
+    const id = (sent.res as { id: string }).id;
+    await rendered(api, key, answer, 'our direct message in the webview');
+    const marksOf = () => chat.history(key)!.entries.find((e) => e.id === id)?.marks;
+    await until(() => marksOf()?.delivered, [chat.onDidChange], 'the delivered mark (chat:mark)').catch(async (err: Error) => {
+      const there = (await external.client.chatConversation(self)).find((m) => m.id === id);
+      throw new Error(`${err.message}; marks here ${JSON.stringify(marksOf())}, at the external node ${there ? JSON.stringify(there.marks) : 'not arrived'}; our copy ${JSON.stringify((await api.supervisor.client!.chatConversation(external.info.nodeId)).find((m) => m.id === id)?.marks)}`);
+    });
+    assert.ok(marksOf()!.sent !== null);
+    await external.client.chatRead(self);
+    await until(() => marksOf()?.read, [chat.onDidChange], 'the read mark (chat:mark)');
+    const theirs = await external.client.chatConversation(self);
+    assert.ok(theirs.some((m) => m.id === id && m.text === answer && !m.outgoing), 'the external node has our direct message');
+  });
+
   it('restarts its node when the process dies, and the external node reconnects', async () => {
     const api = await activated();
     const { supervisor } = api;
@@ -383,5 +554,12 @@ describe('Plexus extension in a VS Code host', function () {
     assert.ok(alive(newPid));
     assert.ok(!alive(oldPid));
     await until(() => api.model.peers().some((p) => p.nodeId === external.info.nodeId), [api.model.onDidChangePeers], 'the external node to be connected again', 15_000);
+    // The chat view follows the new node: its conversation is read again and stays live.
+    const key = api.chat.view.selected!;
+    assert.ok(key, 'a conversation is selected');
+    if (key !== 'room:general') await api.chat.view.show('room:general');
+    const after = `after the restart ${randomBytes(4).toString('hex')}`;
+    await external.client.chatSend('general', after);
+    await rendered(api, 'room:general', after, 'a message after the restart in the webview');
   });
 });

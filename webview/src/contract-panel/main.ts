@@ -12,40 +12,15 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '@vscode-elements/elements/dist/vscode-divider/index.js';
-import type { ContractPanelPushes, ContractPanelRequests, HostMessage, PanelContract, PanelVersion, Reply, Request, RequestName, WebviewMessage } from '../protocol';
+import { $, custom, el } from '../dom';
+import type { ContractPanelPushes, ContractPanelRequests, PanelContract, PanelVersion, WebviewMessage } from '../protocol';
+import { connectHost } from '../rpc';
 
-interface VsCodeApi {
-  postMessage(message: WebviewMessage): void;
-  setState(state: unknown): void;
-  getState(): unknown;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
+const { vscode, request } = connectHost<ContractPanelRequests, ContractPanelPushes>((push) => {
+  if (push.event === 'contract') render(push.body);
+});
+const notify = (message: WebviewMessage): void => vscode.postMessage(message);
 
-const vscode = acquireVsCodeApi();
-let nextReq = 1;
-const pending = new Map<number, { resolve: (res: unknown) => void; reject: (err: { code: string; message: string }) => void }>();
-
-function request<K extends RequestName>(command: K, args: ContractPanelRequests[K]['args']): Promise<ContractPanelRequests[K]['res']> {
-  const req = nextReq++;
-  return new Promise((resolve, reject) => {
-    pending.set(req, { resolve: resolve as (res: unknown) => void, reject });
-    vscode.postMessage({ req, command, args } as Request);
-  });
-}
-
-const $ = <T extends HTMLElement = HTMLElement>(sel: string, root: ParentNode = document): T => root.querySelector(sel) as T;
-const el = <K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: Array<Node | string>): HTMLElementTagNameMap[K] => {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  e.append(...children);
-  return e;
-};
-const custom = (tag: string, attrs: Record<string, string> = {}, ...children: Array<Node | string>): HTMLElement => {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  e.append(...children);
-  return e;
-};
 const short = (id: string): string => id.slice(0, 12);
 const time = (ms: number): string => new Date(ms).toLocaleTimeString();
 
@@ -156,21 +131,7 @@ function render(body: ContractPanelPushes['contract']): void {
   const hist = custom('vscode-collapsible', { title: 'Version history', open: '', description: `${history.length} seen` }, renderHistory(history));
   root.replaceChildren(header, fns, state, hist);
   vscode.setState({ address: contract.address });
-  vscode.postMessage({ req: -1, command: 'rendered', args: { address: contract.address, seq: contract.seq, stateText: stateBox.textContent ?? '' } });
+  notify({ req: -1, command: 'rendered', args: { address: contract.address, seq: contract.seq, stateText: stateBox.textContent ?? '' } });
 }
-
-window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
-  const msg = event.data;
-  if ('seq' in msg) {
-    const reply = msg as Reply;
-    const p = pending.get(reply.seq);
-    if (!p) return;
-    pending.delete(reply.seq);
-    if (reply.err) p.reject(reply.err);
-    else p.resolve(reply.res);
-    return;
-  }
-  if (msg.event === 'contract') render(msg.body);
-});
 
 void request('ready', undefined);
