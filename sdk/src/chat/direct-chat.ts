@@ -189,8 +189,10 @@ export class DirectChat {
       outbox.enqueueTo(OUTBOX_DIRECT_KIND, message.id, to, json);
     });
     await this.#ctx.store.durable();
-    this.#gossip.publish(CHAT_DIRECT_TOPIC, envelope);
+    // Announced before it leaves, so that `chat:message` always comes before its `chat:mark`.
     this.#ctx.events.emit('chat:message', { ...message, from: null });
+    outbox.flushTo(to);
+    this.#gossip.publish(CHAT_DIRECT_TOPIC, envelope);
     return message;
   }
 
@@ -224,6 +226,7 @@ export class DirectChat {
     });
     if (!receipt) return 0;
     await this.#ctx.store.durable();
+    this.#outbox?.flushTo(peer);
     this.#gossip?.publish(CHAT_RECEIPT_TOPIC, receipt);
     return count;
   }

@@ -173,7 +173,9 @@ export class Outbox {
    * Queue `payload` about `key` for one node only (a direct message): at the address the
    * address book or a live connection gives for it, else `node:<nodeId>`, delivered when that
    * node connects. Supersedes a pending entry of the same kind, key and node. The caller
-   * awaits `store.durable()`. @throws Error for an unregistered kind or this node itself
+   * awaits `store.durable()`, then calls `flushTo(nodeId)` to deliver at once to a live peer
+   * (else the retry round or the node's next connection delivers it).
+   * @throws Error for an unregistered kind or this node itself
    */
   enqueueTo(kind: string, key: string, nodeId: string, payload: string): OutboxEntry {
     const k = this.#kinds.get(kind);
@@ -193,8 +195,13 @@ export class Outbox {
     }
     const entry = k.repo.enqueue(address, nodeId, key, payload, Date.now());
     this.#entries.set(keyOf(entry), entry);
-    if (live) this.#flush(live);
     return entry;
+  }
+
+  /** Deliver now what waits for `nodeId`, if it is connected. */
+  flushTo(nodeId: string): void {
+    const peer = this.#c.peers.get(nodeId);
+    if (peer) this.#flush(peer);
   }
 
   /**
