@@ -130,7 +130,7 @@ export class NodeModel implements vscode.Disposable {
     );
     try {
       const [info, peers, summaries, shares, downloads, bans] = await Promise.all([client.node(), client.peers(), client.contracts(), client.files(), client.downloads(), client.bans()]);
-      const known = info.capabilities.includes('pex') ? await readKnown(client) : null;
+      const known = info.capabilities.includes('pex') ? await client.known() : null;
       if (abort.signal.aborted) return;
       this.#info = info;
       this.#known = known;
@@ -187,7 +187,7 @@ export class NodeModel implements vscode.Disposable {
     if (!client) return Promise.resolve();
     this.#readingSets = (async () => {
       try {
-        const [known, bans] = await Promise.all([this.#known === null ? Promise.resolve(null) : readKnown(client), client.bans()]);
+        const [known, bans] = await Promise.all([this.#known === null ? Promise.resolve(null) : client.known(), client.bans()]);
         if (client !== this.#client) return;
         if (known) this.#known = known;
         this.#bans = bans;
@@ -315,9 +315,4 @@ export class NodeModel implements vscode.Disposable {
     this.#abort?.abort();
     for (const e of [this.#onDidChangeNode, this.#onDidChangePeers, this.#onDidChangeContract, this.#onDidChangeFiles, this.#onDidLoseConnection, this.#onDidWarn, this.#onDidChangeKnown, this.#onDidReceiveChat]) e.dispose();
   }
-}
-
-/** GET /api/v1/network/known (docs/api.md §6.24; the typed client has no method for it yet). */
-async function readKnown(client: TypedApiClient): Promise<KnownAddress[]> {
-  return (await client.raw.get<{ entries: KnownAddress[] }>('/network/known')).entries;
 }

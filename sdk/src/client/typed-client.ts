@@ -12,6 +12,7 @@ import { ApiClient, type NodeInfo } from '../api/index.js';
 import type { ChatKey, ChatMarkEvent, ChatMessage, ChatMessageEvent, ChatRoom, ChatSyncEvent, Conversation, DirectMessage } from '../chat/index.js';
 import type { CallResult, ContractRecord, ContractSummary } from '../contracts/index.js';
 import type { BanRecord, PeerInfo, PeerRecord } from '../peers/index.js';
+import type { KnownAddress } from '../pex/index.js';
 import type { DownloadProgress, ShareInfo } from '../transfer/index.js';
 
 /** `contract:new` and `contract:update` payloads: a summary plus where it came from (null: this node). */
@@ -40,6 +41,7 @@ export interface ApiEventMap {
   'transfer:complete': DownloadProgress & { ms: number };
   'chat:message': ChatMessageEvent;
   'chat:mark': ChatMarkEvent;
+  'pex:addresses': { from: string; received: number; added: number };
   'chat:sync': ChatSyncEvent;
 }
 
@@ -84,6 +86,11 @@ export class TypedApiClient {
 
   async addressBook(): Promise<PeerRecord[]> {
     return (await this.raw.get<{ entries: PeerRecord[] }>('/network/address-book')).entries;
+  }
+
+  /** The address book with each entry's state and what peer exchange heard of it (docs/api.md §6.24). */
+  async known(): Promise<KnownAddress[]> {
+    return (await this.raw.get<{ entries: KnownAddress[] }>('/network/known')).entries;
   }
 
   async bans(): Promise<BanRecord[]> {
