@@ -68,8 +68,14 @@ export async function lockHolder(dir: string): Promise<number | null> {
   return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : null;
 }
 
+/**
+ * Write DIR/node.json atomically (a temporary file renamed over it), so that a reader in
+ * another process (the CLI, the extension, a second window) never sees it half written.
+ */
 export async function writeRunInfo(dir: string, info: RunInfo): Promise<void> {
-  await fs.writeFile(join(dir, RUN_FILE), JSON.stringify(info, null, 2) + '\n', { mode: 0o600 });
+  const tmp = join(dir, `${RUN_FILE}.${process.pid}.tmp`);
+  await fs.writeFile(tmp, JSON.stringify(info, null, 2) + '\n', { mode: 0o600 });
+  await fs.rename(tmp, join(dir, RUN_FILE));
 }
 
 /**
