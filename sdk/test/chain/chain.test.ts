@@ -1,0 +1,236 @@
+import assert from 'node:assert/strict';
+import { BLOCK_REWARD, BLOCK_TOPIC, type Block, blockHash, meetsTarget, merkleRoot, signBlock, signTx, stateRoot, type Transaction, txHash } from '../../src/chain/index';
+import { Identity } from '../../src/identity/index';
+import { Resources, until } from '../helpers';
+import { type ChainNode, chainNode, converged, link, mineN, nextChainEvent } from './fixtures';
+
+/**
+ * A block on `node`'s tip mined by `signer`, with the state root computed here from the rules
+ * of docs/protocol.md §21 (an independent reading of them), then broken as `bad` says.
+ */
+function craft(node: ChainNode, signer: Identity, txs: Transaction[], bad: { stateRoot?: string; merkleRoot?: string; pow?: boolean; signWith?: Identity; time?: number } = {}): Block {
+  const tip = node.chain.head();
+  const accounts = new Map(node.chain.accounts().map((a) => [a.id, { ...a }]));
+  const get = (id: string) => {
+    if (!accounts.has(id)) accounts.set(id, { id, balance: 0, nonce: 0 });
+    return accounts.get(id)!;
+  };
+  let fees = 0;
+  for (const tx of txs) {
+    if (tx.kind !== 'transfer') continue;
+    const s = get(tx.from);
+    s.balance -= tx.amount + tx.fee;
+    s.nonce++;
+    get(tx.to).balance += tx.amount;
+    fees += tx.fee;
+  }
+  get(signer.nodeId).balance += BLOCK_REWARD + fees;
+  const header = {
+    version: 1,
+    height: tip.height + 1,
+    prev: tip.hash,
+    merkleRoot: bad.merkleRoot ?? merkleRoot(txs.map((t) => txHash(t))),
+    stateRoot: bad.stateRoot ?? stateRoot(accounts.values()),
+    time: bad.time ?? Math.max(Date.now(), tip.time + 1),
+    target: node.chain.nextTarget(tip.hash),
+    nonce: 0,
+    miner: signer.nodeId,
+  };
+  while (meetsTarget(blockHash(header), header.target) === Boolean(bad.pow)) header.nonce++;
+  return signBlock(bad.signWith ?? signer, header, txs);
+}
+
+describe('chain: network', () => {
+  const res = new Resources();
+  afterEach(() => res.release());
+
+  it('three nodes: a transaction and the block that includes it reach every node, with the same state root', async () => {
+    const [a, b, c] = [await chainNode(res), await chainNode(res), await chainNode(res)];
+    await link(a, b);
+    await link(b, c);
+    await mineN(a, 2);
+    await converged([a, b, c], 'the funding blocks everywhere');
+    const t = a.chain.transfer(c.nodeId, 1234, 7);
+    // The transaction travels a -> b -> c through gossip, into each mempool.
+    await until(() => c.chain.pending().some((e) => e.hash === t.hash), 'the transaction in c\'s mempool');
+    assert.equal(b.chain.tx(t.hash).status, 'pending');
+    const confirmed = nextChainEvent(a, 'tx:confirmed', (e) => e.hash === t.hash);
+    await c.chain.mine(); // mined by the far end
+    await confirmed;
+    const head = await converged([a, b, c]);
+    for (const n of [a, b, c]) {
+      assert.equal(n.chain.tx(t.hash).receipt!.block, head);
+      assert.equal(n.chain.account(c.nodeId).balance, BLOCK_REWARD + 1234 + 7);
+      assert.equal(n.chain.account(a.nodeId).balance, 2 * BLOCK_REWARD - 1234 - 7);
+      assert.equal(n.chain.account(a.nodeId).nonce, 1);
+      assert.equal(n.chain.stateRoot(), n.chain.head().stateRoot);
+      assert.equal(n.chain.pending().length, 0);
+    }
+  });
+
+  it('two miners at the same height: the network converges, the losing block\'s transaction returns to the mempool and is mined again', async () => {
+    const a = await chainNode(res);
+    const b = await chainNode(res);
+    await link(a, b);
+    await mineN(a, 1);
+    await converged([a, b]);
+    // Both sides, at once: neither redials the other.
+    a.disconnect(b.nodeId);
+    b.disconnect(a.nodeId);
+    await until(() => a.peers().length === 0 && b.peers().length === 0, 'apart');
+    // Apart, each mines a block at height 2; a's includes a transfer.
+    const t = a.chain.transfer(b.nodeId, 500, 3);
+    const aBlock = await a.chain.mine();
+    assert.equal(aBlock.txs.length, 1);
+    await b.chain.mine();
+    assert.equal(a.chain.head().height, 2);
+    assert.equal(b.chain.head().height, 2);
+    assert.notEqual(a.chain.head().hash, b.chain.head().hash);
+    await link(a, b);
+    // Equal work: each keeps the block it saw first, and stores the other as a side branch.
+    await until(() => {
+      try {
+        return a.chain.block(b.chain.head().hash).main === false;
+      } catch {
+        return false;
+      }
+    }, 'a holds b\'s block on a side branch');
+    assert.equal(a.chain.tx(t.hash).status, 'confirmed');
+    const reorg = nextChainEvent(a, 'chain:reorg');
+    await b.chain.mine(); // b's branch is now heavier
+    const r = await reorg;
+    assert.deepEqual([r.disconnected, r.connected, r.forkHeight], [1, 2, 1]);
+    await converged([a, b]);
+    assert.equal(a.chain.tx(t.hash).status, 'pending', 'back in a\'s mempool');
+    assert.equal(a.chain.block(aBlock.header.height).hash === blockHash(aBlock.header), false);
+    const again = await a.chain.mine();
+    assert.deepEqual(again.txs.map((x) => txHash(x)), [t.hash]);
+    await converged([a, b]);
+    for (const n of [a, b]) {
+      assert.equal(n.chain.tx(t.hash).status, 'confirmed');
+      assert.equal(n.chain.account(b.nodeId).balance, 2 * BLOCK_REWARD + 500);
+    }
+    assert.equal(a.chain.stateRoot(), b.chain.stateRoot());
+    assert.equal(a.chain.head().stateRoot, a.chain.stateRoot());
+  });
+
+  it('partition and heal: 20 blocks against 30, every node moves to the heavier chain with a 20-block reorg and identical state', async () => {
+    const [a, b, c] = [await chainNode(res), await chainNode(res), await chainNode(res)];
+    await link(a, b);
+    await mineN(a, 20);
+    await mineN(c, 30);
+    await converged([a, b], 'group one agrees');
+    const reorgs = [a, b].map((n) => nextChainEvent(n, 'chain:reorg', () => true, 15_000));
+    await link(b, c);
+    const head = await converged([a, b, c], 'every node on the 30-block chain', 15_000);
+    assert.equal(head, c.chain.head().hash);
+    assert.equal(a.chain.head().height, 30);
+    for (const r of await Promise.all(reorgs)) assert.equal(r.disconnected, 20);
+    for (const n of [a, b]) {
+      assert.equal(n.chain.stateRoot(), c.chain.stateRoot());
+      assert.deepEqual(n.chain.accounts(), [{ id: c.nodeId, balance: 30 * BLOCK_REWARD, nonce: 0 }]);
+    }
+  });
+
+  it('a fresh node replays the chain (sync) to the byte-identical state; a restarted node resumes from its store', async () => {
+    const dir = res.tmpDir();
+    const a = await chainNode(res, {}, dir);
+    const b = await chainNode(res);
+    await mineN(a, 3);
+    a.chain.transfer(b.nodeId, 100, 1);
+    a.chain.transfer(b.nodeId, 200, 2);
+    await mineN(a, 2);
+    const fresh = await chainNode(res);
+    await link(fresh, a);
+    await converged([a, fresh]);
+    assert.deepEqual(fresh.chain.accounts(), a.chain.accounts());
+    assert.equal(fresh.chain.stateRoot(), a.chain.head().stateRoot);
+    const head = a.chain.head();
+    await a.stop();
+    const again = await chainNode(res, {}, dir);
+    assert.deepEqual(again.chain.head(), head);
+    assert.equal(again.chain.stateRoot(), head.stateRoot);
+  });
+});
+
+describe('chain: invalid blocks', () => {
+  const res = new Resources();
+  afterEach(() => res.release());
+
+  /** A victim with some history and a confirmed transfer, and a factory of fresh attacker nodes linked to it. */
+  async function setup() {
+    const victim = await chainNode(res);
+    const friend = Identity.generate();
+    await mineN(victim, 2);
+    const paid = victim.chain.transfer(friend.nodeId, 10, 1);
+    await mineN(victim, 1);
+    assert.equal(victim.chain.tx(paid.hash).status, 'confirmed');
+    const attacker = async (): Promise<ChainNode> => {
+      const m = await chainNode(res);
+      await link(m, victim);
+      await converged([m, victim]);
+      return m;
+    };
+    return { victim, paid: paid.tx, attacker };
+  }
+
+  const evil = Identity.generate();
+  const cases: Array<{ rule: string; code: string; marked: boolean; build: (v: ChainNode, paid: Transaction) => Block }> = [
+    { rule: 'bad proof of work', code: 'BAD_POW', marked: false, build: (v) => craft(v, evil, [], { pow: true }) },
+    {
+      rule: 'Merkle root that does not match the body',
+      code: 'BAD_MERKLE_ROOT',
+      marked: false,
+      build: (v, paid) => craft(v, evil, [], { merkleRoot: merkleRoot([txHash(paid)]) }),
+    },
+    { rule: 'miner signature by another key', code: 'BAD_SIGNATURE', marked: false, build: (v) => craft(v, evil, [], { signWith: Identity.generate() }) },
+    { rule: 'wrong state root', code: 'BAD_STATE_ROOT', marked: true, build: (v) => craft(v, evil, [], { stateRoot: 'ab'.repeat(32) }) },
+    { rule: 'replayed nonce', code: 'BAD_NONCE', marked: true, build: (v, paid) => craft(v, evil, [paid]) },
+    {
+      rule: 'overspend',
+      code: 'OVERSPEND',
+      marked: true,
+      build: (v) => craft(v, evil, [signTx(evil, { kind: 'transfer', chain: v.chain.genesisHash, nonce: 0, fee: 1, to: v.nodeId, amount: 5 })]),
+    },
+    { rule: 'time not above the median of the last 11', code: 'BAD_TIME', marked: true, build: (v) => craft(v, evil, [], { time: v.chain.block(0).block.header.time }) },
+  ];
+
+  for (const c of cases) {
+    it(`refuses a block with a ${c.rule} (${c.code}), discourages its sender and keeps working`, async () => {
+      const { victim, paid, attacker } = await setup();
+      const m = await attacker();
+      const before = victim.chain.head();
+      const bad = c.build(victim, paid);
+      const rejected = nextChainEvent(victim, 'chain:rejected');
+      const penalty = nextChainEvent(victim, 'peer:penalty', (p) => p.nodeId === m.nodeId);
+      m.gossip.publish(BLOCK_TOPIC, bad);
+      const r = await rejected;
+      assert.equal(r.code, c.code);
+      assert.equal(r.from, m.nodeId);
+      assert.equal(r.marked, c.marked);
+      const p = await penalty;
+      assert.equal(p.points, 100);
+      await until(() => !victim.peers().some((x) => x.nodeId === m.nodeId), 'the sender disconnected');
+      assert.ok(victim.bans().some((b) => b.nodeId === m.nodeId), 'the sender is banned');
+      assert.deepEqual(victim.chain.head(), before);
+      if (c.marked) assert.equal(victim.chain.block(blockHash(bad.header)).status, 'invalid');
+      else assert.throws(() => victim.chain.block(blockHash(bad.header)), (e: { code?: string }) => e.code === 'NOT_FOUND');
+      // Unharmed: it still mines on its own tip.
+      const next = await victim.chain.mine();
+      assert.equal(next.header.prev, before.hash);
+    });
+  }
+
+  it('a child of a block marked invalid is refused as INVALID_PARENT', async () => {
+    const { victim, attacker } = await setup();
+    const bad = craft(victim, evil, [], { stateRoot: 'cd'.repeat(32) });
+    assert.throws(() => victim.chain.accept(bad, null), (e: { code?: string }) => e.code === 'BAD_STATE_ROOT');
+    const m = await attacker();
+    // A child that is otherwise well formed (its parent's time, target and hash).
+    const child = { ...bad.header, height: bad.header.height + 1, prev: blockHash(bad.header), time: bad.header.time + 1, nonce: 0 };
+    while (!meetsTarget(blockHash(child), child.target)) child.nonce++;
+    const rejected = nextChainEvent(victim, 'chain:rejected');
+    m.gossip.publish(BLOCK_TOPIC, signBlock(evil, child, []));
+    assert.equal((await rejected).code, 'INVALID_PARENT');
+  });
+});
