@@ -141,7 +141,8 @@ export class Chain {
   readonly genesis: BlockHeader;
   readonly genesisHash: string;
   readonly #retarget: number;
-  readonly #blockTimeMs: number;
+  /** Target block time (ms): interval mining's pace and the retarget's aim. */
+  readonly blockTimeMs: number;
   readonly #reward: number;
   readonly #maxFutureMs: number;
   readonly #syncTimeoutMs: number;
@@ -163,7 +164,7 @@ export class Chain {
     this.genesis = genesisHeader(init.genesisTime ?? 1764547200000, init.target ?? TRIVIAL_TARGET);
     this.genesisHash = blockHash(this.genesis);
     this.#retarget = init.retargetInterval ?? 0;
-    this.#blockTimeMs = init.blockTimeMs ?? BLOCK_TIME_MS;
+    this.blockTimeMs = init.blockTimeMs ?? BLOCK_TIME_MS;
     this.#reward = init.reward ?? BLOCK_REWARD;
     this.#maxFutureMs = init.maxFutureMs ?? MAX_FUTURE_BLOCK_MS;
     this.#syncTimeoutMs = init.syncTimeoutMs ?? SYNC_TIMEOUT_MS;
@@ -347,7 +348,7 @@ export class Chain {
     if (this.#retarget <= 0 || height % this.#retarget !== 0) return parent.target;
     let first = parent;
     for (let i = 0; i < this.#retarget && first.height > 0; i++) first = this.#header(first.prev);
-    const expected = BigInt(this.#retarget * this.#blockTimeMs);
+    const expected = BigInt(this.#retarget * this.blockTimeMs);
     let actual = BigInt(Math.max(0, parent.time - first.time));
     const clamp = BigInt(RETARGET_CLAMP);
     if (actual < expected / clamp) actual = expected / clamp;
@@ -606,8 +607,14 @@ export class Chain {
     if (this.mode === 'automine') this.#scheduleMining();
   }
 
+  /**
+   * Mine soon: automine at once; interval mode once `blockTimeMs` has passed since the tip's
+   * time (a local pace on top of the consensus difficulty, which retargets only when
+   * `retargetInterval` > 0).
+   */
   #scheduleMining(): void {
     if (!this.#started || this.#mining || this.#miningTimer) return;
+    const delay = this.mode === 'interval' ? Math.max(0, this.head().time + this.blockTimeMs - Date.now()) : 0;
     this.#miningTimer = setTimeout(() => {
       this.#miningTimer = undefined;
       if (!this.#started || this.#mining) return;
@@ -618,7 +625,7 @@ export class Chain {
         },
         () => undefined,
       );
-    }, 0);
+    }, delay);
   }
 
   /**

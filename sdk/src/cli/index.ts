@@ -5,6 +5,7 @@ import { registerClientCommands } from './client-commands.js';
 import { registerContractCommands } from '../contracts/cli.js';
 import { registerPexCommands } from '../pex/cli.js';
 import { registerChatCommands } from '../chat/cli.js';
+import { registerChainCommands } from '../chain/cli.js';
 import { registerTransferCommands, registerTransferRemovalCommands } from '../transfer/cli.js';
 import { registerDevnetCommand } from './devnet.js';
 import { registerDiscoveryCommand } from './discovery-command.js';
@@ -34,6 +35,7 @@ Docs: docs/protocol.md (wire protocol), docs/api.md (HTTP API).`,
   registerContractCommands(program);
   registerPexCommands(program);
   registerChatCommands(program);
+  registerChainCommands(program);
   registerTransferCommands(program);
   registerTransferRemovalCommands(program);
   registerDevnetCommand(program, setExitCode);
