@@ -520,7 +520,7 @@ export class Chain {
 
   #blame(from: string | null, err: BlockRejectedError): void {
     this.#c.events.emit('chain:rejected', { hash: err.hash, code: err.code, message: err.message, from, marked: err.marksInvalid });
-    if (from) this.#c.peers.penalize(from, CHAIN_PENALTY.INVALID_BLOCK, 'INVALID_BLOCK', `block ${err.hash}: ${err.code}: ${err.message}`);
+    if (from) this.#c.peers.penalize(from, CHAIN_PENALTY.INVALID_BLOCK, 'INVALID_CHAIN_BLOCK', `block ${err.hash}: ${err.code}: ${err.message}`);
   }
 
   #reorgTo(best: BlockRow, tip: ChainHead): { connected: BlockRow[]; disconnected: Block[]; forkHeight: number } {
