@@ -84,5 +84,8 @@ export {
   type Account,
   BlockRejectedError,
   TxRejectedError,
+  signTx,
+  verifyTx,
+  txSigningPayload,
 } from './chain/index.js';
 export { TypedApiClient, type ApiEvent, type ApiEventMap, type ApiEventName, type ContractEventPayload } from './client/typed-client.js';

@@ -50,7 +50,7 @@ import { Mempool, type MempoolInit, type PoolEntry } from './mempool.js';
 import { BLOCK_SCHEMA, type BlocksBody, type GetBlocksBody, type GetHeadersBody, type HeadersBody } from './messages.js';
 import { MinerWorker } from './miner.js';
 import { type BlockRow, ChainRepository } from './repository.js';
-import { signTx, type Transaction, txHash, verifyTx } from './tx.js';
+import { signTx, type Transaction, txHash, txSize, verifyTx } from './tx.js';
 
 /** The tip of the main chain. */
 export interface ChainHead {
@@ -537,7 +537,7 @@ export class Chain {
       const block = JSON.parse(this.#row(hash).block) as Block;
       const undo = JSON.parse(this.#repo.takeUndo(hash) ?? '[]') as Array<[string, number, number]>;
       for (const [id, balance, nonce] of undo) this.#repo.putAccount({ id, balance, nonce });
-      for (const tx of block.txs) this.#repo.unindexTx(verifyTx(tx, this.genesisHash).hash);
+      for (const tx of block.txs) this.#repo.unindexTx(txHash(tx));
       this.#repo.dropMain(height);
       disconnected.push(block);
     }
@@ -552,7 +552,7 @@ export class Chain {
       });
       for (const a of changed.values()) this.#repo.putAccount(a);
       this.#repo.putUndo(row.hash, JSON.stringify(undo));
-      block.txs.forEach((tx, index) => this.#repo.indexTx(verifyTx(tx, this.genesisHash).hash, { block: row.hash, height: row.height, index }));
+      block.txs.forEach((tx, index) => this.#repo.indexTx(txHash(tx), { block: row.hash, height: row.height, index }));
       this.#repo.setMain(row.height, row.hash);
     }
     return { connected: branch, disconnected, forkHeight };
@@ -560,13 +560,15 @@ export class Chain {
 
   #afterReorg(done: { connected: BlockRow[]; disconnected: Block[]; forkHeight: number }, oldTip: ChainHead): void {
     const included = new Set<string>();
-    for (const row of done.connected) for (const tx of (JSON.parse(row.block) as Block).txs) included.add(verifyTx(tx, this.genesisHash).hash);
+    for (const row of done.connected) for (const tx of (JSON.parse(row.block) as Block).txs) included.add(txHash(tx));
     for (const h of included) this.mempool.remove(h);
     // The disconnected blocks' transactions go back to the mempool (those still valid).
     for (const block of done.disconnected.reverse()) {
-      for (const t of block.txs) {
-        const { tx, hash, size } = verifyTx(t, this.genesisHash);
+      // Stored blocks passed §21.6: their transactions need no second signature check.
+      for (const tx of block.txs) {
+        const hash = txHash(tx);
         if (included.has(hash)) continue;
+        const size = txSize(tx);
         try {
           this.mempool.add(tx, hash, size);
         } catch {
@@ -582,7 +584,7 @@ export class Chain {
     for (const row of done.connected) {
       const block = JSON.parse(row.block) as Block;
       this.#c.events.emit('chain:block', { hash: row.hash, height: row.height, txs: block.txs.length, miner: block.header.miner, from: row.from_peer });
-      block.txs.forEach((tx, index) => this.#c.events.emit('tx:confirmed', { hash: verifyTx(tx, this.genesisHash).hash, block: row.hash, height: row.height, index }));
+      block.txs.forEach((tx, index) => this.#c.events.emit('tx:confirmed', { hash: txHash(tx), block: row.hash, height: row.height, index }));
     }
     // A new tip: mining restarts on it.
     this.#worker.cancel();
