@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { BLOCK_REWARD, BLOCK_TOPIC, type Block, blockHash, meetsTarget, merkleRoot, signBlock, signTx, stateRoot, type Transaction, txHash } from '../../src/chain/index';
+import { BLOCK_REWARD, BLOCK_TOPIC, TRIVIAL_TARGET, TX_TOPIC, type Block, hex256, blockHash, meetsTarget, merkleRoot, signBlock, signTx, stateRoot, type Transaction, txHash } from '../../src/chain/index';
 import { Identity } from '../../src/identity/index';
 import { Resources, until } from '../helpers';
 import { type ChainNode, chainNode, converged, link, mineN, nextChainEvent } from './fixtures';
@@ -39,6 +39,8 @@ function craft(node: ChainNode, signer: Identity, txs: Transaction[], bad: { sta
   while (meetsTarget(blockHash(header), header.target) === Boolean(bad.pow)) header.nonce++;
   return signBlock(bad.signWith ?? signer, header, txs);
 }
+
+const evil = Identity.generate();
 
 describe('chain: network', () => {
   const res = new Resources();
@@ -153,6 +155,35 @@ describe('chain: network', () => {
   });
 });
 
+describe('chain: difficulty', () => {
+  const res = new Resources();
+  afterEach(() => res.release());
+
+  it('retargets every interval, clamped to 4x, never easier than the genesis target; a block with another target is BAD_DIFFICULTY', async () => {
+    // Blocks come far faster than the 1000 s aimed at: the measured time is clamped to a quarter.
+    // A genesis of now: the first interval is measured from it.
+    const fast = await chainNode(res, { retargetInterval: 4, blockTimeMs: 1_000_000, genesisTime: Date.now() - 1 });
+    await mineN(fast, 3);
+    const quarter = hex256(BigInt('0x' + TRIVIAL_TARGET) / 4n);
+    assert.equal(fast.chain.nextTarget(fast.chain.head().hash), quarter);
+    const wrong = craft(fast, evil, []); // craft uses nextTarget: make it carry the old target instead
+    const stale = { ...wrong.header, target: TRIVIAL_TARGET, nonce: 0 };
+    while (!meetsTarget(blockHash(stale), stale.target)) stale.nonce++;
+    assert.throws(() => fast.chain.accept(signBlock(evil, stale, []), null), (e: { code?: string }) => e.code === 'BAD_DIFFICULTY');
+    const b4 = await fast.chain.mine();
+    assert.equal(b4.header.target, quarter);
+    assert.ok(blockHash(b4.header) <= quarter);
+    // Within the interval the target stays; at height 8 it falls by a quarter again.
+    await mineN(fast, 3);
+    assert.equal(fast.chain.block(7).block.header.target, quarter);
+    assert.equal(fast.chain.nextTarget(fast.chain.head().hash), hex256(BigInt('0x' + quarter) / 4n));
+    // Blocks slower than aimed at (1 ms): the target would grow, but never above the genesis target.
+    const slow = await chainNode(res, { retargetInterval: 2, blockTimeMs: 1 });
+    await mineN(slow, 1);
+    assert.equal(slow.chain.nextTarget(slow.chain.head().hash), TRIVIAL_TARGET);
+  });
+});
+
 describe('chain: invalid blocks', () => {
   const res = new Resources();
   afterEach(() => res.release());
@@ -174,7 +205,6 @@ describe('chain: invalid blocks', () => {
     return { victim, paid: paid.tx, attacker };
   }
 
-  const evil = Identity.generate();
   const cases: Array<{ rule: string; code: string; marked: boolean; build: (v: ChainNode, paid: Transaction) => Block }> = [
     { rule: 'bad proof of work', code: 'BAD_POW', marked: false, build: (v) => craft(v, evil, [], { pow: true }) },
     {
@@ -220,6 +250,19 @@ describe('chain: invalid blocks', () => {
       assert.equal(next.header.prev, before.hash);
     });
   }
+
+  it('refuses a forged transaction from gossip: its relay loses 20 points, nothing is pooled', async () => {
+    const { victim, attacker } = await setup();
+    const m = await attacker();
+    const good = signTx(evil, { kind: 'transfer', chain: victim.chain.genesisHash, nonce: 0, fee: 1, to: victim.nodeId, amount: 1 });
+    const forged = { ...good, amount: 2 }; // the signature no longer covers it
+    const penalty = nextChainEvent(victim, 'peer:penalty', (p) => p.nodeId === m.nodeId);
+    m.gossip.publish(TX_TOPIC, forged);
+    const p = await penalty;
+    assert.deepEqual([p.code, p.points], ['INVALID_GOSSIP', 20]);
+    assert.match(p.message, /INVALID_TX/);
+    assert.equal(victim.chain.pending().length, 0);
+  });
 
   it('a child of a block marked invalid is refused as INVALID_PARENT', async () => {
     const { victim, attacker } = await setup();
