@@ -91,4 +91,20 @@ describe('chain: HTTP API, CLI, mining modes', () => {
     assert.equal(blocks.trim().split('\n').length, 4);
     await until(() => node.chain.account(bob).balance === 75, 'the CLI transfer applied');
   });
+
+  it('plexus node --mine (a child process) mines a submitted transfer at once and prints chain events', async () => {
+    const dir = res.tmpDir();
+    const cli = await res.cliNode(['--data-dir', dir, '--p2p-port', '0', '--api-port', '0', '--mine']);
+    const { addresses } = await cli.started;
+    const api = new ApiClient(addresses.api, readFileSync(join(dir, 'api-token'), 'utf8').trim());
+    const head = await api.get<{ mode: string; head: { height: number } }>('/chain/head');
+    assert.deepEqual([head.mode, head.head.height], ['automine', 0]);
+    await api.post('/chain/mine', {}); // coins to send
+    const bob = Identity.generate().nodeId;
+    const sent = await api.post<TxStatus>('/chain/txs', { to: bob, amount: 9, fee: 1 });
+    const confirmed = await cli.waitFor('tx:confirmed', (p) => p.hash === sent.hash);
+    assert.equal(confirmed.height, 2);
+    await cli.waitFor('chain:block', (p) => p.height === 2);
+    assert.deepEqual(await api.get(`/chain/accounts/${bob}`), { id: bob, balance: 9, nonce: 0 });
+  });
 });
