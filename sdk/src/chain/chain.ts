@@ -431,7 +431,7 @@ export class Chain {
     const reject = (code: string, why: string, hash: string, mark: boolean): never => {
       throw new BlockRejectedError(code, why, hash, mark);
     };
-    // 1. form and size
+    // docs/protocol.md §21.6, rows 1-2: form, size, already known
     if (!checkBlockShape(value)) return reject('BLOCK_MALFORMED', `not a block: ${ajv.errorsText(checkBlockShape.errors)}`, '', false);
     const block = value as unknown as Block;
     const h = block.header;
@@ -446,9 +446,9 @@ export class Chain {
     const known = this.#repo.block(hash);
     if (known?.status === 'ok') return { hash, status: 'known' };
     if (known?.status === 'invalid') reject('KNOWN_INVALID', `block ${hash} is known invalid: ${known.reason}`, hash, false);
-    // 2. proof of work
+    // row 3: proof of work
     if (!meetsTarget(hash, h.target)) reject('BAD_POW', `hash ${hash} is above its target ${h.target}`, hash, false);
-    // 3. known parent
+    // row 4: known parent; row 5: parent valid, version, height
     const parent = this.#repo.block(h.prev);
     if (!parent) reject('UNKNOWN_PARENT', `parent ${h.prev} is not known here`, hash, false);
     const mark = (code: string, why: string): never => {
@@ -458,16 +458,16 @@ export class Chain {
     if (parent!.status === 'invalid') mark('INVALID_PARENT', `parent ${h.prev} is invalid`);
     if (h.version !== BLOCK_VERSION) mark('BAD_VERSION', `version ${h.version}, expected ${BLOCK_VERSION}`);
     if (h.height !== parent!.height + 1) mark('BAD_HEIGHT', `height ${h.height} after parent height ${parent!.height}`);
-    // 4. difficulty
+    // row 6: difficulty
     const target = this.nextTarget(h.prev);
     if (h.target !== target) mark('BAD_DIFFICULTY', `target ${h.target}, expected ${target}`);
-    // 5. timestamp
+    // rows 7-8: time above the median time past, not too far ahead
     const mtp = this.#medianTimePast(h.prev);
     if (h.time <= mtp) mark('BAD_TIME', `time ${h.time} is not above the median of the last ${MEDIAN_TIME_SPAN} blocks (${mtp})`);
     if (h.time > Date.now() + this.#maxFutureMs) reject('TIME_TOO_NEW', `time ${h.time} is more than ${this.#maxFutureMs} ms ahead`, hash, false);
-    // 6. miner signature (not covered by the hash: a relay could have broken it)
+    // row 9: miner signature (not covered by the hash: a relay could have broken it)
     if (!verifyBlockSignature(block, hash)) reject('BAD_SIGNATURE', "the miner's signature does not verify", hash, false);
-    // 7. Merkle root (a body that does not match the header: the header stays unjudged)
+    // row 10: transactions and Merkle root (a body that does not match the header leaves the header unjudged)
     let hashes: string[];
     try {
       hashes = block.txs.map((t) => verifyTx(t, this.genesisHash).hash);
@@ -475,7 +475,7 @@ export class Chain {
       // A malformed or badly signed transaction: first see whether the body even matches the header.
       let root: string | null = null;
       try {
-        root = merkleRoot(block.txs.map((t) => blockHashOfTx(t)));
+        root = merkleRoot(block.txs.map((t) => txHash(t as Transaction)));
       } catch {
         root = null;
       }
@@ -483,7 +483,7 @@ export class Chain {
       return mark('BAD_TX', (err as Error).message);
     }
     if (merkleRoot(hashes) !== h.merkleRoot) reject('BAD_MERKLE_ROOT', 'the transactions do not match the header', hash, false);
-    // 8. store
+    // passed: stored; rows 11-12 (execution, state root) run when it joins the main chain
     const work = hex256(BigInt('0x' + parent!.work) + blockWork(h.target));
     this.#repo.insertBlock({ hash, height: h.height, prev: h.prev, block: JSON.stringify(block), work, status: 'ok', from_peer: from, seq: this.#repo.nextSeq() });
     return { hash, height: h.height };
@@ -656,7 +656,7 @@ export class Chain {
         version: BLOCK_VERSION,
         height: tip.height + 1,
         prev: tip.hash,
-        merkleRoot: merkleRoot(txs.map((t) => blockHashOfTx(t))),
+        merkleRoot: merkleRoot(txs.map((t) => txHash(t))),
         stateRoot: root,
         time: Math.max(Date.now(), this.#medianTimePast(tip.hash) + 1),
         target: this.nextTarget(tip.hash),
@@ -812,9 +812,4 @@ export class Chain {
   #badHeaders(nodeId: string, why: string): void {
     this.#c.peers.penalize(nodeId, CHAIN_PENALTY.INVALID_HEADERS, 'INVALID_HEADERS', why);
   }
-}
-
-/** A transaction's hash without its checks (for the Merkle root of a body being judged). */
-function blockHashOfTx(t: unknown): string {
-  return txHash(t as Transaction);
 }
