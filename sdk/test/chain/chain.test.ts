@@ -184,7 +184,7 @@ describe('chain: difficulty', () => {
   });
 });
 
-describe('chain: invalid blocks', () => {
+describe('chain: misbehaving peers (invalid blocks, forged and flooded transactions)', () => {
   const res = new Resources();
   afterEach(() => res.release());
 
@@ -262,6 +262,26 @@ describe('chain: invalid blocks', () => {
     assert.deepEqual([p.code, p.points], ['INVALID_GOSSIP', 20]);
     assert.match(p.message, /INVALID_TX/);
     assert.equal(victim.chain.pending().length, 0);
+  });
+
+  it('rate-limits the transactions one peer relays: beyond the burst they are dropped, without blame, and the node stays responsive', async () => {
+    const victim = await chainNode(res, { txPeerRate: 0.001, txPeerBurst: 3 });
+    await mineN(victim, 1);
+    victim.chain.transfer(evil.nodeId, 1000, 1);
+    await mineN(victim, 1);
+    const m = await chainNode(res);
+    await link(m, victim);
+    await converged([m, victim]);
+    const penalties: unknown[] = [];
+    victim.on('peer:penalty', (p) => penalties.push(p));
+    // Ten valid transfers from a funded sender, relayed by m.
+    for (let n = 0; n < 10; n++) m.gossip.publish(TX_TOPIC, signTx(evil, { kind: 'transfer', chain: victim.chain.genesisHash, nonce: n, fee: 1, to: victim.nodeId, amount: 1 }));
+    // Three pass the bucket; seven are refused by the topic's validation (penalty 0).
+    await until(() => victim.gossip.stats().invalid >= 7, 'the seven beyond the burst refused');
+    assert.equal(victim.chain.pending().length, 3);
+    assert.deepEqual(penalties, []);
+    const block = await victim.chain.mine();
+    assert.equal(block.txs.length, 3);
   });
 
   it('a child of a block marked invalid is refused as INVALID_PARENT', async () => {
