@@ -123,7 +123,7 @@ export interface TxStatus {
 export type AcceptResult = { hash: string; status: 'connected' | 'side' | 'known' };
 
 /** Refusals that are no one's fault: the sender is not penalised. */
-const NO_BLAME = new Set(['UNKNOWN_PARENT', 'TIME_TOO_NEW']);
+const NO_BLAME = new Set(['UNKNOWN_PARENT', 'TIME_TOO_NEW', 'LOW_WORK']);
 
 const ajv = new Ajv({ strict: true, allErrors: false });
 const checkBlockShape = ajv.compile(BLOCK_SCHEMA);
@@ -403,16 +403,20 @@ export class Chain {
    * to the heaviest valid branch. A block that fails is never stored as valid; a failure of a
    * rule the header commits to marks its hash (and stored descendants) invalid.
    * @param from node ID of the peer it came from, null when mined or given here
+   * @param requested false for an unsolicited block (gossip): one that would not make its
+   *   branch heavier than the main chain is then refused as LOW_WORK, unstored (Bitcoin Core's
+   *   rule against filling the store with cheap side branches); sync asks only for branches
+   *   that are heavier
    * @throws BlockRejectedError
    */
-  accept(value: unknown, from: string | null): AcceptResult {
+  accept(value: unknown, from: string | null, requested = true): AcceptResult {
     let stored: { hash: string; height: number };
     try {
-      const r = this.#check(value, from);
+      const r = this.#check(value, from, requested);
       if ('status' in r) return r;
       stored = r;
     } catch (err) {
-      if (err instanceof BlockRejectedError) this.#blame(NO_BLAME.has(err.code) ? null : from, err);
+      if (err instanceof BlockRejectedError) this.#blame(from, err, !NO_BLAME.has(err.code));
       throw err;
     }
     // Execution and the state root are checked when the block joins the main chain; a failure
@@ -427,7 +431,7 @@ export class Chain {
   }
 
   /** Every check before execution, in order; stores the block ('ok' or, for a rule its header commits to, 'invalid'). */
-  #check(value: unknown, from: string | null): AcceptResult | { hash: string; height: number } {
+  #check(value: unknown, from: string | null, requested: boolean): AcceptResult | { hash: string; height: number } {
     const reject = (code: string, why: string, hash: string, mark: boolean): never => {
       throw new BlockRejectedError(code, why, hash, mark);
     };
@@ -485,6 +489,7 @@ export class Chain {
     if (merkleRoot(hashes) !== h.merkleRoot) reject('BAD_MERKLE_ROOT', 'the transactions do not match the header', hash, false);
     // passed: stored; rows 11-12 (execution, state root) run when it joins the main chain
     const work = hex256(BigInt('0x' + parent!.work) + blockWork(h.target));
+    if (!requested && work <= this.head().work) reject('LOW_WORK', 'an unsolicited block that does not make its branch heavier than the main chain', hash, false);
     this.#repo.insertBlock({ hash, height: h.height, prev: h.prev, block: JSON.stringify(block), work, status: 'ok', from_peer: from, seq: this.#repo.nextSeq() });
     return { hash, height: h.height };
   }
@@ -519,9 +524,10 @@ export class Chain {
     }
   }
 
-  #blame(from: string | null, err: BlockRejectedError): void {
+  /** Report a refused block (`chain:rejected`) and, unless the rule blames no one, penalise its sender. */
+  #blame(from: string | null, err: BlockRejectedError, penalise = true): void {
     this.#c.events.emit('chain:rejected', { hash: err.hash, code: err.code, message: err.message, from, marked: err.marksInvalid });
-    if (from) this.#c.peers.penalize(from, CHAIN_PENALTY.INVALID_BLOCK, 'INVALID_CHAIN_BLOCK', `block ${err.hash}: ${err.code}: ${err.message}`);
+    if (from && penalise) this.#c.peers.penalize(from, CHAIN_PENALTY.INVALID_BLOCK, 'INVALID_CHAIN_BLOCK', `block ${err.hash}: ${err.code}: ${err.message}`);
   }
 
   #reorgTo(best: BlockRow, tip: ChainHead): { connected: BlockRow[]; disconnected: Block[]; forkHeight: number } {
@@ -595,7 +601,7 @@ export class Chain {
   /** Gossip `chain-block`: accept; forward only a block that joined the main chain (a side branch travels by sync). */
   #onGossipBlock(payload: unknown, from: string): { penalty: number; reason?: string } | true {
     try {
-      return this.accept(payload, from).status === 'connected' ? true : { penalty: 0, reason: 'not on the main chain here' };
+      return this.accept(payload, from, false).status === 'connected' ? true : { penalty: 0, reason: 'not on the main chain here' };
     } catch (err) {
       if (!(err instanceof BlockRejectedError)) throw err;
       if (err.code === 'UNKNOWN_PARENT') void this.syncWith(from);
@@ -785,6 +791,11 @@ export class Chain {
         if (!this.#repo.hasBlock(hash)) wanted.push(hash);
         prev = hash;
       }
+      // Headers first: fetch bodies only for a branch heavier than the main chain (a tie keeps the first seen).
+      const first = decodeHeader(fromBase64url(headers[0]!));
+      let work = BigInt('0x' + this.#repo.block(first.prev)!.work);
+      for (const text of headers) work += blockWork(decodeHeader(fromBase64url(text)).target);
+      if (hex256(work) <= this.head().work && headers.length < MAX_HEADERS) return;
       for (let i = 0; i < wanted.length; i += MAX_GET_BLOCKS) {
         const batch = wanted.slice(i, i + MAX_GET_BLOCKS);
         const p = this.#c.peers.get(nodeId);

@@ -14,11 +14,12 @@ export class TxRejectedError extends PlexusError {
 }
 
 /**
- * A block refused. `code` names the rule (docs/protocol.md §21.6): BLOCK_TOO_LARGE,
- * BAD_POW, UNKNOWN_PARENT, BAD_DIFFICULTY, BAD_TIME, TIME_TOO_NEW, BAD_SIGNATURE,
- * BAD_MERKLE_ROOT, BAD_TX, BAD_NONCE, OVERSPEND, BAD_STATE_ROOT, BAD_HEIGHT, INVALID_PARENT.
- * `marksInvalid`: whether the block hash itself is marked invalid (false for a body that does
- * not match its header, a bad miner signature, a time too far ahead, an unknown parent).
+ * A block refused. `code` names the rule (docs/protocol.md §21.6): BLOCK_MALFORMED,
+ * BLOCK_TOO_LARGE, KNOWN_INVALID, BAD_POW, UNKNOWN_PARENT, INVALID_PARENT, BAD_VERSION,
+ * BAD_HEIGHT, BAD_DIFFICULTY, BAD_TIME, TIME_TOO_NEW, BAD_SIGNATURE, BAD_MERKLE_ROOT, BAD_TX,
+ * LOW_WORK, BAD_NONCE, OVERSPEND, BAD_STATE_ROOT. `marksInvalid`: whether the block hash itself
+ * is marked invalid (false for a body that does not match its header, a bad miner signature, a
+ * time too far ahead, an unknown parent, a low-work unsolicited block, a bad form or PoW).
  */
 export class BlockRejectedError extends PlexusError {
   readonly marksInvalid: boolean;

@@ -88,15 +88,13 @@ describe('chain: network', () => {
     assert.equal(a.chain.head().height, 2);
     assert.equal(b.chain.head().height, 2);
     assert.notEqual(a.chain.head().hash, b.chain.head().hash);
+    const aTip = a.chain.head().hash;
+    const bTip = b.chain.head().hash;
     await link(a, b);
-    // Equal work: each keeps the block it saw first, and stores the other as a side branch.
-    await until(() => {
-      try {
-        return a.chain.block(b.chain.head().hash).main === false;
-      } catch {
-        return false;
-      }
-    }, 'a holds b\'s block on a side branch');
+    // Equal work: each keeps the block it saw first (sync fetches only a heavier branch).
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(a.chain.head().hash, aTip);
+    assert.equal(b.chain.head().hash, bTip);
     assert.equal(a.chain.tx(t.hash).status, 'confirmed');
     const reorg = nextChainEvent(a, 'chain:reorg');
     await b.chain.mine(); // b's branch is now heavier
@@ -282,6 +280,24 @@ describe('chain: misbehaving peers (invalid blocks, forged and flooded transacti
     assert.deepEqual(penalties, []);
     const block = await victim.chain.mine();
     assert.equal(block.txs.length, 3);
+  });
+
+  it('does not store an unsolicited block that does not make its branch heavier (LOW_WORK), and blames no one', async () => {
+    const { victim, attacker } = await setup();
+    const m = await attacker();
+    const tip = victim.chain.block(3).block.header;
+    // A sibling of the tip: same height, same work, seen second.
+    const sibling = { ...tip, miner: evil.nodeId, stateRoot: 'ef'.repeat(32), merkleRoot: merkleRoot([]), nonce: 0 };
+    while (!meetsTarget(blockHash(sibling), sibling.target)) sibling.nonce++;
+    const penalties: unknown[] = [];
+    victim.on('peer:penalty', (p) => penalties.push(p));
+    const rejected = nextChainEvent(victim, 'chain:rejected');
+    m.gossip.publish(BLOCK_TOPIC, signBlock(evil, sibling, []));
+    const r = await rejected;
+    assert.deepEqual([r.code, r.from, r.marked], ['LOW_WORK', m.nodeId, false]);
+    assert.throws(() => victim.chain.block(blockHash(sibling)), (e: { code?: string }) => e.code === 'NOT_FOUND');
+    assert.deepEqual(penalties, []);
+    assert.ok(victim.peers().some((p) => p.nodeId === m.nodeId));
   });
 
   it('a child of a block marked invalid is refused as INVALID_PARENT', async () => {
