@@ -70,4 +70,22 @@ export {
   ChatRequestError,
 } from './chat/index.js';
 export { pex, type PexApi, type PeerExchangeInit, type PexEvents, type KnownAddress, type KnownState, type ExchangeResult, type AddrEntry } from './pex/index.js';
+export {
+  chain,
+  type ChainApi,
+  type ChainEvents,
+  type ChainHead,
+  type ChainInit,
+  type MiningMode,
+  type TxStatus,
+  type Block,
+  type BlockHeader,
+  type Transaction,
+  type Account,
+  BlockRejectedError,
+  TxRejectedError,
+  signTx,
+  verifyTx,
+  txSigningPayload,
+} from './chain/index.js';
 export { TypedApiClient, type ApiEvent, type ApiEventMap, type ApiEventName, type ContractEventPayload } from './client/typed-client.js';

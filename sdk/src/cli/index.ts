@@ -6,6 +6,7 @@ import { registerContractCommands } from '../contracts/cli.js';
 import { registerPexCommands } from '../pex/cli.js';
 import { registerChatCommands } from '../chat/cli.js';
 import { registerOutboxCommands } from '../outbox/cli.js';
+import { registerChainCommands } from '../chain/cli.js';
 import { registerTransferCommands, registerTransferRemovalCommands } from '../transfer/cli.js';
 import { registerDevnetCommand } from './devnet.js';
 import { registerDiscoveryCommand } from './discovery-command.js';
@@ -36,6 +37,7 @@ Docs: docs/protocol.md (wire protocol), docs/api.md (HTTP API).`,
   registerOutboxCommands(program);
   registerPexCommands(program);
   registerChatCommands(program);
+  registerChainCommands(program);
   registerTransferCommands(program);
   registerTransferRemovalCommands(program);
   registerDevnetCommand(program, setExitCode);

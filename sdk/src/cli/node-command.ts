@@ -1,9 +1,10 @@
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { join } from 'node:path';
 import { TOKEN_FILE } from '../api/index.js';
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS } from '../heartbeat/index.js';
 import { readRunFile } from '../datadir/index.js';
-import { type NodeInit, PlexusNode } from '../node/index.js';
+import { chain, type MiningMode } from '../chain/index.js';
+import { defaultCapabilities, type DefaultCapabilities, type NodeInit, PlexusNode } from '../node/index.js';
 import { MAX_PEERS } from '../peers/index.js';
 import { PEX_INTERVAL_MS, TARGET_PEERS } from '../pex/index.js';
 import { CHATTY_EVENTS, eventLine, formatDuration, paint, shortId } from '../terminal/format.js';
@@ -28,6 +29,15 @@ interface NodeOptions {
   quiet?: boolean;
   uploadRate?: number;
   snubTimeout?: number;
+  chain?: boolean;
+  mine?: MiningMode | true;
+  blockTime?: number;
+}
+
+/** `--mine [mode]`: automine or interval. */
+function miningMode(value: string): MiningMode {
+  if (value !== 'automine' && value !== 'interval') throw new InvalidArgumentError('automine or interval');
+  return value;
 }
 
 /** The port this data folder's node used last time, so peers' address books stay right. */
@@ -57,6 +67,9 @@ export function registerNodeCommand(program: Command, done: (code: number) => vo
     .option('--pex-interval <duration>', 'pause between peer-exchange rounds (GetAddr to a random peer)', durationOption, PEX_INTERVAL_MS)
     .option('--upload-rate <rate>', 'limit uploads of shared files, per second (e.g. 2MiB, 500KB); default unlimited', rateOption)
     .option('--snub-timeout <duration>', 'drop a download peer that sends nothing for this long', durationOption)
+    .option('--chain', 'run the proof-of-work chain (docs/protocol.md §21); mine with plexus mine')
+    .option('--mine [mode]', 'run the chain and mine: automine (a block as soon as there are transactions, the default) or interval', miningMode)
+    .option('--block-time <duration>', 'with --mine interval: a block every this long', durationOption)
     .option('--json', 'print events as JSON lines (for scripts)')
     .option('-q, --quiet', 'print only the start banner and errors')
     .addHelpText(
@@ -83,6 +96,12 @@ Other commands find this node's API through --data-dir (DIR/node.json, DIR/${TOK
         pex: { targetPeers: opts.targetPeers, intervalMs: opts.pexInterval },
         transfer: { uploadRateBytesPerSec: opts.uploadRate ?? null, snubTimeoutMs: opts.snubTimeout },
         api: { host: opts.apiHost, port: opts.apiPort ?? (await previousPort(opts.dataDir, 'api')) },
+      };
+      // The chain is opt-in: the default capabilities plus chain(), when asked for.
+      const withChain = (i: NodeInit): NodeInit => {
+        if (!opts.chain && opts.mine === undefined) return i;
+        const mode: MiningMode = opts.mine === undefined ? 'manual' : opts.mine === true ? 'automine' : opts.mine;
+        return { ...i, capabilities: [...defaultCapabilities(i), chain({ mode, blockTimeMs: opts.blockTime })] as unknown as DefaultCapabilities };
       };
       const print = (line: string): void => void process.stdout.write(line + '\n');
       const banner = (): void => {
@@ -113,7 +132,7 @@ Other commands find this node's API through --data-dir (DIR/node.json, DIR/${TOK
         if (opts.json) print(JSON.stringify({ event, at: Date.now(), payload }));
         else if (!opts.quiet && !CHATTY_EVENTS.has(event)) print(eventLine(event, payload));
       };
-      let node = new PlexusNode(init);
+      let node = new PlexusNode(withChain(init));
       node.onAny(onEvent);
       try {
         await node.start();
@@ -123,7 +142,7 @@ Other commands find this node's API through --data-dir (DIR/node.json, DIR/${TOK
         if (code !== 'EADDRINUSE' || opts.p2pPort !== undefined || opts.apiPort !== undefined) throw err;
         process.stderr.write(paint.yellow(`the ports used last time are taken; picking free ones\n`));
         early = [];
-        node = new PlexusNode({ ...init, p2pPort: 0, api: { host: opts.apiHost, port: 0 } });
+        node = new PlexusNode(withChain({ ...init, p2pPort: 0, api: { host: opts.apiHost, port: 0 } }));
         node.onAny(onEvent);
         await node.start();
       }

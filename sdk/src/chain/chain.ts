@@ -1,0 +1,826 @@
+import Ajv from 'ajv';
+import { randomInt } from 'node:crypto';
+import { AbortedError } from '../errors.js';
+import type { EventBus } from '../events.js';
+import type { GossipApi } from '../gossip/index.js';
+import type { Identity } from '../identity/index.js';
+import type { Peer, PeerManager } from '../peers/index.js';
+import type { Store } from '../store/index.js';
+import type { Envelope } from '../transport/index.js';
+import { canonicalBytes } from '../util/canonical.js';
+import { base64url, fromBase64url } from '../util/encoding.js';
+import {
+  type Account,
+  type Block,
+  type BlockHeader,
+  blockHash,
+  blockWork,
+  decodeHeader,
+  encodeHeader,
+  genesisHeader,
+  hex256,
+  meetsTarget,
+  merkleRoot,
+  signBlock,
+  stateRoot,
+  verifyBlockSignature,
+} from './block.js';
+import {
+  BLOCK_REWARD,
+  BLOCK_TIME_MS,
+  BLOCK_TOPIC,
+  BLOCK_VERSION,
+  CHAIN_PENALTY,
+  MAX_BLOCK_BYTES,
+  MAX_BLOCK_TXS,
+  MAX_FUTURE_BLOCK_MS,
+  MAX_GET_BLOCKS,
+  MAX_HEADERS,
+  MAX_LOCATOR,
+  MEDIAN_TIME_SPAN,
+  RETARGET_CLAMP,
+  SYNC_TIMEOUT_MS,
+  TRIVIAL_TARGET,
+  TX_PEER_BURST,
+  TX_PEER_RATE,
+  TX_TOPIC,
+} from './constants.js';
+import { BlockRejectedError, ChainNotFoundError, TxRejectedError } from './errors.js';
+import { Mempool, type MempoolInit, type PoolEntry } from './mempool.js';
+import { BLOCK_SCHEMA, type BlocksBody, type GetBlocksBody, type GetHeadersBody, type HeadersBody } from './messages.js';
+import { MinerWorker } from './miner.js';
+import { type BlockRow, ChainRepository } from './repository.js';
+import { signTx, type Transaction, txHash, txSize, verifyTx } from './tx.js';
+
+/** The tip of the main chain. */
+export interface ChainHead {
+  hash: string;
+  height: number;
+  /** Cumulative work, 64 hex digits. */
+  work: string;
+  stateRoot: string;
+  time: number;
+}
+
+/** Events of the chain (docs/api.md §7). */
+export interface ChainEvents {
+  /** A block joined the main chain (one per block, also for each block a reorg connects). */
+  'chain:block': { hash: string; height: number; txs: number; miner: string; from: string | null };
+  /** The main chain switched branches: `disconnected` blocks above `forkHeight` left it. */
+  'chain:reorg': { oldTip: string; newTip: string; forkHeight: number; disconnected: number; connected: number };
+  /** A transaction is in a main-chain block. */
+  'tx:confirmed': { hash: string; block: string; height: number; index: number };
+  /** A block was refused; `marked`: its hash (and descendants) are now known invalid. */
+  'chain:rejected': { hash: string; code: string; message: string; from: string | null; marked: boolean };
+}
+
+type Emit = EventBus<ChainEvents & { warning: { code: string; message: string } }>;
+
+export interface ChainComponents {
+  identity: Identity;
+  store: Store;
+  peers: PeerManager;
+  events: Emit;
+  gossip: GossipApi;
+}
+
+/** When this node mines: `manual` (only `mine()`), `automine` (as soon as the mempool holds a transaction), `interval` (all the time). */
+export type MiningMode = 'manual' | 'automine' | 'interval';
+
+export interface ChainInit {
+  /** Default `manual`. */
+  mode?: MiningMode;
+  /** Consensus: the genesis block's time (ms). Default 1764547200000 (2025-12-01T00:00:00Z). */
+  genesisTime?: number;
+  /** Consensus: the genesis target (64 hex). Default TRIVIAL_TARGET. */
+  target?: string;
+  /** Consensus: blocks between retargets; 0 keeps the genesis target forever. Default 0. */
+  retargetInterval?: number;
+  /** Consensus: the block time retargeting aims at (ms). Default BLOCK_TIME_MS. */
+  blockTimeMs?: number;
+  /** Consensus: coins a block creates. Default BLOCK_REWARD. */
+  reward?: number;
+  /** A block time at most this far ahead of the local clock (ms). Default MAX_FUTURE_BLOCK_MS. */
+  maxFutureMs?: number;
+  /** How long a sync request waits (ms). Default SYNC_TIMEOUT_MS. */
+  syncTimeoutMs?: number;
+  /** Transactions a peer may relay per second, and the burst. Defaults TX_PEER_RATE, TX_PEER_BURST. */
+  txPeerRate?: number;
+  txPeerBurst?: number;
+  mempool?: MempoolInit;
+}
+
+/** A transaction and where it stands. */
+export interface TxStatus {
+  hash: string;
+  tx: Transaction;
+  status: 'pending' | 'confirmed';
+  /** Present once confirmed: its block, height, index in the block and confirmations (1 = in the tip). */
+  receipt: { block: string; height: number; index: number; confirmations: number } | null;
+}
+
+/** What accepting a block did: `connected` (now on the main chain), `side` (stored on another branch), `known`. */
+export type AcceptResult = { hash: string; status: 'connected' | 'side' | 'known' };
+
+/** Refusals that are no one's fault: the sender is not penalised. */
+const NO_BLAME = new Set(['UNKNOWN_PARENT', 'TIME_TOO_NEW', 'LOW_WORK']);
+
+const ajv = new Ajv({ strict: true, allErrors: false });
+const checkBlockShape = ajv.compile(BLOCK_SCHEMA);
+
+/**
+ * The chain: blocks of signed transactions ordered by proof of work; the main chain is the
+ * valid branch with the most cumulative work (first seen on a tie). See index.ts for the data
+ * flow and docs/protocol.md §21 for every rule.
+ */
+export class Chain {
+  readonly #c: ChainComponents;
+  readonly #repo: ChainRepository;
+  readonly mempool: Mempool;
+  readonly mode: MiningMode;
+  readonly genesis: BlockHeader;
+  readonly genesisHash: string;
+  readonly #retarget: number;
+  /** Target block time (ms): interval mining's pace and the retarget's aim. */
+  readonly blockTimeMs: number;
+  readonly #reward: number;
+  readonly #maxFutureMs: number;
+  readonly #syncTimeoutMs: number;
+  readonly #txRate: number;
+  readonly #txBurst: number;
+  readonly #buckets = new Map<string, { tokens: number; at: number }>();
+  readonly #syncing = new Map<string, Promise<void>>();
+  readonly #headers = new Map<string, BlockHeader>();
+  readonly #worker = new MinerWorker();
+  #mining: Promise<Block> | null = null;
+  #miningTimer: NodeJS.Timeout | undefined;
+  #unregister: Array<() => void> = [];
+  #started = false;
+
+  constructor(components: ChainComponents, init: ChainInit = {}) {
+    this.#c = components;
+    this.#repo = new ChainRepository(components.store);
+    this.mode = init.mode ?? 'manual';
+    this.genesis = genesisHeader(init.genesisTime ?? 1764547200000, init.target ?? TRIVIAL_TARGET);
+    this.genesisHash = blockHash(this.genesis);
+    this.#retarget = init.retargetInterval ?? 0;
+    this.blockTimeMs = init.blockTimeMs ?? BLOCK_TIME_MS;
+    this.#reward = init.reward ?? BLOCK_REWARD;
+    this.#maxFutureMs = init.maxFutureMs ?? MAX_FUTURE_BLOCK_MS;
+    this.#syncTimeoutMs = init.syncTimeoutMs ?? SYNC_TIMEOUT_MS;
+    this.#txRate = init.txPeerRate ?? TX_PEER_RATE;
+    this.#txBurst = init.txPeerBurst ?? TX_PEER_BURST;
+    this.mempool = new Mempool({ account: (id) => this.account(id) }, init.mempool);
+  }
+
+  /** Store genesis when the store has no chain yet; register the gossip topics. @throws Error when the store holds another chain */
+  start(): void {
+    if (this.#started) return;
+    const stored = this.#repo.mainHash(0);
+    if (stored === undefined) {
+      const g: Block = { header: this.genesis, minerKey: '', signature: '', txs: [] };
+      this.#repo.transaction(() => {
+        this.#repo.insertBlock({ hash: this.genesisHash, height: 0, prev: this.genesis.prev, block: JSON.stringify(g), work: hex256(0n), status: 'ok', from_peer: null, seq: 0 });
+        this.#repo.setMain(0, this.genesisHash);
+      });
+    } else if (stored !== this.genesisHash) throw new Error(`the store holds chain ${stored}, not ${this.genesisHash}: other chain parameters`);
+    this.#started = true;
+    this.#unregister.push(
+      this.#c.gossip.register(TX_TOPIC, { validate: (p, from) => this.#onGossipTx(p, from), deliver: () => undefined }),
+      this.#c.gossip.register(BLOCK_TOPIC, { validate: (p, from) => this.#onGossipBlock(p, from), deliver: () => undefined }),
+    );
+    if (this.mode === 'interval') this.#scheduleMining();
+  }
+
+  async stop(): Promise<void> {
+    this.#started = false;
+    clearTimeout(this.#miningTimer);
+    this.#miningTimer = undefined;
+    for (const u of this.#unregister.splice(0)) u();
+    await this.#worker.stop();
+    await this.#mining?.catch(() => undefined);
+    // A sync in flight ends at its next step (the started flag) or when the node closes its
+    // connections right after; waiting here could take a whole request timeout.
+    this.#buckets.clear();
+  }
+
+  // --- reads --------------------------------------------------------------------------
+
+  /** The tip of the main chain. */
+  head(): ChainHead {
+    const row = this.#row(this.#repo.mainHash(this.#repo.tipHeight())!);
+    const h = this.#header(row.hash);
+    return { hash: row.hash, height: row.height, work: row.work, stateRoot: h.stateRoot, time: h.time };
+  }
+
+  /** A stored block by hash or main-chain height, with its status. @throws ChainNotFoundError */
+  block(id: string | number): { hash: string; block: Block; status: 'ok' | 'invalid'; main: boolean; work: string; reason: string | null } {
+    const hash = typeof id === 'number' ? this.#repo.mainHash(id) : id;
+    const row = hash === undefined ? undefined : this.#repo.block(hash);
+    if (!row) throw new ChainNotFoundError('block');
+    return { hash: row.hash, block: JSON.parse(row.block) as Block, status: row.status, main: this.#repo.mainHash(row.height) === row.hash, work: row.work, reason: row.reason };
+  }
+
+  /** An account of the head state (balance and nonce 0 when it has none). */
+  account(id: string): Account {
+    return this.#repo.account(id) ?? { id, balance: 0, nonce: 0 };
+  }
+
+  /** Every account of the head state, by id. */
+  accounts(): Account[] {
+    return this.#repo.accounts();
+  }
+
+  /** The state root of the head state, computed from the accounts (equals head().stateRoot). */
+  stateRoot(): string {
+    return stateRoot(this.#repo.accounts());
+  }
+
+  /** A transaction by hash: pending in the mempool or confirmed on the main chain. @throws ChainNotFoundError */
+  tx(hash: string): TxStatus {
+    const loc = this.#repo.txLocation(hash);
+    if (loc) {
+      const tx = (JSON.parse(this.#repo.block(loc.block)!.block) as Block).txs[loc.index]!;
+      return { hash, tx, status: 'confirmed', receipt: { ...loc, confirmations: this.#repo.tipHeight() - loc.height + 1 } };
+    }
+    const e = this.mempool.get(hash);
+    if (e) return { hash, tx: e.tx, status: 'pending', receipt: null };
+    throw new ChainNotFoundError('transaction');
+  }
+
+  /** The mempool, highest fee rate first. */
+  pending(): PoolEntry[] {
+    return this.mempool.list();
+  }
+
+  // --- transactions -------------------------------------------------------------------
+
+  /**
+   * Sign a transfer from this node, add it to the mempool and gossip it. The nonce defaults
+   * to the next free one (account nonce plus this node's pooled transactions).
+   * @throws TxRejectedError (mempool rules)
+   */
+  transfer(to: string, amount: number, fee: number, nonce?: number): TxStatus {
+    const n = nonce ?? this.mempool.nextNonce(this.#c.identity.nodeId, this.account(this.#c.identity.nodeId).nonce);
+    return this.submit(signTx(this.#c.identity, { kind: 'transfer', chain: this.genesisHash, nonce: n, fee, to, amount }));
+  }
+
+  /**
+   * Add a signed transaction (from anyone) to the mempool and gossip it.
+   * @throws TxRejectedError INVALID_TX, TX_KNOWN (also when already confirmed) and the mempool's codes
+   */
+  submit(value: unknown): TxStatus {
+    const { tx, hash, size } = verifyTx(value, this.genesisHash);
+    if (this.#repo.txLocation(hash)) throw new TxRejectedError('TX_KNOWN', `transaction ${hash} is already confirmed`);
+    this.mempool.add(tx, hash, size);
+    this.#c.gossip.publish(TX_TOPIC, tx);
+    this.#onMempoolGrew();
+    return { hash, tx, status: 'pending', receipt: null };
+  }
+
+  #onGossipTx(payload: unknown, from: string): { penalty: number; reason?: string } | true {
+    if (!this.#take(from)) return { penalty: 0, reason: 'RATE_LIMITED: more transactions than this peer may relay' };
+    try {
+      const { tx, hash, size } = verifyTx(payload, this.genesisHash);
+      if (this.#repo.txLocation(hash)) return { penalty: 0, reason: 'already confirmed' };
+      this.mempool.add(tx, hash, size);
+      this.#onMempoolGrew();
+      return true;
+    } catch (err) {
+      if (err instanceof TxRejectedError) return { penalty: err.penalty, reason: `${err.code}: ${err.message}` };
+      throw err;
+    }
+  }
+
+  /** Token bucket per relaying peer (txPeerRate per second, txPeerBurst at once). */
+  #take(peer: string): boolean {
+    const now = performance.now();
+    const b = this.#buckets.get(peer) ?? { tokens: this.#txBurst, at: now };
+    b.tokens = Math.min(this.#txBurst, b.tokens + ((now - b.at) * this.#txRate) / 1000);
+    b.at = now;
+    this.#buckets.set(peer, b);
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+
+  // --- blocks -------------------------------------------------------------------------
+
+  #row(hash: string): BlockRow {
+    const r = this.#repo.block(hash);
+    if (!r) throw new ChainNotFoundError('block');
+    return r;
+  }
+
+  /** A stored block's header (cached; headers never change). */
+  #header(hash: string): BlockHeader {
+    let h = this.#headers.get(hash);
+    if (!h) {
+      h = (JSON.parse(this.#row(hash).block) as Block).header;
+      if (this.#headers.size >= 20_000) this.#headers.clear();
+      this.#headers.set(hash, h);
+    }
+    return h;
+  }
+
+  /** Median time of the MEDIAN_TIME_SPAN blocks ending at `hash` (Bitcoin's median time past). */
+  #medianTimePast(hash: string): number {
+    const times: number[] = [];
+    let h: string = hash;
+    for (let i = 0; i < MEDIAN_TIME_SPAN; i++) {
+      const header = this.#header(h);
+      times.push(header.time);
+      if (header.height === 0) break;
+      h = header.prev;
+    }
+    times.sort((a, b) => a - b);
+    return times[Math.floor(times.length / 2)]!;
+  }
+
+  /**
+   * The target a child of `parentHash` must carry (§21.6): the parent's, except at heights
+   * that are multiples of the retarget interval, where it is parent target x measured time /
+   * expected time, the measured time of the last interval clamped to [expected / 4,
+   * expected x 4], and never easier than the genesis target.
+   */
+  nextTarget(parentHash: string): string {
+    const parent = this.#header(parentHash);
+    const height = parent.height + 1;
+    if (this.#retarget <= 0 || height % this.#retarget !== 0) return parent.target;
+    let first = parent;
+    for (let i = 0; i < this.#retarget && first.height > 0; i++) first = this.#header(first.prev);
+    const expected = BigInt(this.#retarget * this.blockTimeMs);
+    let actual = BigInt(Math.max(0, parent.time - first.time));
+    const clamp = BigInt(RETARGET_CLAMP);
+    if (actual < expected / clamp) actual = expected / clamp;
+    if (actual > expected * clamp) actual = expected * clamp;
+    let next = (BigInt('0x' + parent.target) * actual) / expected;
+    const limit = BigInt('0x' + this.genesis.target);
+    if (next > limit) next = limit;
+    return hex256(next);
+  }
+
+  /**
+   * Execute `txs` on the head state with `miner` credited: the accounts it changes and the
+   * resulting state root. Nothing is written.
+   * @throws BlockRejectedError BAD_TX (a kind not executed yet, an overflow), BAD_NONCE, OVERSPEND
+   */
+  #execute(miner: string, txs: readonly Transaction[], hash: string): { changed: Map<string, Account>; root: string } {
+    const changed = new Map<string, Account>();
+    const get = (id: string): Account => {
+      let a = changed.get(id);
+      if (!a) changed.set(id, (a = { ...this.account(id) }));
+      return a;
+    };
+    const fail = (code: string, why: string): never => {
+      throw new BlockRejectedError(code, why, hash, true);
+    };
+    let fees = 0;
+    txs.forEach((tx, i) => {
+      if (tx.kind !== 'transfer') fail('BAD_TX', `transaction ${i}: ${tx.kind} is not executed yet`);
+      if (tx.kind !== 'transfer') return;
+      const sender = get(tx.from);
+      if (tx.nonce !== sender.nonce) fail('BAD_NONCE', `transaction ${i}: nonce ${tx.nonce}, the account nonce is ${sender.nonce}`);
+      const cost = tx.amount + tx.fee;
+      if (cost > sender.balance) fail('OVERSPEND', `transaction ${i}: costs ${cost}, the balance is ${sender.balance}`);
+      sender.balance -= cost;
+      sender.nonce += 1;
+      const to = get(tx.to);
+      if (to.balance + tx.amount > Number.MAX_SAFE_INTEGER) fail('BAD_TX', `transaction ${i}: the recipient's balance would exceed 2^53-1`);
+      to.balance += tx.amount;
+      fees += tx.fee;
+    });
+    const m = get(miner);
+    if (m.balance + this.#reward + fees > Number.MAX_SAFE_INTEGER) fail('BAD_TX', "the miner's balance would exceed 2^53-1");
+    m.balance += this.#reward + fees;
+    const merged = new Map(this.#repo.accounts().map((a) => [a.id, a]));
+    for (const [id, a] of changed) merged.set(id, a);
+    return { changed, root: stateRoot(merged.values()) };
+  }
+
+  /**
+   * Check a block (docs/protocol.md §21.6, cheapest first), store it and move the main chain
+   * to the heaviest valid branch. A block that fails is never stored as valid; a failure of a
+   * rule the header commits to marks its hash (and stored descendants) invalid.
+   * @param from node ID of the peer it came from, null when mined or given here
+   * @param requested false for an unsolicited block (gossip): one that would not make its
+   *   branch heavier than the main chain is then refused as LOW_WORK, unstored (Bitcoin Core's
+   *   rule against filling the store with cheap side branches); sync asks only for branches
+   *   that are heavier
+   * @throws BlockRejectedError
+   */
+  accept(value: unknown, from: string | null, requested = true): AcceptResult {
+    let stored: { hash: string; height: number };
+    try {
+      const r = this.#check(value, from, requested);
+      if ('status' in r) return r;
+      stored = r;
+    } catch (err) {
+      if (err instanceof BlockRejectedError) this.#blame(from, err, !NO_BLAME.has(err.code));
+      throw err;
+    }
+    // Execution and the state root are checked when the block joins the main chain; a failure
+    // there was blamed on the block's sender by #activateBestChain.
+    this.#activateBestChain();
+    const still = this.#repo.block(stored.hash)!;
+    if (still.status === 'invalid') {
+      const [code, ...rest] = (still.reason ?? 'INVALID').split(': ');
+      throw new BlockRejectedError(code!, rest.join(': '), stored.hash, true);
+    }
+    return { hash: stored.hash, status: this.#repo.mainHash(stored.height) === stored.hash ? 'connected' : 'side' };
+  }
+
+  /** Every check before execution, in order; stores the block ('ok' or, for a rule its header commits to, 'invalid'). */
+  #check(value: unknown, from: string | null, requested: boolean): AcceptResult | { hash: string; height: number } {
+    const reject = (code: string, why: string, hash: string, mark: boolean): never => {
+      throw new BlockRejectedError(code, why, hash, mark);
+    };
+    // docs/protocol.md §21.6, rows 1-2: form, size, already known
+    if (!checkBlockShape(value)) return reject('BLOCK_MALFORMED', `not a block: ${ajv.errorsText(checkBlockShape.errors)}`, '', false);
+    const block = value as unknown as Block;
+    const h = block.header;
+    let size: number;
+    try {
+      size = canonicalBytes(block).length;
+    } catch {
+      return reject('BLOCK_MALFORMED', 'no canonical JSON form', '', false);
+    }
+    const hash = blockHash(h);
+    if (size > MAX_BLOCK_BYTES) reject('BLOCK_TOO_LARGE', `${size} bytes, the limit is ${MAX_BLOCK_BYTES}`, hash, false);
+    const known = this.#repo.block(hash);
+    if (known?.status === 'ok') return { hash, status: 'known' };
+    if (known?.status === 'invalid') reject('KNOWN_INVALID', `block ${hash} is known invalid: ${known.reason}`, hash, false);
+    // row 3: proof of work
+    if (!meetsTarget(hash, h.target)) reject('BAD_POW', `hash ${hash} is above its target ${h.target}`, hash, false);
+    // row 4: known parent; row 5: parent valid, version, height
+    const parent = this.#repo.block(h.prev);
+    if (!parent) reject('UNKNOWN_PARENT', `parent ${h.prev} is not known here`, hash, false);
+    const mark = (code: string, why: string): never => {
+      this.#storeInvalid(block, hash, parent!, from, `${code}: ${why}`);
+      return reject(code, why, hash, true);
+    };
+    if (parent!.status === 'invalid') mark('INVALID_PARENT', `parent ${h.prev} is invalid`);
+    if (h.version !== BLOCK_VERSION) mark('BAD_VERSION', `version ${h.version}, expected ${BLOCK_VERSION}`);
+    if (h.height !== parent!.height + 1) mark('BAD_HEIGHT', `height ${h.height} after parent height ${parent!.height}`);
+    // row 6: difficulty
+    const target = this.nextTarget(h.prev);
+    if (h.target !== target) mark('BAD_DIFFICULTY', `target ${h.target}, expected ${target}`);
+    // rows 7-8: time above the median time past, not too far ahead
+    const mtp = this.#medianTimePast(h.prev);
+    if (h.time <= mtp) mark('BAD_TIME', `time ${h.time} is not above the median of the last ${MEDIAN_TIME_SPAN} blocks (${mtp})`);
+    if (h.time > Date.now() + this.#maxFutureMs) reject('TIME_TOO_NEW', `time ${h.time} is more than ${this.#maxFutureMs} ms ahead`, hash, false);
+    // row 9: miner signature (not covered by the hash: a relay could have broken it)
+    if (!verifyBlockSignature(block, hash)) reject('BAD_SIGNATURE', "the miner's signature does not verify", hash, false);
+    // row 10: transactions and Merkle root (a body that does not match the header leaves the header unjudged)
+    let hashes: string[];
+    try {
+      hashes = block.txs.map((t) => verifyTx(t, this.genesisHash).hash);
+    } catch (err) {
+      // A malformed or badly signed transaction: first see whether the body even matches the header.
+      let root: string | null = null;
+      try {
+        root = merkleRoot(block.txs.map((t) => txHash(t as Transaction)));
+      } catch {
+        root = null;
+      }
+      if (root !== h.merkleRoot) return reject('BAD_MERKLE_ROOT', 'the transactions do not match the header', hash, false);
+      return mark('BAD_TX', (err as Error).message);
+    }
+    if (merkleRoot(hashes) !== h.merkleRoot) reject('BAD_MERKLE_ROOT', 'the transactions do not match the header', hash, false);
+    // passed: stored; rows 11-12 (execution, state root) run when it joins the main chain
+    const work = hex256(BigInt('0x' + parent!.work) + blockWork(h.target));
+    if (!requested && work <= this.head().work) reject('LOW_WORK', 'an unsolicited block that does not make its branch heavier than the main chain', hash, false);
+    this.#repo.insertBlock({ hash, height: h.height, prev: h.prev, block: JSON.stringify(block), work, status: 'ok', from_peer: from, seq: this.#repo.nextSeq() });
+    return { hash, height: h.height };
+  }
+
+  #storeInvalid(block: Block, hash: string, parent: BlockRow, from: string | null, reason: string): void {
+    this.#repo.transaction(() => {
+      this.#repo.insertBlock({ hash, height: block.header.height, prev: block.header.prev, block: JSON.stringify(block), work: parent.work, status: 'invalid', from_peer: from, seq: this.#repo.nextSeq() });
+      this.#repo.markInvalid(hash, reason);
+    });
+  }
+
+  /**
+   * Move the main chain to the valid block with the most work (first seen on a tie), one
+   * atomic store transaction per attempt: disconnect to the fork point (undo data), connect
+   * the new branch (execute, compare state roots). A block that fails is marked invalid with
+   * its descendants, its sender penalised, and the next best branch tried.
+   */
+  #activateBestChain(): void {
+    for (;;) {
+      const tip = this.head();
+      const best = this.#repo.best();
+      if (!best || best.hash === tip.hash || best.work <= tip.work) return;
+      try {
+        const done = this.#repo.transaction(() => this.#reorgTo(best, tip));
+        this.#afterReorg(done, tip);
+      } catch (err) {
+        if (!(err instanceof BlockRejectedError)) throw err;
+        const row = this.#repo.block(err.hash);
+        this.#repo.transaction(() => this.#repo.markInvalid(err.hash, `${err.code}: ${err.message}`));
+        this.#blame(row?.from_peer ?? null, err);
+      }
+    }
+  }
+
+  /** Report a refused block (`chain:rejected`) and, unless the rule blames no one, penalise its sender. */
+  #blame(from: string | null, err: BlockRejectedError, penalise = true): void {
+    this.#c.events.emit('chain:rejected', { hash: err.hash, code: err.code, message: err.message, from, marked: err.marksInvalid });
+    if (from && penalise) this.#c.peers.penalize(from, CHAIN_PENALTY.INVALID_BLOCK, 'INVALID_CHAIN_BLOCK', `block ${err.hash}: ${err.code}: ${err.message}`);
+  }
+
+  #reorgTo(best: BlockRow, tip: ChainHead): { connected: BlockRow[]; disconnected: Block[]; forkHeight: number } {
+    const branch: BlockRow[] = [];
+    let r = best;
+    while (this.#repo.mainHash(r.height) !== r.hash) {
+      branch.push(r);
+      r = this.#row(r.prev);
+    }
+    const forkHeight = r.height;
+    const disconnected: Block[] = [];
+    for (let height = tip.height; height > forkHeight; height--) {
+      const hash = this.#repo.mainHash(height)!;
+      const block = JSON.parse(this.#row(hash).block) as Block;
+      const undo = JSON.parse(this.#repo.takeUndo(hash) ?? '[]') as Array<[string, number, number]>;
+      for (const [id, balance, nonce] of undo) this.#repo.putAccount({ id, balance, nonce });
+      for (const tx of block.txs) this.#repo.unindexTx(txHash(tx));
+      this.#repo.dropMain(height);
+      disconnected.push(block);
+    }
+    branch.reverse();
+    for (const row of branch) {
+      const block = JSON.parse(row.block) as Block;
+      const { changed, root } = this.#execute(block.header.miner, block.txs, row.hash);
+      if (root !== block.header.stateRoot) throw new BlockRejectedError('BAD_STATE_ROOT', `state root ${block.header.stateRoot}, executing gives ${root}`, row.hash, true);
+      const undo = [...changed.keys()].map((id) => {
+        const a = this.account(id);
+        return [id, a.balance, a.nonce];
+      });
+      for (const a of changed.values()) this.#repo.putAccount(a);
+      this.#repo.putUndo(row.hash, JSON.stringify(undo));
+      block.txs.forEach((tx, index) => this.#repo.indexTx(txHash(tx), { block: row.hash, height: row.height, index }));
+      this.#repo.setMain(row.height, row.hash);
+    }
+    return { connected: branch, disconnected, forkHeight };
+  }
+
+  #afterReorg(done: { connected: BlockRow[]; disconnected: Block[]; forkHeight: number }, oldTip: ChainHead): void {
+    const included = new Set<string>();
+    for (const row of done.connected) for (const tx of (JSON.parse(row.block) as Block).txs) included.add(txHash(tx));
+    for (const h of included) this.mempool.remove(h);
+    // The disconnected blocks' transactions go back to the mempool (those still valid).
+    for (const block of done.disconnected.reverse()) {
+      // Stored blocks passed §21.6: their transactions need no second signature check.
+      for (const tx of block.txs) {
+        const hash = txHash(tx);
+        if (included.has(hash)) continue;
+        const size = txSize(tx);
+        try {
+          this.mempool.add(tx, hash, size);
+        } catch {
+          // stale now (its nonce was used by the new branch) or no longer funded
+        }
+      }
+    }
+    this.mempool.prune();
+    const newTip = done.connected[done.connected.length - 1]!;
+    if (done.disconnected.length > 0) {
+      this.#c.events.emit('chain:reorg', { oldTip: oldTip.hash, newTip: newTip.hash, forkHeight: done.forkHeight, disconnected: done.disconnected.length, connected: done.connected.length });
+    }
+    for (const row of done.connected) {
+      const block = JSON.parse(row.block) as Block;
+      this.#c.events.emit('chain:block', { hash: row.hash, height: row.height, txs: block.txs.length, miner: block.header.miner, from: row.from_peer });
+      block.txs.forEach((tx, index) => this.#c.events.emit('tx:confirmed', { hash: txHash(tx), block: row.hash, height: row.height, index }));
+    }
+    // A new tip: mining restarts on it.
+    this.#worker.cancel();
+    if (this.mempool.size > 0) this.#onMempoolGrew();
+  }
+
+  /** Gossip `chain-block`: accept; forward only a block that joined the main chain (a side branch travels by sync). */
+  #onGossipBlock(payload: unknown, from: string): { penalty: number; reason?: string } | true {
+    try {
+      return this.accept(payload, from, false).status === 'connected' ? true : { penalty: 0, reason: 'not on the main chain here' };
+    } catch (err) {
+      if (!(err instanceof BlockRejectedError)) throw err;
+      if (err.code === 'UNKNOWN_PARENT') void this.syncWith(from);
+      // The penalty, if any, was taken by accept().
+      return { penalty: 0, reason: `${err.code}: ${err.message}` };
+    }
+  }
+
+  // --- mining -------------------------------------------------------------------------
+
+  #onMempoolGrew(): void {
+    if (this.mode === 'automine') this.#scheduleMining();
+  }
+
+  /**
+   * Mine soon: automine at once; interval mode once `blockTimeMs` has passed since the tip's
+   * time (a local pace on top of the consensus difficulty, which retargets only when
+   * `retargetInterval` > 0).
+   */
+  #scheduleMining(): void {
+    if (!this.#started || this.#mining || this.#miningTimer) return;
+    const delay = this.mode === 'interval' ? Math.max(0, this.head().time + this.blockTimeMs - Date.now()) : 0;
+    this.#miningTimer = setTimeout(() => {
+      this.#miningTimer = undefined;
+      if (!this.#started || this.#mining) return;
+      if (this.mode === 'automine' && this.mempool.size === 0) return;
+      this.mine().then(
+        () => {
+          if (this.mode === 'interval' || this.mempool.size > 0) this.#scheduleMining();
+        },
+        () => undefined,
+      );
+    }, delay);
+  }
+
+  /**
+   * Mine one block on the current tip with the best transactions of the mempool (in the
+   * worker thread), accept it and gossip it. A new tip meanwhile restarts the search on it.
+   * @throws AbortedError when the node stops first
+   */
+  mine(): Promise<Block> {
+    if (this.#mining) return this.#mining.catch(() => undefined).then(() => this.mine());
+    const run = this.#mineOnce().finally(() => {
+      if (this.#mining === run) this.#mining = null;
+    });
+    this.#mining = run;
+    return run;
+  }
+
+  async #mineOnce(): Promise<Block> {
+    for (;;) {
+      if (!this.#started) throw new AbortedError('the chain is stopped');
+      const tip = this.head();
+      const txs = this.mempool.select(MAX_BLOCK_TXS, MAX_BLOCK_BYTES - 4096);
+      const miner = this.#c.identity.nodeId;
+      const { root } = this.#execute(miner, txs, '');
+      const header: BlockHeader = {
+        version: BLOCK_VERSION,
+        height: tip.height + 1,
+        prev: tip.hash,
+        merkleRoot: merkleRoot(txs.map((t) => txHash(t))),
+        stateRoot: root,
+        time: Math.max(Date.now(), this.#medianTimePast(tip.hash) + 1),
+        target: this.nextTarget(tip.hash),
+        nonce: 0,
+        miner,
+      };
+      let nonce: number;
+      try {
+        nonce = await this.#worker.solve(encodeHeader(header), Buffer.from(header.target, 'hex'), randomInt(0, 2 ** 32));
+      } catch (err) {
+        if (err instanceof AbortedError && this.#started) continue;
+        throw err;
+      }
+      if (!this.#started) throw new AbortedError('the chain is stopped');
+      if (this.head().hash !== tip.hash) continue;
+      const block = signBlock(this.#c.identity, { ...header, nonce }, txs);
+      this.accept(block, null);
+      this.#c.gossip.publish(BLOCK_TOPIC, block);
+      return block;
+    }
+  }
+
+  // --- sync (headers first) -----------------------------------------------------------
+
+  /** Block locator of the main chain: the 10 newest hashes, then back in doubling steps, genesis last (Bitcoin). */
+  locator(): string[] {
+    const out: string[] = [];
+    let height = this.#repo.tipHeight();
+    let step = 1;
+    while (height > 0 && out.length < MAX_LOCATOR - 1) {
+      out.push(this.#repo.mainHash(height)!);
+      if (out.length >= 10) step *= 2;
+      height -= step;
+    }
+    out.push(this.genesisHash);
+    return out;
+  }
+
+  /** Answer GetHeaders: main-chain headers after the first locator hash on this node's main chain (genesis when none is). */
+  onGetHeaders(envelope: Envelope<GetHeadersBody>, peer: Peer): void {
+    let start = 0;
+    for (const h of envelope.body.locator) {
+      const row = this.#repo.block(h);
+      if (row && this.#repo.mainHash(row.height) === h) {
+        start = row.height;
+        break;
+      }
+    }
+    const headers: string[] = [];
+    const tip = this.#repo.tipHeight();
+    for (let height = start + 1; height <= tip && headers.length < MAX_HEADERS; height++) headers.push(base64url(encodeHeader(this.#header(this.#repo.mainHash(height)!))));
+    peer.connection.reply<HeadersBody>(envelope, 'Headers', { headers });
+  }
+
+  /** Answer GetBlocks with the valid blocks asked for that this node has, in the order asked. */
+  onGetBlocks(envelope: Envelope<GetBlocksBody>, peer: Peer): void {
+    const blocks: unknown[] = [];
+    for (const h of envelope.body.hashes) {
+      const row = this.#repo.block(h);
+      if (row?.status === 'ok' && row.height > 0) blocks.push(JSON.parse(row.block));
+    }
+    peer.connection.reply<BlocksBody>(envelope, 'Blocks', { blocks });
+  }
+
+  onPeerConnect(peer: Peer): void {
+    if (this.#started) void this.syncWith(peer.nodeId);
+  }
+
+  onPeerDisconnect({ nodeId }: { nodeId: string }): void {
+    this.#buckets.delete(nodeId);
+  }
+
+  /**
+   * Fetch what a peer has beyond this node: GetHeaders with a locator (batches of up to
+   * 2,000), check that the headers link and carry their proof of work, then GetBlocks for the
+   * missing ones (MAX_GET_BLOCKS at a time) and accept each. A peer whose headers or blocks
+   * break a rule is penalised and the sync with it ends. Never rejects.
+   */
+  syncWith(nodeId: string): Promise<void> {
+    const running = this.#syncing.get(nodeId);
+    if (running) return running;
+    const run = this.#sync(nodeId)
+      .catch((err: Error) => {
+        if (this.#started) this.#c.events.emit('warning', { code: 'CHAIN_SYNC_FAILED', message: `sync with ${nodeId.slice(0, 8)}: ${err.message}` });
+      })
+      .finally(() => this.#syncing.delete(nodeId));
+    this.#syncing.set(nodeId, run);
+    return run;
+  }
+
+  async #sync(nodeId: string): Promise<void> {
+    const startTip = this.head().hash;
+    try {
+      await this.#fetchFrom(nodeId);
+    } finally {
+      // Blocks that came by sync did not travel by gossip: announce the new tip, so that this
+      // node's other peers fetch it (those lacking its parent sync from here).
+      const tip = this.head();
+      if (this.#started && tip.hash !== startTip) this.#c.gossip.publish(BLOCK_TOPIC, JSON.parse(this.#row(tip.hash).block));
+    }
+  }
+
+  async #fetchFrom(nodeId: string): Promise<void> {
+    let last: string | null = null;
+    for (;;) {
+      const peer = this.#c.peers.get(nodeId);
+      if (!peer || !this.#started) return;
+      const locator = last ? [last, ...this.locator()].slice(0, MAX_LOCATOR) : this.locator();
+      const reply = await peer.connection.request<GetHeadersBody, HeadersBody>('GetHeaders', { locator }, { timeoutMs: this.#syncTimeoutMs });
+      if (reply.type !== 'Headers' || !this.#started) return;
+      const headers = reply.body.headers;
+      if (headers.length === 0) return;
+      const wanted: string[] = [];
+      let prev: string | null = null;
+      for (const text of headers) {
+        let h: BlockHeader;
+        try {
+          h = decodeHeader(fromBase64url(text));
+        } catch (err) {
+          return this.#badHeaders(nodeId, `a header does not decode: ${(err as Error).message}`);
+        }
+        const hash = blockHash(h);
+        if (prev === null ? !this.#repo.hasBlock(h.prev) : h.prev !== prev) return this.#badHeaders(nodeId, `header ${hash} does not link`);
+        if (!meetsTarget(hash, h.target)) return this.#badHeaders(nodeId, `header ${hash} lacks its proof of work`);
+        if (this.#repo.block(hash)?.status === 'invalid') return this.#badHeaders(nodeId, `header ${hash} is known invalid`);
+        if (!this.#repo.hasBlock(hash)) wanted.push(hash);
+        prev = hash;
+      }
+      // Headers first: fetch bodies only for a branch heavier than the main chain (a tie keeps the first seen).
+      const first = decodeHeader(fromBase64url(headers[0]!));
+      let work = BigInt('0x' + this.#repo.block(first.prev)!.work);
+      for (const text of headers) work += blockWork(decodeHeader(fromBase64url(text)).target);
+      if (hex256(work) <= this.head().work && headers.length < MAX_HEADERS) return;
+      for (let i = 0; i < wanted.length; i += MAX_GET_BLOCKS) {
+        const batch = wanted.slice(i, i + MAX_GET_BLOCKS);
+        const p = this.#c.peers.get(nodeId);
+        if (!p || !this.#started) return;
+        const got = await p.connection.request<GetBlocksBody, BlocksBody>('GetBlocks', { hashes: batch }, { timeoutMs: this.#syncTimeoutMs });
+        if (got.type !== 'Blocks' || !this.#started) return;
+        const byHash = new Map<string, unknown>();
+        for (const b of got.body.blocks) byHash.set(blockHash((b as Block).header), b);
+        for (const hash of batch) {
+          const b = byHash.get(hash);
+          if (b === undefined) return; // the peer no longer has it (it reorganised): try again later
+          try {
+            this.accept(b, nodeId);
+          } catch (err) {
+            if (err instanceof BlockRejectedError) return; // blamed by accept()
+            throw err;
+          }
+        }
+      }
+      if (headers.length < MAX_HEADERS) return;
+      last = prev;
+    }
+  }
+
+  #badHeaders(nodeId: string, why: string): void {
+    this.#c.peers.penalize(nodeId, CHAIN_PENALTY.INVALID_HEADERS, 'INVALID_HEADERS', why);
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * Chain: transactions signed by their sender, ordered in proof-of-work blocks that every node
+ * re-executes (docs/protocol.md §21).
+ *
+ * Data flow: `transfer()`/`submit()` or gossip `chain-tx` -> verifyTx (form, chain, key,
+ * signature) -> Mempool (nonce, funds, replacement, cap) -> gossip. Mining: Mempool.select ->
+ * execute on the head state (state root) -> header -> MinerWorker (SHA-256 in a worker
+ * thread) -> sign -> accept -> gossip `chain-block`. Inbound block (gossip or sync) ->
+ * accept: size, PoW, parent, difficulty, time, signature, Merkle root, transactions -> stored
+ * -> fork choice (most work, first seen) -> one store transaction disconnects (undo data) and
+ * connects (execute, state root) -> events `chain:block`, `chain:reorg`, `tx:confirmed`.
+ * Sync: on connect and on an unknown parent, GetHeaders (locator) -> Headers (<= 2,000) ->
+ * GetBlocks (<= 8) -> Blocks -> accept.
+ */
+export { Chain, type ChainEvents, type ChainHead, type ChainInit, type ChainComponents, type MiningMode, type TxStatus, type AcceptResult } from './chain.js';
+export { chain, type ChainApi } from './capability.js';
+export {
+  type Account,
+  type Block,
+  type BlockHeader,
+  ZERO_HASH,
+  blockHash,
+  blockSigningPayload,
+  blockWork,
+  decodeHeader,
+  encodeHeader,
+  genesisHeader,
+  hex256,
+  meetsTarget,
+  merkleRoot,
+  signBlock,
+  stateRoot,
+  verifyBlockSignature,
+} from './block.js';
+export { type Transaction, type UnsignedTx, signTx, txHash, txSigningPayload, txSize, verifyTx } from './tx.js';
+export { Mempool, type MempoolInit, type PoolEntry, txCost } from './mempool.js';
+export { MinerWorker } from './miner.js';
+export { ChainRepository } from './repository.js';
+export { CHAIN_MIGRATIONS } from './migrations.js';
+export { BlockRejectedError, ChainNotFoundError, TxRejectedError } from './errors.js';
+export * from './constants.js';
