@@ -12,12 +12,14 @@
  * Sync: on connect and on an unknown parent, GetHeaders (locator) -> Headers (<= 2,000) ->
  * GetBlocks (<= 8) -> Blocks -> accept.
  */
-export { Chain, type ChainEvents, type ChainHead, type ChainInit, type ChainComponents, type MiningMode, type TxStatus, type AcceptResult } from './chain.js';
+export { Chain, type ChainEvents, type ChainHead, type ChainInit, type ChainComponents, type MiningMode, type TxStatus, type AcceptResult, type Receipt, type ViewResult } from './chain.js';
+export { type ChainContract } from './repository.js';
 export { chain, type ChainApi } from './capability.js';
 export {
   type Account,
   type Block,
   type BlockHeader,
+  type ContractEntry,
   ZERO_HASH,
   blockHash,
   blockSigningPayload,

@@ -124,9 +124,12 @@ describe('chain: mempool', () => {
     assert.equal(p.size, 1);
     code(() => p.add(...tx(0, 0, 12)), 'TX_REPLACEMENT_UNDERPRICED'); // 11 * 1.1 = 12.1 -> 13
     p.add(...tx(0, 0, 13));
-    const deploy = signTx(senders[1]!, { kind: 'deploy', chain: GENESIS, nonce: 0, fee: 1, source: 'export function init() {}', args: [] });
+    // Deploys and calls are held like transfers; they cost their sender the fee only.
+    const deploy = signTx(senders[1]!, { kind: 'deploy', chain: GENESIS, nonce: 0, fee: 1000, name: 'counter', source: 'export function init() {}', args: [] });
     const d = verifyTx(deploy, GENESIS);
-    code(() => p.add(d.tx, d.hash, d.size), 'TX_KIND_UNSUPPORTED');
+    p.add(d.tx, d.hash, d.size);
+    assert.equal(p.has(d.hash), true);
+    code(() => verifyTx(signTx(senders[1]!, { kind: 'deploy', chain: GENESIS, nonce: 1, fee: 0, name: ' counter', source: 'export function init() {}', args: [] }), GENESIS), 'INVALID_TX');
   });
 
   it('at its cap evicts the lowest fee rate for a better transaction, and refuses a worse one', () => {
