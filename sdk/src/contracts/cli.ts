@@ -97,7 +97,7 @@ export function registerContractCommands(program: Command): void {
       }
       out(`deployed ${paint.bold(String(contract.name))} on the chain at ${String(contract.address)} (block ${tx.receipt.height}, ${tx.receipt.gasUsed} gas)`);
     } else {
-      out(`deployed ${paint.bold(String(contract!.name))} at ${String(contract!.address)} (replicated)`);
+      out(`deployed ${paint.bold(String(contract!.name))} at ${String(contract!.address)}`);
     }
     out(`  functions: ${(contract!.functions as string[]).join(', ')}`);
     out(`  state:     ${JSON.stringify(contract!.state)}`);
@@ -147,14 +147,18 @@ export function registerContractCommands(program: Command): void {
   });
 
   withClientOptions(program.command('contracts').description('list the contracts the running node knows')).action(async (opts: ClientOptions) => {
-    const { contracts } = await (await clientFor(opts)).get<{ contracts: ContractSummary[] }>('/contracts');
+    const { contracts } = await (await clientFor(opts)).get<{ contracts: Array<ContractSummary & { mode?: ContractMode; height?: number }> }>('/contracts');
     if (opts.json) return out(JSON.stringify(contracts, null, 2));
     if (contracts.length === 0) return out(paint.dim('(no contracts; deploy one with: plexus deploy FILE)'));
     const now = Date.now();
     out(
       table(
-        ['ADDRESS', 'NAME', 'SEQ', 'UPDATED', 'DEPLOYER', 'FUNCTIONS'],
-        contracts.map((c) => [shortId(c.address), c.name, String(c.seq), `${formatDuration(Math.max(0, now - c.updatedAt))} ago`, shortId(c.deployer), c.functions.join(', ')]),
+        ['ADDRESS', 'NAME', 'MODE', 'SEQ', 'UPDATED', 'DEPLOYER', 'FUNCTIONS'],
+        contracts.map((c) =>
+          c.mode === 'chain'
+            ? [shortId(c.address), c.name, 'chain', '-', `deployed in block ${c.height}`, shortId(c.deployer), c.functions.join(', ')]
+            : [shortId(c.address), c.name, 'replicated', String(c.seq), `${formatDuration(Math.max(0, now - c.updatedAt))} ago`, shortId(c.deployer), c.functions.join(', ')],
+        ),
       ),
     );
   });
@@ -167,8 +171,26 @@ export function registerContractCommands(program: Command): void {
       .description("show one contract's state and version"),
   ).action(async (address: string, opts: ClientOptions & { source?: boolean }) => {
     const client = await clientFor(opts);
-    const { contract } = await client.get<{ contract: ContractRecord }>(`/contracts/${await resolveAddress(client, address)}`);
+    const { contract } = await client.get<{ contract: ContractRecord & { mode?: ContractMode; height?: number } }>(`/contracts/${await resolveAddress(client, address)}`);
     if (opts.json) return out(JSON.stringify(contract, null, 2));
+    const rows: string[][] =
+      contract.mode === 'chain'
+        ? [
+            ['address', contract.address],
+            ['name', contract.name],
+            ['mode', 'chain (ordered in blocks; state of the head)'],
+            ['functions', contract.functions.join(', ')],
+            ['deployer', contract.deployer],
+            ['deployed in', `block ${contract.height}`],
+            ['state hash', contract.stateHash],
+          ]
+        : [];
+    if (rows.length > 0) {
+      out(table(['FIELD', 'VALUE'], rows));
+      out(`\n${paint.bold('state')}\n${JSON.stringify(contract.state, null, 2)}`);
+      if (opts.source) out(`\n${paint.bold('source')}\n${contract.source}`);
+      return;
+    }
     out(
       table(
         ['FIELD', 'VALUE'],
