@@ -34,6 +34,7 @@ import {
   BLOCK_VERSION,
   CHAIN_PENALTY,
   CONTRACT_GAS_LIMIT,
+  CONTRACT_MEMORY_LIMIT_BYTES,
   MAX_BLOCK_BYTES,
   MAX_BLOCK_TXS,
   MAX_FUTURE_BLOCK_MS,
@@ -222,7 +223,7 @@ export class Chain {
     this.#txRate = init.txPeerRate ?? TX_PEER_RATE;
     this.#txBurst = init.txPeerBurst ?? TX_PEER_BURST;
     this.mempool = new Mempool({ account: (id) => this.account(id) }, init.mempool);
-    this.#sandbox = new Sandbox({ gasLimit: init.gasLimit ?? CONTRACT_GAS_LIMIT, deadlineMs: Number.POSITIVE_INFINITY });
+    this.#sandbox = new Sandbox({ gasLimit: init.gasLimit ?? CONTRACT_GAS_LIMIT, memoryLimitBytes: CONTRACT_MEMORY_LIMIT_BYTES, deadlineMs: Number.POSITIVE_INFINITY });
     this.#receiptWaitMs = init.receiptWaitMs ?? RECEIPT_WAIT_MS;
   }
 

@@ -44,6 +44,13 @@ export const TX_PEER_BURST = 400;
  * handler, about 10,000 bytecode operations each (the contracts sandbox's unit and default).
  */
 export const CONTRACT_GAS_LIMIT = 2_000;
+/**
+ * Consensus: heap limit of one deploy or call run (bytes). Smaller than the replicated mode's
+ * 16 MiB because chain runs have no wall-clock deadline and gas does not bound the time of
+ * allocation-heavy code (QuickJS collects garbage ever more often near the limit): filling
+ * 4 MiB takes about 4 s here, 16 MiB about 15 s. A 256 KiB state still fits with room.
+ */
+export const CONTRACT_MEMORY_LIMIT_BYTES = 4 * 1024 * 1024;
 /** How long waitForReceipt() and the contract routes wait for a transaction's block by default (ms). */
 export const RECEIPT_WAIT_MS = 60_000;
 /** Hashes the mining worker tries between looks at its inbox. */

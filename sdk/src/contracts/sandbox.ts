@@ -20,9 +20,9 @@ import { ContractError, contractError } from './errors.js';
 
 /** What a contract function receives as its second argument (frozen). */
 export interface ContractContext {
-  /** Node ID of the node that made the call. */
+  /** Node ID of the node that made the call (a chain call: the transaction's sender). */
   caller: string;
-  /** Deterministic time of this update (ms since epoch): the wall part of its hybrid logical clock. */
+  /** Deterministic time (ms since epoch): a replicated update's hybrid-clock wall part; a chain call's block time. */
   time: number;
   /** Address of the contract. */
   address: string;
