@@ -82,7 +82,8 @@ export function registerContractCommands(program: Command): void {
     const client = await clientFor(opts);
     const chainOnly = opts.mode === 'replicated' ? {} : { fee: opts.fee, wait: opts.wait === false ? false : undefined };
     const answer = await client.post<DeployAnswer>('/contracts', { name, source, args: opts.args, mode: opts.mode, ...chainOnly });
-    if (opts.json) return out(JSON.stringify(answer, null, 2));
+    // --json: a replicated deploy prints its record (as before modes); a chain deploy the whole answer (the contract is null until mined).
+    if (opts.json) return out(JSON.stringify(answer.mode === 'chain' ? answer : answer.contract, null, 2));
     const contract = answer.contract;
     if (answer.mode === 'chain') {
       const tx = answer.tx!;
