@@ -77,9 +77,17 @@ describe('chain: contracts ordered by the chain', () => {
     // A call that changes nothing is answered from the head state, without a transaction.
     const view = await b.api.post<{ result: number; changed: boolean; tx: unknown }>(`/contracts/${address}/call`, { function: 'get' });
     assert.deepEqual([view.result, view.changed, view.tx], [40, false, null]);
+    // wait: false answers at once with the pending transaction; the receipt comes with its block.
+    const sent = await b.api.post<{ tx: TxStatus; result: unknown }>(`/contracts/${address}/call`, { function: 'increment', wait: false });
+    assert.deepEqual([sent.tx.status, sent.tx.receipt, sent.result], ['pending', null, null]);
+    const later = await b.node.chain.waitForReceipt(sent.tx.hash);
+    assert.equal(later.receipt!.result, 41);
+    // A replicated deploy is still possible on a chain node, when asked for.
+    const replicated = await b.api.post<{ mode: string; contract: { address: string } }>('/contracts', { name: 'local', source: COUNTER, mode: 'replicated' });
+    assert.equal(replicated.mode, 'replicated');
     // The listing shows the mode of each contract.
     const list = await b.api.get<{ contracts: Array<{ address: string; mode: string }> }>('/contracts');
-    assert.deepEqual(list.contracts.map((c) => [c.address, c.mode]), [[address, 'chain']]);
+    assert.deepEqual(list.contracts.map((c) => [c.address, c.mode]), [[replicated.contract.address, 'replicated'], [address, 'chain']]);
   });
 
   it('a call that throws and one out of gas give failed receipts: the fee is paid, the nonce used, the state unchanged', async () => {
