@@ -14,6 +14,7 @@
  */
 export { Chain, type ChainEvents, type ChainHead, type ChainInit, type ChainComponents, type MiningMode, type TxStatus, type AcceptResult } from './chain.js';
 export { chain, type ChainApi } from './capability.js';
+export { ChainSync, type ChainSyncComponents, type ChainSyncInit, type SyncedChain } from './sync.js';
 export {
   type Account,
   type Block,
