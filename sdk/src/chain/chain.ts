@@ -43,7 +43,7 @@ import { Mempool, type MempoolInit, type PoolEntry } from './mempool.js';
 import { BLOCK_SCHEMA } from './messages.js';
 import { MinerWorker } from './miner.js';
 import { type BlockRow, ChainRepository } from './repository.js';
-import { ChainSync } from './sync.js';
+import { ChainSync, type ChainSyncInit } from './sync.js';
 import { signTx, type Transaction, txHash, txSize, verifyTx } from './tx.js';
 
 /** The tip of the main chain. */
@@ -102,6 +102,8 @@ export interface ChainInit {
   txPeerRate?: number;
   txPeerBurst?: number;
   mempool?: MempoolInit;
+  /** Sync's window, per-peer limit, stall timeout and auto-sync (sync.ts). */
+  sync?: ChainSyncInit;
 }
 
 /** A transaction and where it stands. */
@@ -165,7 +167,7 @@ export class Chain {
     this.#txBurst = init.txPeerBurst ?? TX_PEER_BURST;
     this.mempool = new Mempool({ account: (id) => this.account(id) }, init.mempool);
     const synced = { genesisHash: this.genesisHash, running: () => this.#started, head: () => this.head(), header: (h: string) => this.#header(h), accept: (b: unknown, from: string | null) => this.accept(b, from) };
-    this.sync = new ChainSync({ chain: synced, repo: this.#repo, peers: components.peers, events: components.events, gossip: components.gossip }, { requestTimeoutMs: init.syncTimeoutMs });
+    this.sync = new ChainSync({ chain: synced, repo: this.#repo, peers: components.peers, events: components.events, gossip: components.gossip }, { requestTimeoutMs: init.syncTimeoutMs, ...init.sync });
   }
 
   /** Store genesis when the store has no chain yet; register the gossip topics. @throws Error when the store holds another chain */
@@ -192,6 +194,7 @@ export class Chain {
     clearTimeout(this.#miningTimer);
     this.#miningTimer = undefined;
     for (const u of this.#unregister.splice(0)) u();
+    this.sync.stop();
     await this.#worker.stop();
     await this.#mining?.catch(() => undefined);
     // A sync in flight ends at its next step (the started flag) or when the node closes its
@@ -599,7 +602,7 @@ export class Chain {
       return this.accept(payload, from, false).status === 'connected' ? true : { penalty: 0, reason: 'not on the main chain here' };
     } catch (err) {
       if (!(err instanceof BlockRejectedError)) throw err;
-      if (err.code === 'UNKNOWN_PARENT') void this.syncWith(from);
+      if (err.code === 'UNKNOWN_PARENT') this.sync.onUnknownParent(from);
       // The penalty, if any, was taken by accept().
       return { penalty: 0, reason: `${err.code}: ${err.message}` };
     }
@@ -698,5 +701,6 @@ export class Chain {
 
   onPeerDisconnect({ nodeId }: { nodeId: string }): void {
     this.#buckets.delete(nodeId);
+    this.sync.onPeerDisconnect(nodeId);
   }
 }

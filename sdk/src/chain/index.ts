@@ -9,12 +9,24 @@
  * accept: size, PoW, parent, difficulty, time, signature, Merkle root, transactions -> stored
  * -> fork choice (most work, first seen) -> one store transaction disconnects (undo data) and
  * connects (execute, state root) -> events `chain:block`, `chain:reorg`, `tx:confirmed`.
- * Sync: on connect and on an unknown parent, GetHeaders (locator) -> Headers (<= 2,000) ->
- * GetBlocks (<= 8) -> Blocks -> accept.
+ * Sync (sync.ts): on connect and on an unknown parent, GetHeaders (locator) -> Headers (<= 2,000)
+ * -> the most-work branch -> GetBlocks (<= 8, <= 16 blocks in flight per peer, several peers,
+ * a 1,024-block moving window) -> Blocks -> accept in height order.
  */
 export { Chain, type ChainEvents, type ChainHead, type ChainInit, type ChainComponents, type MiningMode, type TxStatus, type AcceptResult } from './chain.js';
 export { chain, type ChainApi } from './capability.js';
-export { ChainSync, type ChainSyncComponents, type ChainSyncInit, type SyncedChain } from './sync.js';
+export {
+  ChainSync,
+  type ChainSyncComponents,
+  type ChainSyncInit,
+  type SyncedChain,
+  type SyncStatus,
+  BLOCK_DOWNLOAD_WINDOW,
+  MAX_BLOCKS_IN_FLIGHT_PER_PEER,
+  BLOCK_STALLING_TIMEOUT_MS,
+  BLOCK_STALLING_TIMEOUT_MAX_MS,
+  STALLING_PENALTY,
+} from './sync.js';
 export {
   type Account,
   type Block,
