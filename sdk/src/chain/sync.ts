@@ -360,6 +360,8 @@ export class ChainSync {
   #fill(): void {
     if (this.#stopped || !this.#c.chain.running()) return this.#wake();
     const window = this.#path.slice(0, this.#windowBlocks);
+    const low = this.#path[0];
+    const holder = low ? this.#reserved.get(low.hash) : undefined;
     let starved = false;
     for (const [nodeId, slot] of this.#slots) {
       if (slot.stalled) continue;
@@ -373,7 +375,7 @@ export class ChainSync {
         if (this.#reserved.has(e.hash) || this.#arrived.has(e.hash) || !e.peers.has(nodeId)) continue;
         ask.push(e.hash);
       }
-      if (ask.length === 0 && window.some((e) => e.peers.has(nodeId))) starved = true;
+      if (ask.length === 0 && nodeId !== holder && window.some((e) => e.peers.has(nodeId))) starved = true;
       for (let i = 0; i < ask.length; i += MAX_GET_BLOCKS) {
         const batch = ask.slice(i, i + MAX_GET_BLOCKS);
         room -= batch.length;
@@ -384,17 +386,16 @@ export class ChainSync {
         void this.#getBlocks(nodeId, slot, peer, batch);
       }
     }
-    this.#watchStall(starved);
+    this.#watchStall(starved, holder);
     if (this.#reserved.size === 0) this.#wake();
   }
 
   /**
-   * The window stalls when the block at its low end is in flight with one peer while another
-   * has room and nothing to ask: from then on the staller has stallTimeoutMs to deliver.
+   * The window stalls when the block at its low end is in flight with one peer (`holder`)
+   * while another has room and nothing to ask (`starved`): from then on the holder has
+   * stallTimeoutMs to deliver.
    */
-  #watchStall(starved: boolean): void {
-    const low = this.#path[0];
-    const holder = low ? this.#reserved.get(low.hash) : undefined;
+  #watchStall(starved: boolean, holder: string | undefined): void {
     if (!starved || holder === undefined) {
       if (this.#stall && this.#stall.nodeId !== holder) this.#stall = null;
       if (!this.#stall) {
@@ -465,7 +466,6 @@ export class ChainSync {
 
   /** Accept the window's low end while its body is here; the window moves on with each. */
   #connect(): void {
-    let moved = false;
     while (this.#path.length > 0 && !this.#stopped) {
       const low = this.#path[0]!;
       if (this.#c.repo.hasBlock(low.hash)) {
@@ -478,7 +478,7 @@ export class ChainSync {
       try {
         this.#c.chain.accept(got[0], got[1]);
         this.#drop(low);
-        moved = true;
+        if (this.#stallMs > this.#stallBaseMs) this.#stallMs = Math.max(this.#stallBaseMs, Math.round(this.#stallMs * 0.85));
       } catch (err) {
         if (!(err instanceof BlockRejectedError)) throw err;
         // Blamed by accept(). A hash marked invalid ends its branch here; a body that does not
@@ -491,7 +491,6 @@ export class ChainSync {
         break;
       }
     }
-    if (moved && this.#stallMs > this.#stallBaseMs) this.#stallMs = Math.max(this.#stallBaseMs, Math.round(this.#stallMs * 0.85));
     if (this.#path.length === 0) this.#plan();
   }
 

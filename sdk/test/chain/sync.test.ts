@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { encodeHeader } from '../../src/chain/index';
+import { type ChainEvents, encodeHeader } from '../../src/chain/index';
+import type { EventBus } from '../../src/events';
 import { Identity } from '../../src/identity/index';
 import { base64url } from '../../src/util/encoding';
 import { RawPeer, Resources, until } from '../helpers';
@@ -8,7 +9,7 @@ import { type ChainNode, chainNode, converged, link, mineN } from './fixtures';
 /** Count the `chain:block` events of `node` by the peer each block came from. */
 function blocksByPeer(node: ChainNode): Map<string | null, number> {
   const by = new Map<string | null, number>();
-  node.on('chain:block', (e) => by.set(e.from, (by.get(e.from) ?? 0) + 1));
+  (node as unknown as EventBus<ChainEvents>).on('chain:block', (e) => by.set(e.from, (by.get(e.from) ?? 0) + 1));
   return by;
 }
 
