@@ -33,7 +33,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { chain, createNode, gossip, heartbeat } from '@plexus/sdk';
-import { positiveInt, printMachine, readOptions, table } from './lib/common.mjs';
+import { median, pct, positiveInt, printMachine, prng, readOptions, table } from './lib/common.mjs';
 
 const WARMUP = 2;
 /** How long one block may take to reach everyone before it counts as not reaching (ms). */
@@ -59,20 +59,7 @@ function parse(argv) {
 }
 const usage = () => 'usage: node bench/chain-network.mjs [--nodes 10,50] [--blocks-per-net 12] [--sync-blocks 10000] [--seed 8]';
 
-/** mulberry32, so a run can be repeated. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
-const pct = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN);
-const median = (xs) => pct([...xs].sort((a, b) => a - b), 50);
 const caps = (syncInit) => [heartbeat({ intervalMs: 5000, timeoutMs: 15000 }), gossip(), chain({ mode: 'manual', sync: syncInit })];
 
 async function until(cond, what, timeoutMs) {
