@@ -34,7 +34,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { createNode, gossip, heartbeat } from '@plexus/sdk';
-import { positiveInt, printMachine, readOptions, table } from './lib/common.mjs';
+import { median, pct, positiveInt, printMachine, prng, readOptions, table } from './lib/common.mjs';
 
 const DEFAULT_NODES = 50;
 const DEFAULT_MESSAGES = 40;
@@ -66,17 +66,6 @@ function parse(argv) {
 
 const usage = () => 'usage: node bench/gossip.mjs [--nodes N] [--messages M] [--warmup W] [--seed S] [--fanout F]';
 
-/** mulberry32: a small seeded PRNG, so both modes get the same graph and publishers. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function graph(n, rand) {
   const edges = new Set();
@@ -94,8 +83,6 @@ function graph(n, rand) {
   return [...edges].map((e) => e.split('-').map(Number));
 }
 
-const pct = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN);
-const median = (xs) => pct([...xs].sort((a, b) => a - b), 50);
 
 async function runMode(mode, options, edges, publishers) {
   const n = options.nodes;

@@ -111,3 +111,20 @@ export async function writeFileAtomic(path, data) {
     await dir.close();
   }
 }
+
+/** mulberry32: a small seeded PRNG (uniform in [0, 1)), so a benchmark's graph and choices repeat. */
+export function prng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Nearest-rank percentile `p` (0..100) of an ascending array; NaN when empty. */
+export const pct = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN);
+/** Median (nearest rank) of any array of numbers. */
+export const median = (xs) => pct([...xs].sort((a, b) => a - b), 50);

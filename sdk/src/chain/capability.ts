@@ -9,7 +9,7 @@ import { chainRoutes } from './routes.js';
 /** What `node.chain` exposes. */
 export type ChainApi = Pick<
   Chain,
-  'genesisHash' | 'mode' | 'head' | 'block' | 'account' | 'accounts' | 'stateRoot' | 'tx' | 'pending' | 'transfer' | 'deploy' | 'call' | 'view' | 'contract' | 'contracts' | 'waitForReceipt' | 'submit' | 'mine' | 'accept' | 'syncWith' | 'locator' | 'nextTarget'
+  'genesisHash' | 'mode' | 'head' | 'block' | 'account' | 'accounts' | 'stateRoot' | 'tx' | 'pending' | 'transfer' | 'deploy' | 'call' | 'view' | 'contract' | 'contracts' | 'waitForReceipt' | 'submit' | 'mine' | 'accept' | 'syncWith' | 'locator' | 'nextTarget' | 'sync'
 >;
 
 /** The chain capability: transactions, mempool, proof-of-work blocks, fork choice, sync and mining (docs/protocol.md §21). */
@@ -24,9 +24,9 @@ export function chain(init: ChainInit = {}): Capability<'chain', ChainApi, Chain
       return {
         api: c,
         messages: [
-          defineMessage<GetHeadersBody>({ type: 'GetHeaders', kind: 'request', schema: GET_HEADERS_SCHEMA, handle: (e, p) => c.onGetHeaders(e, p) }),
+          defineMessage<GetHeadersBody>({ type: 'GetHeaders', kind: 'request', schema: GET_HEADERS_SCHEMA, handle: (e, p) => c.sync.onGetHeaders(e, p) }),
           defineMessage({ type: 'Headers', kind: 'reply', schema: HEADERS_SCHEMA }),
-          defineMessage<GetBlocksBody>({ type: 'GetBlocks', kind: 'request', schema: GET_BLOCKS_SCHEMA, handle: (e, p) => c.onGetBlocks(e, p) }),
+          defineMessage<GetBlocksBody>({ type: 'GetBlocks', kind: 'request', schema: GET_BLOCKS_SCHEMA, handle: (e, p) => c.sync.onGetBlocks(e, p) }),
           defineMessage({ type: 'Blocks', kind: 'reply', schema: BLOCKS_SCHEMA }),
         ],
         onPeerConnect: (peer) => c.onPeerConnect(peer),

@@ -7,9 +7,7 @@ import type { GossipApi } from '../gossip/index.js';
 import type { Identity } from '../identity/index.js';
 import type { Peer, PeerManager } from '../peers/index.js';
 import type { Store } from '../store/index.js';
-import type { Envelope } from '../transport/index.js';
 import { canonicalBytes } from '../util/canonical.js';
-import { base64url, fromBase64url } from '../util/encoding.js';
 import {
   type Account,
   type Block,
@@ -17,7 +15,6 @@ import {
   type ContractEntry,
   blockHash,
   blockWork,
-  decodeHeader,
   encodeHeader,
   genesisHeader,
   hex256,
@@ -38,13 +35,9 @@ import {
   MAX_BLOCK_BYTES,
   MAX_BLOCK_TXS,
   MAX_FUTURE_BLOCK_MS,
-  MAX_GET_BLOCKS,
-  MAX_HEADERS,
-  MAX_LOCATOR,
   MEDIAN_TIME_SPAN,
   RECEIPT_WAIT_MS,
   RETARGET_CLAMP,
-  SYNC_TIMEOUT_MS,
   TRIVIAL_TARGET,
   TX_PEER_BURST,
   TX_PEER_RATE,
@@ -52,9 +45,10 @@ import {
 } from './constants.js';
 import { BlockRejectedError, ChainNotFoundError, TxRejectedError } from './errors.js';
 import { Mempool, type MempoolInit, type PoolEntry } from './mempool.js';
-import { BLOCK_SCHEMA, type BlocksBody, type GetBlocksBody, type GetHeadersBody, type HeadersBody } from './messages.js';
+import { BLOCK_SCHEMA } from './messages.js';
 import { MinerWorker } from './miner.js';
 import { type BlockRow, type ChainContract, ChainRepository } from './repository.js';
+import { ChainSync, type ChainSyncInit } from './sync.js';
 import { type CallFields, type DeployFields, signTx, type Transaction, type TransferFields, txHash, txSize, verifyTx } from './tx.js';
 
 /**
@@ -155,6 +149,8 @@ export interface ChainInit {
   /** How long waitForReceipt() waits by default (ms). Default RECEIPT_WAIT_MS. */
   receiptWaitMs?: number;
   mempool?: MempoolInit;
+  /** Sync's window, per-peer limit, stall timeout and auto-sync (sync.ts). */
+  sync?: ChainSyncInit;
 }
 
 /** A transaction and where it stands. */
@@ -192,11 +188,11 @@ export class Chain {
   readonly blockTimeMs: number;
   readonly #reward: number;
   readonly #maxFutureMs: number;
-  readonly #syncTimeoutMs: number;
   readonly #txRate: number;
   readonly #txBurst: number;
   readonly #buckets = new Map<string, { tokens: number; at: number }>();
-  readonly #syncing = new Map<string, Promise<void>>();
+  /** Headers-first sync with peers (sync.ts). */
+  readonly sync: ChainSync;
   readonly #headers = new Map<string, BlockHeader>();
   readonly #worker = new MinerWorker();
   /** Runs deploys and calls: gas is the only limit (a wall-clock deadline would differ between nodes). */
@@ -219,12 +215,13 @@ export class Chain {
     this.blockTimeMs = init.blockTimeMs ?? BLOCK_TIME_MS;
     this.#reward = init.reward ?? BLOCK_REWARD;
     this.#maxFutureMs = init.maxFutureMs ?? MAX_FUTURE_BLOCK_MS;
-    this.#syncTimeoutMs = init.syncTimeoutMs ?? SYNC_TIMEOUT_MS;
     this.#txRate = init.txPeerRate ?? TX_PEER_RATE;
     this.#txBurst = init.txPeerBurst ?? TX_PEER_BURST;
     this.mempool = new Mempool({ account: (id) => this.account(id) }, init.mempool);
     this.#sandbox = new Sandbox({ gasLimit: init.gasLimit ?? CONTRACT_GAS_LIMIT, memoryLimitBytes: CONTRACT_MEMORY_LIMIT_BYTES, deadlineMs: Number.POSITIVE_INFINITY });
     this.#receiptWaitMs = init.receiptWaitMs ?? RECEIPT_WAIT_MS;
+    const synced = { genesisHash: this.genesisHash, running: () => this.#started, head: () => this.head(), header: (h: string) => this.#header(h), accept: (b: unknown, from: string | null) => this.accept(b, from) };
+    this.sync = new ChainSync({ chain: synced, repo: this.#repo, peers: components.peers, events: components.events, gossip: components.gossip }, { requestTimeoutMs: init.syncTimeoutMs, ...init.sync });
   }
 
   /** Load the contract sandbox; store genesis when the store has no chain yet; register the gossip topics. @throws Error when the store holds another chain */
@@ -252,6 +249,7 @@ export class Chain {
     clearTimeout(this.#miningTimer);
     this.#miningTimer = undefined;
     for (const u of this.#unregister.splice(0)) u();
+    this.sync.stop();
     await this.#worker.stop();
     await this.#mining?.catch(() => undefined);
     // A sync in flight ends at its next step (the started flag) or when the node closes its
@@ -813,7 +811,7 @@ export class Chain {
       return this.accept(payload, from, false).status === 'connected' ? true : { penalty: 0, reason: 'not on the main chain here' };
     } catch (err) {
       if (!(err instanceof BlockRejectedError)) throw err;
-      if (err.code === 'UNKNOWN_PARENT') void this.syncWith(from);
+      if (err.code === 'UNKNOWN_PARENT') this.sync.onUnknownParent(from);
       // The penalty, if any, was taken by accept().
       return { penalty: 0, reason: `${err.code}: ${err.message}` };
     }
@@ -895,142 +893,24 @@ export class Chain {
     }
   }
 
-  // --- sync (headers first) -----------------------------------------------------------
+  // --- sync (sync.ts) ----------------------------------------------------------------
 
-  /** Block locator of the main chain: the 10 newest hashes, then back in doubling steps, genesis last (Bitcoin). */
+  /** Block locator of the main chain (docs/protocol.md §21.12). */
   locator(): string[] {
-    const out: string[] = [];
-    let height = this.#repo.tipHeight();
-    let step = 1;
-    while (height > 0 && out.length < MAX_LOCATOR - 1) {
-      out.push(this.#repo.mainHash(height)!);
-      if (out.length >= 10) step *= 2;
-      height -= step;
-    }
-    out.push(this.genesisHash);
-    return out;
+    return this.sync.locator();
   }
 
-  /** Answer GetHeaders: main-chain headers after the first locator hash on this node's main chain (genesis when none is). */
-  onGetHeaders(envelope: Envelope<GetHeadersBody>, peer: Peer): void {
-    let start = 0;
-    for (const h of envelope.body.locator) {
-      const row = this.#repo.block(h);
-      if (row && this.#repo.mainHash(row.height) === h) {
-        start = row.height;
-        break;
-      }
-    }
-    const headers: string[] = [];
-    const tip = this.#repo.tipHeight();
-    for (let height = start + 1; height <= tip && headers.length < MAX_HEADERS; height++) headers.push(base64url(encodeHeader(this.#header(this.#repo.mainHash(height)!))));
-    peer.connection.reply<HeadersBody>(envelope, 'Headers', { headers });
-  }
-
-  /** Answer GetBlocks with the valid blocks asked for that this node has, in the order asked. */
-  onGetBlocks(envelope: Envelope<GetBlocksBody>, peer: Peer): void {
-    const blocks: unknown[] = [];
-    for (const h of envelope.body.hashes) {
-      const row = this.#repo.block(h);
-      if (row?.status === 'ok' && row.height > 0) blocks.push(JSON.parse(row.block));
-    }
-    peer.connection.reply<BlocksBody>(envelope, 'Blocks', { blocks });
+  /** Fetch what a peer has beyond this node (headers first, then bodies). Never rejects. */
+  syncWith(nodeId: string): Promise<void> {
+    return this.sync.syncWith(nodeId);
   }
 
   onPeerConnect(peer: Peer): void {
-    if (this.#started) void this.syncWith(peer.nodeId);
+    this.sync.onPeerConnect(peer);
   }
 
   onPeerDisconnect({ nodeId }: { nodeId: string }): void {
     this.#buckets.delete(nodeId);
-  }
-
-  /**
-   * Fetch what a peer has beyond this node: GetHeaders with a locator (batches of up to
-   * 2,000), check that the headers link and carry their proof of work, then GetBlocks for the
-   * missing ones (MAX_GET_BLOCKS at a time) and accept each. A peer whose headers or blocks
-   * break a rule is penalised and the sync with it ends. Never rejects.
-   */
-  syncWith(nodeId: string): Promise<void> {
-    const running = this.#syncing.get(nodeId);
-    if (running) return running;
-    const run = this.#sync(nodeId)
-      .catch((err: Error) => {
-        if (this.#started) this.#c.events.emit('warning', { code: 'CHAIN_SYNC_FAILED', message: `sync with ${nodeId.slice(0, 8)}: ${err.message}` });
-      })
-      .finally(() => this.#syncing.delete(nodeId));
-    this.#syncing.set(nodeId, run);
-    return run;
-  }
-
-  async #sync(nodeId: string): Promise<void> {
-    const startTip = this.head().hash;
-    try {
-      await this.#fetchFrom(nodeId);
-    } finally {
-      // Blocks that came by sync did not travel by gossip: announce the new tip, so that this
-      // node's other peers fetch it (those lacking its parent sync from here).
-      const tip = this.head();
-      if (this.#started && tip.hash !== startTip) this.#c.gossip.publish(BLOCK_TOPIC, JSON.parse(this.#row(tip.hash).block));
-    }
-  }
-
-  async #fetchFrom(nodeId: string): Promise<void> {
-    let last: string | null = null;
-    for (;;) {
-      const peer = this.#c.peers.get(nodeId);
-      if (!peer || !this.#started) return;
-      const locator = last ? [last, ...this.locator()].slice(0, MAX_LOCATOR) : this.locator();
-      const reply = await peer.connection.request<GetHeadersBody, HeadersBody>('GetHeaders', { locator }, { timeoutMs: this.#syncTimeoutMs });
-      if (reply.type !== 'Headers' || !this.#started) return;
-      const headers = reply.body.headers;
-      if (headers.length === 0) return;
-      const wanted: string[] = [];
-      let prev: string | null = null;
-      for (const text of headers) {
-        let h: BlockHeader;
-        try {
-          h = decodeHeader(fromBase64url(text));
-        } catch (err) {
-          return this.#badHeaders(nodeId, `a header does not decode: ${(err as Error).message}`);
-        }
-        const hash = blockHash(h);
-        if (prev === null ? !this.#repo.hasBlock(h.prev) : h.prev !== prev) return this.#badHeaders(nodeId, `header ${hash} does not link`);
-        if (!meetsTarget(hash, h.target)) return this.#badHeaders(nodeId, `header ${hash} lacks its proof of work`);
-        if (this.#repo.block(hash)?.status === 'invalid') return this.#badHeaders(nodeId, `header ${hash} is known invalid`);
-        if (!this.#repo.hasBlock(hash)) wanted.push(hash);
-        prev = hash;
-      }
-      // Headers first: fetch bodies only for a branch heavier than the main chain (a tie keeps the first seen).
-      const first = decodeHeader(fromBase64url(headers[0]!));
-      let work = BigInt('0x' + this.#repo.block(first.prev)!.work);
-      for (const text of headers) work += blockWork(decodeHeader(fromBase64url(text)).target);
-      if (hex256(work) <= this.head().work && headers.length < MAX_HEADERS) return;
-      for (let i = 0; i < wanted.length; i += MAX_GET_BLOCKS) {
-        const batch = wanted.slice(i, i + MAX_GET_BLOCKS);
-        const p = this.#c.peers.get(nodeId);
-        if (!p || !this.#started) return;
-        const got = await p.connection.request<GetBlocksBody, BlocksBody>('GetBlocks', { hashes: batch }, { timeoutMs: this.#syncTimeoutMs });
-        if (got.type !== 'Blocks' || !this.#started) return;
-        const byHash = new Map<string, unknown>();
-        for (const b of got.body.blocks) byHash.set(blockHash((b as Block).header), b);
-        for (const hash of batch) {
-          const b = byHash.get(hash);
-          if (b === undefined) return; // the peer no longer has it (it reorganised): try again later
-          try {
-            this.accept(b, nodeId);
-          } catch (err) {
-            if (err instanceof BlockRejectedError) return; // blamed by accept()
-            throw err;
-          }
-        }
-      }
-      if (headers.length < MAX_HEADERS) return;
-      last = prev;
-    }
-  }
-
-  #badHeaders(nodeId: string, why: string): void {
-    this.#c.peers.penalize(nodeId, CHAIN_PENALTY.INVALID_HEADERS, 'INVALID_HEADERS', why);
+    this.sync.onPeerDisconnect(nodeId);
   }
 }

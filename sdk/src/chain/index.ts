@@ -13,12 +13,25 @@
  * (block time as the clock, gas and a 4 MiB heap as the limits) and their outcome is a
  * receipt; contract state is committed to by the state root and restored from undo data on a
  * reorg. Views run on the head state and write nothing.
- * Sync: on connect and on an unknown parent, GetHeaders (locator) -> Headers (<= 2,000) ->
- * GetBlocks (<= 8) -> Blocks -> accept.
+ * Sync (sync.ts): on connect and on an unknown parent, GetHeaders (locator) -> Headers (<= 2,000)
+ * -> the most-work branch -> GetBlocks (<= 8, <= 16 blocks in flight per peer, several peers,
+ * a 1,024-block moving window) -> Blocks -> accept in height order.
  */
 export { Chain, type ChainEvents, type ChainHead, type ChainInit, type ChainComponents, type MiningMode, type TxStatus, type AcceptResult, type Receipt, type ViewResult } from './chain.js';
 export { type ChainContract } from './repository.js';
 export { chain, type ChainApi } from './capability.js';
+export {
+  ChainSync,
+  type ChainSyncComponents,
+  type ChainSyncInit,
+  type SyncedChain,
+  type SyncStatus,
+  BLOCK_DOWNLOAD_WINDOW,
+  MAX_BLOCKS_IN_FLIGHT_PER_PEER,
+  BLOCK_STALLING_TIMEOUT_MS,
+  BLOCK_STALLING_TIMEOUT_MAX_MS,
+  STALLING_PENALTY,
+} from './sync.js';
 export {
   type Account,
   type Block,
