@@ -76,7 +76,9 @@ export function registerContractCommands(supervisor: NodeSupervisor, model: Node
         if (!args) return;
       }
       try {
-        const record = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Deploying ${name}…` }, () => client.deploy(name, source, args));
+        // Replicated: the Contracts view and the contract panel follow replicated contracts
+        // (contract:new/update, versions); chain contracts there are a later step (issue 10).
+        const record = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Deploying ${name}…` }, () => client.deploy(name, source, args, 'replicated'));
         await model.refreshContract(record.address);
         void vscode.window.showInformationMessage(`Deployed ${record.name} at ${record.address}`, 'Open Panel', 'Copy Address').then(async (choice) => {
           if (choice === 'Open Panel') await panels.open(record.address);

@@ -114,9 +114,15 @@ export class TypedApiClient {
     return (await this.raw.get<{ contract: ContractRecord }>(`/contracts/${hex(address)}`)).contract;
   }
 
-  /** @throws CONTRACT_INVALID_SOURCE, CONTRACT_THREW (from init), CONTRACT_OUT_OF_GAS, ... */
-  async deploy(name: string, source: string, args?: unknown[]): Promise<ContractRecord> {
-    const body = args && args.length > 0 ? { name, source, args } : { name, source };
+  /**
+   * Deploy a contract. `mode` (docs/contracts.md, "Two modes"): left out, the node picks
+   * (`chain` when it runs the chain, else `replicated`).
+   * @throws CONTRACT_INVALID_SOURCE, CONTRACT_THREW (from init), CONTRACT_OUT_OF_GAS, CHAIN_NOT_RUNNING, ...
+   */
+  async deploy(name: string, source: string, args?: unknown[], mode?: 'chain' | 'replicated'): Promise<ContractRecord> {
+    const body: Record<string, unknown> = { name, source };
+    if (args && args.length > 0) body.args = args;
+    if (mode !== undefined) body.mode = mode;
     return (await this.raw.post<{ contract: ContractRecord }>('/contracts', body)).contract;
   }
 
