@@ -127,13 +127,29 @@ export interface Account {
   nonce: number;
 }
 
+/** A contract of the chain state as the state root commits to it (§21.7). */
+export interface ContractEntry {
+  /** The deploy transaction's hash. */
+  address: string;
+  /** Hex SHA-256 of the source's UTF-8 bytes. */
+  sourceHash: string;
+  /** Hex SHA-256 of the state's canonical JSON (RFC 8785). */
+  stateHash: string;
+}
+
+const byKey = <T>(key: (t: T) => string) => (a: T, b: T): number => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+
 /**
- * State root: hex SHA-256 of JCS of the list [[id, balance, nonce], ...] of every account
- * with a balance or a nonce above zero, sorted by id (§21.7).
+ * State root (§21.7): hex SHA-256 of JCS of the list [[id, balance, nonce], ...] of every
+ * account with a balance or a nonce above zero, sorted by id, followed by
+ * [address, sourceHash, stateHash] of every contract, sorted by address. With no contract it
+ * is slice 1's root of the accounts alone.
  */
-export function stateRoot(accounts: Iterable<Account>): string {
-  const list = [...accounts].filter((a) => a.balance > 0 || a.nonce > 0).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return createHash('sha256').update(canonicalBytes(list.map((a) => [a.id, a.balance, a.nonce]))).digest('hex');
+export function stateRoot(accounts: Iterable<Account>, contracts: Iterable<ContractEntry> = []): string {
+  const list = [...accounts].filter((a) => a.balance > 0 || a.nonce > 0).sort(byKey((a) => a.id));
+  const entries: unknown[] = list.map((a) => [a.id, a.balance, a.nonce]);
+  for (const c of [...contracts].sort(byKey((c) => c.address))) entries.push([c.address, c.sourceHash, c.stateHash]);
+  return createHash('sha256').update(canonicalBytes(entries)).digest('hex');
 }
 
 /** The bytes a miner signs: JCS({hash, purpose: "plexus-chain-block"}). */

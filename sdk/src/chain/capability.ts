@@ -9,7 +9,7 @@ import { chainRoutes } from './routes.js';
 /** What `node.chain` exposes. */
 export type ChainApi = Pick<
   Chain,
-  'genesisHash' | 'mode' | 'head' | 'block' | 'account' | 'accounts' | 'stateRoot' | 'tx' | 'pending' | 'transfer' | 'submit' | 'mine' | 'accept' | 'syncWith' | 'locator' | 'nextTarget'
+  'genesisHash' | 'mode' | 'head' | 'block' | 'account' | 'accounts' | 'stateRoot' | 'tx' | 'pending' | 'transfer' | 'deploy' | 'call' | 'view' | 'contract' | 'contracts' | 'waitForReceipt' | 'submit' | 'mine' | 'accept' | 'syncWith' | 'locator' | 'nextTarget'
 >;
 
 /** The chain capability: transactions, mempool, proof-of-work blocks, fork choice, sync and mining (docs/protocol.md §21). */

@@ -56,6 +56,10 @@ export function registerChainCommands(program: Command): void {
     if (opts.json) return out(JSON.stringify(t, null, 2));
     const r = t.receipt;
     out(`${t.hash} ${t.status}${r ? ` in block ${r.height} (${r.block.slice(0, 16)}), index ${r.index}, ${r.confirmations} confirmation(s)` : ''}`);
+    // A deploy or call: what executing it did (docs/protocol.md §21.14).
+    if (r && t.tx.kind !== 'transfer') {
+      out(r.status === 'ok' ? `  ok, ${r.gasUsed} gas, result ${JSON.stringify(r.result)}${r.contract ? `, contract ${r.contract}` : ''}` : `  failed, ${r.gasUsed} gas: ${r.error?.code}: ${r.error?.message}`);
+    }
   });
 
   withClientOptions(program.command('balance').argument('[node]', 'node ID (default: this node)').description("an account's balance and nonce")).action(

@@ -39,6 +39,20 @@ export const MEMPOOL_MAX_FUTURE_NONCES = 64;
 /** Transactions one peer may relay per second (token bucket), and its burst. */
 export const TX_PEER_RATE = 200;
 export const TX_PEER_BURST = 400;
+/**
+ * Consensus: gas units one deploy or call may use (§21.14): polls of QuickJS's interrupt
+ * handler, about 10,000 bytecode operations each (the contracts sandbox's unit and default).
+ */
+export const CONTRACT_GAS_LIMIT = 2_000;
+/**
+ * Consensus: heap limit of one deploy or call run (bytes). Smaller than the replicated mode's
+ * 16 MiB because chain runs have no wall-clock deadline and gas does not bound the time of
+ * allocation-heavy code (QuickJS collects garbage ever more often near the limit): filling
+ * 4 MiB takes about 4 s here, 16 MiB about 15 s. A 256 KiB state still fits with room.
+ */
+export const CONTRACT_MEMORY_LIMIT_BYTES = 4 * 1024 * 1024;
+/** How long waitForReceipt() and the contract routes wait for a transaction's block by default (ms). */
+export const RECEIPT_WAIT_MS = 60_000;
 /** Hashes the mining worker tries between looks at its inbox. */
 export const MINER_BATCH = 20_000;
 /** Signature purposes (docs/protocol.md §21.2, §21.4). */

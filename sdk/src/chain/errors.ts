@@ -2,7 +2,7 @@ import { PlexusError } from '../errors.js';
 
 /**
  * A transaction refused (form, signature, nonce, funds, mempool rules). Codes: INVALID_TX,
- * TX_KIND_UNSUPPORTED, TX_KNOWN, TX_NONCE_TOO_LOW, TX_NONCE_TOO_HIGH, TX_INSUFFICIENT_FUNDS,
+ * TX_KNOWN, TX_NONCE_TOO_LOW, TX_NONCE_TOO_HIGH, TX_INSUFFICIENT_FUNDS,
  * TX_REPLACEMENT_UNDERPRICED, TX_POOL_FULL. `penalty`: points its relaying peer loses.
  */
 export class TxRejectedError extends PlexusError {

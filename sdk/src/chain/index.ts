@@ -9,15 +9,21 @@
  * accept: size, PoW, parent, difficulty, time, signature, Merkle root, transactions -> stored
  * -> fork choice (most work, first seen) -> one store transaction disconnects (undo data) and
  * connects (execute, state root) -> events `chain:block`, `chain:reorg`, `tx:confirmed`.
+ * Execution: transfers move coins; deploys and calls run in the contracts' QuickJS sandbox
+ * (block time as the clock, gas and a 4 MiB heap as the limits) and their outcome is a
+ * receipt; contract state is committed to by the state root and restored from undo data on a
+ * reorg. Views run on the head state and write nothing.
  * Sync: on connect and on an unknown parent, GetHeaders (locator) -> Headers (<= 2,000) ->
  * GetBlocks (<= 8) -> Blocks -> accept.
  */
-export { Chain, type ChainEvents, type ChainHead, type ChainInit, type ChainComponents, type MiningMode, type TxStatus, type AcceptResult } from './chain.js';
+export { Chain, type ChainEvents, type ChainHead, type ChainInit, type ChainComponents, type MiningMode, type TxStatus, type AcceptResult, type Receipt, type ViewResult } from './chain.js';
+export { type ChainContract } from './repository.js';
 export { chain, type ChainApi } from './capability.js';
 export {
   type Account,
   type Block,
   type BlockHeader,
+  type ContractEntry,
   ZERO_HASH,
   blockHash,
   blockSigningPayload,

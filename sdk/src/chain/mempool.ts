@@ -61,11 +61,10 @@ export class Mempool {
   /**
    * Add a verified transaction.
    * @returns the hash of a transaction it replaced or evicted, or null
-   * @throws TxRejectedError TX_KIND_UNSUPPORTED, TX_KNOWN, TX_NONCE_TOO_LOW, TX_NONCE_TOO_HIGH,
+   * @throws TxRejectedError TX_KNOWN, TX_NONCE_TOO_LOW, TX_NONCE_TOO_HIGH,
    *   TX_INSUFFICIENT_FUNDS, TX_REPLACEMENT_UNDERPRICED, TX_POOL_FULL
    */
   add(tx: Transaction, hash: string, size: number): string | null {
-    if (tx.kind !== 'transfer') throw new TxRejectedError('TX_KIND_UNSUPPORTED', `${tx.kind} transactions are not executed yet (docs/protocol.md §21.2)`);
     if (this.#byHash.has(hash)) throw new TxRejectedError('TX_KNOWN', `transaction ${hash} is already in the mempool`);
     const account = this.#account(tx.from);
     if (tx.nonce < account.nonce) throw new TxRejectedError('TX_NONCE_TOO_LOW', `nonce ${tx.nonce} is below the account nonce ${account.nonce}`);

@@ -38,4 +38,20 @@ export const CHAIN_MIGRATIONS: readonly Migration[] = [
     idx    INTEGER NOT NULL
   );`,
   },
+  {
+    id: 'chain/2',
+    sql: `
+  CREATE TABLE chain_contracts (
+    address     TEXT PRIMARY KEY,            -- the deploy transaction's hash
+    name        TEXT NOT NULL,
+    source      TEXT NOT NULL,
+    source_hash TEXT NOT NULL,               -- hex SHA-256 of the source's UTF-8 bytes
+    functions   TEXT NOT NULL,               -- JSON array of its exported function names
+    deployer    TEXT NOT NULL,               -- node ID
+    height      INTEGER NOT NULL,            -- the block that deployed it
+    state       TEXT NOT NULL,               -- JSON of its state at the head
+    state_hash  TEXT NOT NULL                -- hex SHA-256 of the state's canonical JSON
+  );
+  ALTER TABLE chain_txs ADD COLUMN receipt TEXT;  -- JSON of the receipt (NULL: slice 1 rows, transfers)`,
+  },
 ];

@@ -1,5 +1,5 @@
 import type { Store } from '../store/index.js';
-import type { Account } from './block.js';
+import type { Account, ContractEntry } from './block.js';
 
 /** A stored block's row (the block JSON stays a string until asked for). */
 export interface BlockRow {
@@ -20,6 +20,41 @@ export interface TxLocation {
   height: number;
   index: number;
 }
+
+/** A contract of the head state (table chain_contracts). */
+export interface ChainContract extends ContractEntry {
+  name: string;
+  source: string;
+  functions: string[];
+  deployer: string;
+  /** Height of the block that deployed it. */
+  height: number;
+  state: Record<string, unknown>;
+}
+
+interface ContractRow {
+  address: string;
+  name: string;
+  source: string;
+  source_hash: string;
+  functions: string;
+  deployer: string;
+  height: number;
+  state: string;
+  state_hash: string;
+}
+
+const toContract = (r: ContractRow): ChainContract => ({
+  address: r.address,
+  name: r.name,
+  source: r.source,
+  sourceHash: r.source_hash,
+  functions: JSON.parse(r.functions) as string[],
+  deployer: r.deployer,
+  height: r.height,
+  state: JSON.parse(r.state) as Record<string, unknown>,
+  stateHash: r.state_hash,
+});
 
 /** The chain tables (migrations.ts). Only this class writes SQL for the chain. */
 export class ChainRepository {
@@ -111,8 +146,42 @@ export class ChainRepository {
     return u;
   }
 
-  indexTx(hash: string, loc: TxLocation): void {
-    this.#store.run('INSERT OR REPLACE INTO chain_txs (hash, block, height, idx) VALUES (?, ?, ?, ?)', [hash, loc.block, loc.height, loc.index]);
+  /** Index a main-chain transaction with its receipt (JSON text). */
+  indexTx(hash: string, loc: TxLocation, receipt: string): void {
+    this.#store.run('INSERT OR REPLACE INTO chain_txs (hash, block, height, idx, receipt) VALUES (?, ?, ?, ?, ?)', [hash, loc.block, loc.height, loc.index, receipt]);
+  }
+
+  /** The stored receipt of a main-chain transaction (JSON text), null for a row written before receipts were kept. */
+  receipt(hash: string): string | null {
+    return this.#store.get<{ receipt: string | null }>('SELECT receipt FROM chain_txs WHERE hash = ?', [hash])?.receipt ?? null;
+  }
+
+  contract(address: string): ChainContract | undefined {
+    const r = this.#store.get<ContractRow & Record<string, never>>('SELECT * FROM chain_contracts WHERE address = ?', [address]) as ContractRow | undefined;
+    return r && toContract(r);
+  }
+
+  /** Every contract of the head state, by address. */
+  contracts(): ChainContract[] {
+    return (this.#store.all<ContractRow & Record<string, never>>('SELECT * FROM chain_contracts ORDER BY address') as ContractRow[]).map(toContract);
+  }
+
+  /** address, sourceHash, stateHash of every contract: what the state root commits to. */
+  contractEntries(): ContractEntry[] {
+    return this.#store
+      .all<{ address: string; source_hash: string; state_hash: string }>('SELECT address, source_hash, state_hash FROM chain_contracts ORDER BY address')
+      .map((r) => ({ address: r.address, sourceHash: r.source_hash, stateHash: r.state_hash }));
+  }
+
+  putContract(c: ChainContract): void {
+    this.#store.run(
+      'INSERT OR REPLACE INTO chain_contracts (address, name, source, source_hash, functions, deployer, height, state, state_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [c.address, c.name, c.source, c.sourceHash, JSON.stringify(c.functions), c.deployer, c.height, JSON.stringify(c.state), c.stateHash],
+    );
+  }
+
+  deleteContract(address: string): void {
+    this.#store.run('DELETE FROM chain_contracts WHERE address = ?', [address]);
   }
 
   unindexTx(hash: string): void {

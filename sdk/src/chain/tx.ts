@@ -24,13 +24,14 @@ export interface TransferFields {
   to: string;
   amount: number;
 }
-/** A contract deploy: JavaScript `source` and init `args` (format only; execution is a later slice). */
+/** A contract deploy: `name`, JavaScript `source` and `init` arguments `args`; the contract's address is the transaction's hash (§21.14). */
 export interface DeployFields {
   kind: 'deploy';
+  name: string;
   source: string;
   args: unknown[];
 }
-/** A contract call: `method` of the contract at `contract` with `args` (format only; a later slice). */
+/** A contract call: `method` of the contract at `contract` with `args` (§21.14). */
 export interface CallFields {
   kind: 'call';
   contract: string;
@@ -46,9 +47,11 @@ const HEX64 = /^[0-9a-f]{64}$/;
 const KEY = /^[A-Za-z0-9_-]{43}$/;
 const SIG = /^[A-Za-z0-9_-]{86}$/;
 const METHOD = /^[A-Za-z_$][A-Za-z0-9_$]{0,63}$/;
+/** 1-64 Unicode code points, no white space (JavaScript `\s`) at either end: a contract's name. */
+const NAME = /^(?=\S)[\s\S]{1,64}(?<=\S)$/u;
 const FIELDS: Record<UnsignedTx['kind'], readonly string[]> = {
   transfer: ['to', 'amount'],
-  deploy: ['source', 'args'],
+  deploy: ['name', 'source', 'args'],
   call: ['contract', 'method', 'args'],
 };
 const BASE = ['kind', 'chain', 'from', 'fromKey', 'nonce', 'fee', 'signature'];
@@ -110,7 +113,10 @@ export function verifyTx(value: unknown, chain: string): { tx: Transaction; hash
     if (!isAmount(t.amount)) bad('amount is not an integer 0..2^53-1');
   } else {
     if (!Array.isArray(t.args)) bad('args is not an array');
-    if (kind === 'deploy' && (typeof t.source !== 'string' || t.source.length === 0)) bad('source is not a non-empty string');
+    if (kind === 'deploy') {
+      if (typeof t.source !== 'string' || t.source.length === 0) bad('source is not a non-empty string');
+      if (typeof t.name !== 'string' || !NAME.test(t.name)) bad('name is not 1-64 characters without leading or trailing spaces');
+    }
     if (kind === 'call') {
       if (typeof t.contract !== 'string' || !HEX64.test(t.contract)) bad('contract is not a 64-hex address');
       if (typeof t.method !== 'string' || !METHOD.test(t.method)) bad('method is not an identifier');

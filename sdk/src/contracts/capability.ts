@@ -1,10 +1,11 @@
 import type { Capability } from '../capability/index.js';
+import type { ChainApi } from '../chain/index.js';
 import type { Outbox } from '../outbox/index.js';
 import { MetaRepository } from '../store/index.js';
 import { registerContractCommands } from './cli.js';
 import { CONTRACT_MIGRATIONS } from './migrations.js';
 import { ContractsRepository } from './repository.js';
-import { contractRoutes } from './routes.js';
+import { type ChainLookup, contractRoutes } from './routes.js';
 import { Sandbox, type SandboxLimits } from './sandbox.js';
 import { type ContractEvents, ContractService, type ContractServiceInit } from './service.js';
 import { SyncCursorsRepository } from './sync-cursors.js';
@@ -15,7 +16,11 @@ export type ContractsInit = SandboxLimits & ContractServiceInit;
 /** What `node.contracts` exposes. */
 export type ContractsApi = Pick<ContractService, 'deploy' | 'call' | 'list' | 'get' | 'sync' | 'epoch'>;
 
-/** The contracts capability: deploy, call and replicate sandboxed JavaScript contracts. */
+/**
+ * The contracts capability: deploy, call and replicate sandboxed JavaScript contracts
+ * (`replicated` mode). Its HTTP routes also serve `chain` contracts when the node runs the
+ * chain capability: new deploys go there by default then (docs/contracts.md).
+ */
 export function contracts(init: ContractsInit = {}): Capability<'contracts', ContractsApi, ContractEvents> {
   return {
     name: 'contracts',
@@ -38,11 +43,19 @@ export function contracts(init: ContractsInit = {}): Capability<'contracts', Con
         },
         init,
       );
+      // The chain is opt-in and may be created after this capability: look it up per request.
+      const chainOf: ChainLookup = () => {
+        try {
+          return ctx.use<ChainApi>('chain');
+        } catch {
+          return null;
+        }
+      };
       return {
         api: service,
         messages: service.messages,
         onPeerConnect: (peer) => service.onPeerConnect(peer),
-        routes: contractRoutes(service),
+        routes: contractRoutes(service, chainOf),
         start: () => service.start(),
         stop: () => service.stop(),
       };

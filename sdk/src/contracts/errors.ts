@@ -7,7 +7,10 @@ import { PlexusError } from '../errors.js';
  * CONTRACT_FUNCTION_NOT_FOUND, CONTRACT_NOT_FOUND, CONTRACT_INVALID_ARGS.
  * The node and the contract's state are unchanged after any of them.
  */
-export class ContractError extends PlexusError {}
+export class ContractError extends PlexusError {
+  /** Gas units the failed call used, when it ran at all (set by the sandbox). */
+  gasUsed?: number;
+}
 
 export const contractError = {
   outOfGas: (limit: number) => new ContractError('CONTRACT_OUT_OF_GAS', `the call used its whole instruction budget (${limit} gas units)`),

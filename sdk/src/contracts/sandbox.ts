@@ -20,9 +20,9 @@ import { ContractError, contractError } from './errors.js';
 
 /** What a contract function receives as its second argument (frozen). */
 export interface ContractContext {
-  /** Node ID of the node that made the call. */
+  /** Node ID of the node that made the call (a chain call: the transaction's sender). */
   caller: string;
-  /** Deterministic time of this update (ms since epoch): the wall part of its hybrid logical clock. */
+  /** Deterministic time (ms since epoch): a replicated update's hybrid-clock wall part; a chain call's block time. */
   time: number;
   /** Address of the contract. */
   address: string;
@@ -90,6 +90,11 @@ export class Sandbox {
     this.stackLimitBytes = limits.stackLimitBytes ?? STACK_LIMIT_BYTES;
   }
 
+  /** Whether the WebAssembly module is loaded (false before start() and after a runtime that could not be torn down). */
+  get ready(): boolean {
+    return this.#module !== undefined;
+  }
+
   /** Load the QuickJS WebAssembly module (once per process). */
   async start(): Promise<void> {
     this.#module ??= await loadModule();
@@ -150,6 +155,16 @@ export class Sandbox {
       }
     })()`;
     const { text, gasUsed } = this.#run(source, script);
+    try {
+      return this.#output(text, fn, gasUsed);
+    } catch (err) {
+      if (err instanceof ContractError) err.gasUsed = gasUsed;
+      throw err;
+    }
+  }
+
+  /** Read the call script's JSON answer. @throws ContractError */
+  #output(text: string, fn: string, gasUsed: number): CallOutput {
     checkSize('the call output', Buffer.byteLength(text), MAX_STATE_BYTES + MAX_RESULT_BYTES + 64);
     const out = JSON.parse(text) as {
       ok?: true;
@@ -211,9 +226,10 @@ export class Sandbox {
       const text = context.getString(ran.value);
       return { text, gasUsed };
     } catch (err) {
-      if (err instanceof ContractError) throw err;
       // A failure of the host side (allocation inside the module, disposal): classify by what stopped the run.
-      throw this.#classify(stop, String((err as Error)?.message ?? err), 'call');
+      const e = err instanceof ContractError ? err : this.#classify(stop, String((err as Error)?.message ?? err), 'call');
+      e.gasUsed = Math.min(gasUsed, this.gasLimit);
+      throw e;
     } finally {
       for (const h of handles) if (h.alive) h.dispose();
       try {

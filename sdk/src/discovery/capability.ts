@@ -39,9 +39,18 @@ export function discovery(init: DiscoveryInit | string[] = {}): Capability<'disc
           defineMessage<DiscoveryEmptyBody>({ type: 'DiscoveryUnregister', kind: 'notice', schema: DISCOVERY_UNREGISTER_SCHEMA }),
         ],
         routes: discoveryRoutes(client),
-        start: () => client.start(),
-        stop: () => client.stop(),
+        // Capabilities start before the node listens; a registration sent then would carry no
+        // listen address (others could not dial us), so the client starts once the node is up.
+        start: () => void ctx.events.on('node:start', startClient),
+        stop: () => {
+          ctx.events.off('node:start', startClient);
+          return client.stop();
+        },
       };
+      function startClient(): void {
+        ctx.events.off('node:start', startClient);
+        client.start();
+      }
     },
   };
 }

@@ -16,6 +16,7 @@ import {
   txSigningPayload,
   verifyTx,
 } from '../../src/chain/index';
+import { sourceHashOf, stateHashOf } from '../../src/contracts/index';
 import { Identity } from '../../src/identity/index';
 
 const sha = (...parts: Buffer[]): Buffer => createHash('sha256').update(Buffer.concat(parts)).digest();
@@ -84,6 +85,21 @@ describe('chain: formats (docs/protocol.md §21 worked examples)', () => {
     assert.equal(expected, 'ce61d99eaf54143691db6462c16e6547e51523168514a1c57dc84b532837200f');
     assert.equal(stateRoot([]), '4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945');
   });
+
+  it('hashes a deploy as §21.14 says, and commits to its contract after the accounts (§21.7)', () => {
+    const source = 'export function init(state) { state.count = 0; }';
+    const deploy = signTx(alice, { kind: 'deploy', chain: GENESIS, nonce: 0, fee: 0, name: 'counter', source, args: [] });
+    assert.equal(txHash(deploy), 'c3aa4ff01e9437fddd9b36d0d213426eec436e0574f497f5e932663d7184e5ea');
+    assert.equal(deploy.signature, 'FCcFi3gr1q3HBr4kwiFFcV8CaEebNUgBuixCLNeH6hNCQcvyJeVXfjEx71cyA4Mmp6ToodkhFEKKymNn6GGSAg');
+    const contract = { address: txHash(deploy), sourceHash: sourceHashOf(source), stateHash: stateHashOf({ count: 0 }) };
+    assert.equal(contract.sourceHash, '897021a075beffc02d0f10af7ec32cd8d629072bbcca7d97c33bb68a95d19fd7');
+    assert.equal(contract.stateHash, createHash('sha256').update('{"count":0}').digest('hex'));
+    const bytes = JSON.stringify([[alice.nodeId, 1_000_000, 1], [contract.address, contract.sourceHash, contract.stateHash]]);
+    assert.equal(Buffer.byteLength(bytes), 283);
+    const root = stateRoot([{ id: alice.nodeId, balance: 1_000_000, nonce: 1 }], [contract]);
+    assert.equal(root, createHash('sha256').update(bytes).digest('hex'));
+    assert.equal(root, 'dca32383ad7332e4f14d77fb71d23056a127f5b331a070949aa109154c06d6d5');
+  });
 });
 
 describe('chain: mempool', () => {
@@ -124,9 +140,12 @@ describe('chain: mempool', () => {
     assert.equal(p.size, 1);
     code(() => p.add(...tx(0, 0, 12)), 'TX_REPLACEMENT_UNDERPRICED'); // 11 * 1.1 = 12.1 -> 13
     p.add(...tx(0, 0, 13));
-    const deploy = signTx(senders[1]!, { kind: 'deploy', chain: GENESIS, nonce: 0, fee: 1, source: 'export function init() {}', args: [] });
+    // Deploys and calls are held like transfers; they cost their sender the fee only.
+    const deploy = signTx(senders[1]!, { kind: 'deploy', chain: GENESIS, nonce: 0, fee: 1000, name: 'counter', source: 'export function init() {}', args: [] });
     const d = verifyTx(deploy, GENESIS);
-    code(() => p.add(d.tx, d.hash, d.size), 'TX_KIND_UNSUPPORTED');
+    p.add(d.tx, d.hash, d.size);
+    assert.equal(p.has(d.hash), true);
+    code(() => verifyTx(signTx(senders[1]!, { kind: 'deploy', chain: GENESIS, nonce: 1, fee: 0, name: ' counter', source: 'export function init() {}', args: [] }), GENESIS), 'INVALID_TX');
   });
 
   it('at its cap evicts the lowest fee rate for a better transaction, and refuses a worse one', () => {

@@ -125,7 +125,7 @@ describe('contract scenarios with node processes', () => {
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /CONTRACT_THREW.*insufficient balance/);
 
-    assert.match((await run(['contracts'])).stdout, new RegExp(`${record.address.slice(0, 12)}\\s+token\\s+1`));
+    assert.match((await run(['contracts'])).stdout, new RegExp(`${record.address.slice(0, 12)}\\s+token\\s+replicated\\s+1`));
     const show = await run(['contract', prefix]);
     assert.match(show.stdout, /"PLX"/);
     assert.match((await run(['outbox'])).stdout, /outbox empty/);
