@@ -1,6 +1,6 @@
 import { basename, extname } from 'node:path';
 import * as vscode from 'vscode';
-import type { CallResult, ContractRecord } from '@plexus/sdk';
+import type { CallResult, ContractRecord, TypedApiClient } from '@plexus/sdk';
 import { contractUri } from '../documents/contract-document';
 import type { NodeModel } from '../node/model';
 import type { NodeSupervisor } from '../node/supervisor';
@@ -76,7 +76,7 @@ export function registerContractCommands(supervisor: NodeSupervisor, model: Node
         if (!args) return;
       }
       try {
-        const record = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Deploying ${name}…` }, () => client.deploy(name, source, args));
+        const record = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Deploying ${name}…` }, () => deployReplicated(client, name, source, args ?? []));
         await model.refreshContract(record.address);
         void vscode.window.showInformationMessage(`Deployed ${record.name} at ${record.address}`, 'Open Panel', 'Copy Address').then(async (choice) => {
           if (choice === 'Open Panel') await panels.open(record.address);
@@ -118,4 +118,14 @@ export function registerContractCommands(supervisor: NodeSupervisor, model: Node
       if (record) await panels.open(record.address);
     }),
   ];
+}
+
+/**
+ * Deploy as a `replicated` contract (docs/api.md §6.12): a node that runs the chain would
+ * otherwise deploy on the chain, which the Contracts view and the contract panel do not show
+ * yet (chain contracts in those views are the next step of the chain issue).
+ */
+async function deployReplicated(client: TypedApiClient, name: string, source: string, args: unknown[]): Promise<ContractRecord> {
+  const body = args.length > 0 ? { name, source, args, mode: 'replicated' } : { name, source, mode: 'replicated' };
+  return (await client.raw.post<{ contract: ContractRecord }>('/contracts', body)).contract;
 }

@@ -292,10 +292,10 @@ export class NodeModel implements vscode.Disposable {
       }
       if (client !== this.#client) return;
       const old = this.#contracts.get(address);
-      if (old && old.seq === record.seq && old.stateHash === record.stateHash && old.version.nodeId === record.version.nodeId) return;
+      if (old && old.seq === record.seq && old.stateHash === record.stateHash && old.version?.nodeId === record.version?.nodeId) return;
       this.#contracts.set(address, record);
       const history = this.#history.get(address) ?? [];
-      history.push({ seq: record.seq, version: record.version, updatedAt: record.updatedAt, stateHash: record.stateHash, state: record.state, by: record.version.nodeId });
+      history.push({ seq: record.seq, version: record.version, updatedAt: record.updatedAt, stateHash: record.stateHash, state: record.state, by: record.version?.nodeId ?? record.deployer });
       if (history.length > HISTORY_LIMIT) history.shift();
       this.#history.set(address, history);
       this.#onDidChangeContract.fire(address);

