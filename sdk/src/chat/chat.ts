@@ -1,5 +1,5 @@
 import type { CapabilityContext } from '../capability/index.js';
-import { gossipId, type GossipApi, type GossipMessage, type GossipVerdict } from '../gossip/index.js';
+import { gossipId, type GossipApi, type GossipMessage } from '../gossip/index.js';
 import type { Outbox } from '../outbox/index.js';
 import type { Peer } from '../peers/index.js';
 import type { Envelope } from '../transport/index.js';
@@ -22,7 +22,7 @@ import {
 } from './constants.js';
 import { type ChatMarkEvent, DirectChat, type DirectChatInit } from './direct-chat.js';
 import { type ChatKey, verifyChatKey } from './direct.js';
-import { ChatRequestError, InvalidChatMessageError } from './errors.js';
+import { ChatRequestError, gossipVerdict, InvalidChatMessageError } from './errors.js';
 import { AuthorRateLimit, LamportClock } from './lamport.js';
 import { type ChatMessage, codePoints, isRoomName, signChatMessage, verifyChatMessage } from './message.js';
 import type { ChatHistoryBody, ChatKeysBody, ChatSyncBody } from './messages.js';
@@ -122,7 +122,7 @@ export class Chat {
     this.#clock.observe(Math.max(this.#repo.maxLamport(), this.#direct.maxLamport()));
     this.#gossip = this.#ctx.use<GossipApi>('gossip');
     this.#unregister = this.#gossip.register(CHAT_TOPIC, {
-      validate: (payload, from) => this.#validate(payload, from),
+      validate: (payload) => gossipVerdict(() => this.#authorRate.take(this.#check(payload).author)),
       deliver: (m) => this.#deliver(m),
     });
     await this.#direct.start(this.#gossip);
@@ -256,16 +256,6 @@ export class Chat {
     if (!this.#repo.insert(message, from, this.#ctx.clock.physical())) return false;
     this.#ctx.events.emit('chat:message', { ...message, from });
     return true;
-  }
-
-  #validate(payload: unknown, _from: string): GossipVerdict {
-    try {
-      this.#authorRate.take(this.#check(payload).author);
-      return true;
-    } catch (err) {
-      if (err instanceof InvalidChatMessageError) return { penalty: err.penalty, reason: `${err.code}: ${err.message}` };
-      throw err;
-    }
   }
 
   #deliver(m: GossipMessage): void {

@@ -1,5 +1,5 @@
 import type { CapabilityContext } from '../capability/index.js';
-import type { GossipApi, GossipVerdict } from '../gossip/index.js';
+import type { GossipApi } from '../gossip/index.js';
 import type { Outbox } from '../outbox/index.js';
 import type { Peer } from '../peers/index.js';
 import type { Envelope } from '../transport/index.js';
@@ -28,7 +28,7 @@ import {
   verifyReceipt,
 } from './direct.js';
 import { pageOf } from './page.js';
-import { ChatRequestError, InvalidChatMessageError } from './errors.js';
+import { ChatRequestError, gossipVerdict, InvalidChatMessageError } from './errors.js';
 import type { AuthorRateLimit, LamportClock } from './lamport.js';
 import { codePoints } from './message.js';
 import { type Conversation, type DirectMessage, DirectRepository } from './repository.js';
@@ -112,9 +112,10 @@ export class DirectChat {
     this.#repo.putKey(this.#ownKey);
     this.#gossip = gossip;
     this.#unregister = [
-      gossip.register(CHAT_DIRECT_TOPIC, { validate: (p, from) => this.#validate(() => this.#checkEnvelope(p), from), deliver: (m) => void this.receive(m.payload as DirectEnvelope, m.from) }),
-      gossip.register(CHAT_RECEIPT_TOPIC, { validate: (p) => this.#validate(() => verifyReceipt(p)), deliver: (m) => this.onReceipt(m.payload) }),
-      gossip.register(CHAT_KEY_TOPIC, { validate: (p) => this.#validate(() => verifyChatKey(p)), deliver: (m) => this.learnKey(m.payload as ChatKey) }),
+      gossip.register(CHAT_DIRECT_TOPIC, { validate: (p) => gossipVerdict(() => this.#checkEnvelope(p)), deliver: (m) => void this.receive(m.payload as DirectEnvelope, m.from) }),
+      // Validated already: delivered receipts are applied without checking them twice.
+      gossip.register(CHAT_RECEIPT_TOPIC, { validate: (p) => gossipVerdict(() => verifyReceipt(p)), deliver: (m) => this.#applyReceipt(m.payload as DirectReceipt) }),
+      gossip.register(CHAT_KEY_TOPIC, { validate: (p) => gossipVerdict(() => verifyChatKey(p)), deliver: (m) => this.learnKey(m.payload as ChatKey) }),
     ];
     this.#schedule();
   }
@@ -273,14 +274,17 @@ export class DirectChat {
    * Others' receipts are left to gossip. @throws InvalidChatMessageError for a bad receipt
    */
   onReceipt(value: unknown): void {
-    const r = verifyReceipt(value);
+    this.#applyReceipt(verifyReceipt(value));
+  }
+
+  #applyReceipt(r: DirectReceipt): void {
     if (r.to !== this.#ctx.identity.nodeId) return;
     const mine = this.#repo.get(r.id);
     if (!mine || !mine.outgoing || mine.to !== r.by) return; // not ours, or signed by someone else than its recipient
     this.#outbox?.settle(OUTBOX_DIRECT_KIND, r.id);
     const marks: ChatMarkEvent[] = this.#ctx.store.transaction(() => {
       const out: ChatMarkEvent[] = [];
-      if (this.#repo.mark(r.id, 'delivered', r.at)) out.push({ id: r.id, with: r.by, mark: 'delivered', at: r.at });
+      if (this.#repo.markDelivered(r.id, r.at)) out.push({ id: r.id, with: r.by, mark: 'delivered', at: r.at });
       // A read receipt stands for the message and every earlier one sent to its reader.
       if (r.mark === 'read') for (const id of this.#repo.markReadUpTo(r.by, mine.lamport, r.at)) out.push({ id, with: r.by, mark: 'read', at: r.at });
       return out;
@@ -323,16 +327,6 @@ export class DirectChat {
     this.#p.check(env.lamport);
     if (rateLimited) this.#p.rate.take(env.author);
     return env;
-  }
-
-  #validate(check: () => unknown, _from?: string): GossipVerdict {
-    try {
-      check();
-      return true;
-    } catch (err) {
-      if (err instanceof InvalidChatMessageError) return { penalty: err.penalty, reason: `${err.code}: ${err.message}` };
-      throw err;
-    }
   }
 
   /** Gossip again what has no delivered receipt yet (after the seen cache forgot it), for recipients not connected to this node. */

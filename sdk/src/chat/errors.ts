@@ -11,6 +11,20 @@ export class InvalidChatMessageError extends PlexusError {
 }
 
 /**
+ * Run a topic's check as a gossip validator: true when it passes, the error's penalty and
+ * reason when it throws InvalidChatMessageError (other errors propagate).
+ */
+export function gossipVerdict(check: () => unknown): true | { penalty: number; reason: string } {
+  try {
+    check();
+    return true;
+  } catch (err) {
+    if (err instanceof InvalidChatMessageError) return { penalty: err.penalty, reason: `${err.code}: ${err.message}` };
+    throw err;
+  }
+}
+
+/**
  * A bad room name, an empty or too long text, leaving the default room, a bad node ID. Code
  * `INVALID_CHAT_REQUEST`, or `NO_CHAT_KEY` for a direct message to a node whose ChatKey is
  * not known yet.

@@ -192,7 +192,7 @@ export class DirectRepository {
   }
 
   /** Set the delivered mark of an outgoing message. False when unknown, not ours, or already delivered. */
-  mark(id: string, _mark: 'delivered', at: number): boolean {
+  markDelivered(id: string, at: number): boolean {
     const r = this.store.get<{ v: number | null }>('SELECT delivered_at AS v FROM chat_direct WHERE id = ? AND outgoing = 1', [id]);
     if (!r || r.v != null) return false;
     this.store.run('UPDATE chat_direct SET delivered_at = ? WHERE id = ?', [at, id]);
