@@ -13,7 +13,15 @@ export interface PlexusConfig {
   name: string;
   autoStart: boolean;
   externalNode: { url: string; token: string; dataDir: string };
+  /**
+   * The chain for the node this window starts: `off` (no chain), `manual` (`--chain`, blocks
+   * only from Mine Block), `automine` (`--mine automine`: a block as soon as there are
+   * transactions) or `interval` (`--mine interval --block-time`). An attached node keeps its own.
+   */
+  chain: { mode: ChainMode; blockTimeSeconds: number };
 }
+
+export type ChainMode = 'off' | 'manual' | 'automine' | 'interval';
 
 export const CONFIG_SECTION = 'plexus';
 
@@ -31,8 +39,9 @@ export function readConfig(): PlexusConfig {
       token: c.get<string>('externalNode.token', ''),
       dataDir: c.get<string>('externalNode.dataDir', ''),
     },
+    chain: { mode: c.get<ChainMode>('chain.mode', 'automine'), blockTimeSeconds: c.get<number>('chain.blockTime', 10) },
   };
 }
 
 /** Settings whose change needs the node restarted (or re-attached). */
-export const RESTART_SETTINGS = ['p2pPort', 'apiPort', 'peers', 'name', 'externalNode'].map((k) => `${CONFIG_SECTION}.${k}`);
+export const RESTART_SETTINGS = ['p2pPort', 'apiPort', 'peers', 'name', 'externalNode', 'chain'].map((k) => `${CONFIG_SECTION}.${k}`);

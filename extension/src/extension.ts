@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import { RESTART_SETTINGS, readConfig } from './config';
+import { ChainModel } from './chain/model';
 import { ChatModel } from './chat/model';
+import { registerChainCommands } from './commands/chain';
 import { registerChatCommands } from './commands/chat';
 import { registerContractCommands } from './commands/contracts';
 import { registerFileCommands } from './commands/files';
@@ -13,6 +15,7 @@ import { NodeSupervisor } from './node/supervisor';
 import { CHAT_VIEW_ID, ChatView } from './panels/chat-view';
 import { CONTRACT_PANEL_VIEW_TYPE, ContractPanels } from './panels/contract-panel';
 import { NodeStatusBar } from './status-bar';
+import { ChainTreeProvider } from './views/chain-tree';
 import { ContractsTreeProvider } from './views/contracts-tree';
 import { FilesTreeProvider } from './views/files-tree';
 import { NetworkTreeProvider } from './views/network-tree';
@@ -21,9 +24,10 @@ import { NetworkTreeProvider } from './views/network-tree';
 export interface PlexusExtensionApi {
   supervisor: NodeSupervisor;
   model: NodeModel;
-  views: { network: NetworkTreeProvider; contracts: ContractsTreeProvider; files: FilesTreeProvider };
+  views: { network: NetworkTreeProvider; contracts: ContractsTreeProvider; files: FilesTreeProvider; chain: ChainTreeProvider };
   panels: ContractPanels;
   chat: { model: ChatModel; view: ChatView };
+  chain: ChainModel;
   /** Resolves once the node runs and the model holds its first snapshot (rejects if it failed to start). */
   ready: Promise<void>;
 }
@@ -47,6 +51,8 @@ export function activate(context: vscode.ExtensionContext): PlexusExtensionApi {
   const chat = new ChatModel();
   chat.setPeerNames((nodeId) => model.peers().find((p) => p.nodeId === nodeId)?.name ?? null);
   const chatView = new ChatView(context.extensionUri, supervisor, chat);
+  const chainModel = new ChainModel();
+  const chain = new ChainTreeProvider(chainModel, model);
   const networkView = vscode.window.createTreeView('plexus.network', { treeDataProvider: network, showCollapseAll: true });
   context.subscriptions.push(
     output,
@@ -59,9 +65,12 @@ export function activate(context: vscode.ExtensionContext): PlexusExtensionApi {
     panels,
     chat,
     chatView,
+    chainModel,
+    chain,
     networkView,
     vscode.window.createTreeView('plexus.contracts', { treeDataProvider: contracts, showCollapseAll: true }),
     vscode.window.createTreeView('plexus.files', { treeDataProvider: files }),
+    vscode.window.createTreeView('plexus.chain', { treeDataProvider: chain }),
     // Round-trip times change without an event: read the peers again when the view is shown.
     networkView.onDidChangeVisibility((e) => e.visible && void model.refreshPeers().catch(() => undefined)),
     new NodeStatusBar(supervisor, model),
@@ -75,6 +84,7 @@ export function activate(context: vscode.ExtensionContext): PlexusExtensionApi {
     ...registerContractCommands(supervisor, model, panels),
     ...registerFileCommands(supervisor, model),
     ...registerChatCommands(supervisor, model, chat, chatView),
+    ...registerChainCommands(chainModel, model),
     vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, chatView, { webviewOptions: { retainContextWhenHidden: true } }),
     // Chat follows the node the model follows; its events come through the model's stream.
     model.onDidChangeNode(() => {
@@ -84,6 +94,16 @@ export function activate(context: vscode.ExtensionContext): PlexusExtensionApi {
       } else chat.clear();
     }),
     model.onDidReceiveChat((event) => chat.onEvent(event)),
+    // The chain follows the node too: `plexus.chain` is on, off (the welcome view offers to
+    // turn it on) or none (no node).
+    model.onDidChangeNode(() => {
+      const client = model.client;
+      if (client && model.info) {
+        if (chainModel.client !== client) void chainModel.load(client, model.info).catch(() => undefined);
+      } else chainModel.clear();
+    }),
+    chainModel.onDidChange(() => void vscode.commands.executeCommand('setContext', 'plexus.chain', chainModel.enabled === null ? 'none' : chainModel.enabled ? 'on' : 'off')),
+    model.onDidReceiveChain((event) => chainModel.onEvent(event.name, event.payload)),
     supervisor.onDidChangeState((state) => {
       void vscode.commands.executeCommand('setContext', 'plexus.nodeState', state);
       if (state === 'running' && supervisor.client) void model.connect(supervisor.client).catch(() => supervisor.connectionLost());
@@ -110,7 +130,7 @@ export function activate(context: vscode.ExtensionContext): PlexusExtensionApi {
       )
     : Promise.reject(new Error('plexus.autoStart is off'));
   ready.catch(() => undefined);
-  return { supervisor, model, views: { network, contracts, files }, panels, chat: { model: chat, view: chatView }, ready };
+  return { supervisor, model, views: { network, contracts, files, chain }, panels, chat: { model: chat, view: chatView }, chain: chainModel, ready };
 }
 
 export function deactivate(): void {

@@ -22,6 +22,10 @@
 //   8. a second window (another page, so another extension host) attaches to the first
 //      window's node: one node process, "Plexus: 1 peer" in both; when the first window
 //      closes its node stops and the second window starts its own, and the peer comes back.
+//   (before 8) the Chain view, dark theme: the external node (automine) mines two blocks, the
+//      view lists them; "Plexus: Mine Block" mines one here; "Plexus: Send Coins" (peer,
+//      amount, fee) sends 500 coins and the block with it (#4, mined by either node)
+//      expands to the transfer: dark-chain.png.
 // Screenshots of the Network and Contracts views, the contract panel and the chat view are
 // taken in the dark theme, then again after switching ("Preferences: Color Theme") to light and
 // to high contrast: .host-run/screenshots/{dark,light,hc}-{views,network,contracts,panel,chat,workbench}.png,
@@ -120,11 +124,18 @@ async function expand(row) {
   if ((await row.getAttribute('aria-expanded')) === 'false') await row.locator('.monaco-tl-twistie').click();
 }
 
+/** Expand or collapse the side bar view titled `title` by its header. */
+async function setPane(page, title, expanded) {
+  const header = page.locator(`${SIDEBAR} .pane-header`, { hasText: new RegExp(`^${title}`) }).first();
+  await header.waitFor({ timeout: UI_TIMEOUT_MS });
+  if ((await header.getAttribute('aria-expanded')) !== String(expanded)) await header.click();
+}
+
 /** A `plexus node` outside VS Code, as another person's node; talked to over its HTTP API. */
 async function startExternalNode(scope, log) {
   const dir = mkdtempSync(join(tmpdir(), 'plexus-ui-external-'));
   scope.defer(() => rmSync(dir, { recursive: true, force: true }));
-  const child = spawn(process.execPath, [join(REPO, 'sdk', 'bin', 'plexus.js'), 'node', '--data-dir', dir, '--p2p-port', '0', '--api-port', '0', '--name', 'external', '--quiet'], {
+  const child = spawn(process.execPath, [join(REPO, 'sdk', 'bin', 'plexus.js'), 'node', '--data-dir', dir, '--p2p-port', '0', '--api-port', '0', '--name', 'external', '--mine', 'automine', '--quiet'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
     env: { ...process.env, NO_COLOR: '1' },
@@ -366,7 +377,11 @@ export async function runUiCheck({ scope, browser, log, track }) {
     step = 'the peer\'s details; screenshots, dark theme';
     const peerRowAgain = await treeRow(page, 'external');
     await expand(peerRowAgain);
+    // The last detail row can be below the Network view's fold (four views share the side bar).
+    await peerRowAgain.hover();
+    await page.mouse.wheel(0, 300);
     await treeRow(page, 'Connected since');
+    await page.mouse.wheel(0, -300);
     // Folded again, so the Network view shows the Known and Banned groups in the screenshots.
     await peerRowAgain.locator('.monaco-tl-twistie').click();
     await page.locator('body').click({ position: { x: 700, y: 780 } }).catch(() => undefined);
@@ -382,6 +397,29 @@ export async function runUiCheck({ scope, browser, log, track }) {
     step = 'screenshots, high contrast theme';
     await setTheme(page, 'hc');
     await shoot(page, 'hc');
+
+    step = 'the Chain view: blocks of the external node, Mine Block, Send Coins (dark theme)';
+    await setTheme(page, 'dark');
+    for (const pane of ['Network', 'Contracts', 'Files']) await setPane(page, pane, false);
+    await setPane(page, 'Chain', true);
+    for (let i = 0; i < 2; i++) await external.client.raw.post('/chain/mine', {});
+    await treeRow(page, /#2\s*[0-9a-f]{12} ·.*external/);
+    await runCommand(page, 'Plexus: Mine Block');
+    await treeRow(page, /#3\s*[0-9a-f]{12} ·.*this node/);
+    await runCommand(page, 'Plexus: Send Coins', { title: 'Send Coins: to whom?', pick: 'external', next: 'Send Coins: amount' });
+    for (const [title, value] of [['Send Coins: amount', '500'], ['Send Coins: fee', '2']]) {
+      await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor({ timeout: UI_TIMEOUT_MS });
+      await page.locator('.quick-input-widget input').fill(value);
+      await page.keyboard.press('Enter');
+    }
+    const withTx = await treeRow(page, /#4\s*[0-9a-f]{12} · 1 tx ·/);
+    await expand(withTx);
+    await treeRow(page, '500 coins → external');
+    await expand(await treeRow(page, 'Head #'));
+    await treeRow(page, 'Cumulative work');
+    await page.locator('body').click({ position: { x: 700, y: 780 } }).catch(() => undefined);
+    await page.locator(`${SIDEBAR} .pane`).filter({ hasText: 'Chain' }).last().screenshot({ path: join(SCREENSHOTS, 'dark-chain.png') });
+    log('ui: the Chain view lists the external node\'s blocks; Mine Block mined #3; Send Coins sent 500 coins, listed in block #4');
     log(`ui: screenshots in ${SCREENSHOTS}`);
 
     step = 'a second window attaches to the first window\'s node';

@@ -7,11 +7,12 @@
  * events change the model: peer:* the peers, contract:new/update a fetch of that one record,
  * transfer:* the shares and downloads, peer:*, pex:addresses and peer:dial-failed a read of
  * the known set and the bans (coalesced: one read in flight, one more queued), chat:* go to
- * `onDidReceiveChat` (the chat model). Views and panels listen to the `onDidChange*` events;
+ * `onDidReceiveChat` (the chat model), chain events to `onDidReceiveChain` (the chain model). Views and panels listen to the `onDidChange*` events;
  * nothing polls. When the stream ends without disconnect() having been called, the node is
  * gone: `onDidLoseConnection` fires (the supervisor then looks for a node again).
  */
 import * as vscode from 'vscode';
+import { CoalescedRead } from './coalesced';
 import type { ApiEvent, BanRecord, ContractRecord, DownloadProgress, KnownAddress, NodeInfo, PeerInfo, ShareInfo, TypedApiClient } from '@plexus/sdk';
 
 /** One version of a contract seen by this window. */
@@ -35,6 +36,11 @@ export const FIRST_RTT_READ_MS = 6_000;
 /** Versions kept per contract. */
 export const HISTORY_LIMIT = 50;
 
+/** The chain's events (docs/api.md §6.41; not in the SDK's typed map yet) and a gossiped chain transaction. */
+function isChainEvent(name: string, payload: unknown): boolean {
+  return name.startsWith('chain:') || name === 'tx:confirmed' || (name === 'gossip:message' && (payload as { topic?: string }).topic === 'chain-tx');
+}
+
 export class NodeModel implements vscode.Disposable {
   #client: TypedApiClient | null = null;
   #abort: AbortController | null = null;
@@ -47,9 +53,16 @@ export class NodeModel implements vscode.Disposable {
   /** The known set (GET /network/known), or null when the node does not serve it (no pex). */
   #known: KnownAddress[] | null = null;
   #bans: BanRecord[] = [];
-  /** The read of the known set and bans in flight, and whether another must follow it. */
-  #readingSets: Promise<void> | null = null;
-  #setsStale = false;
+  /** The read of the known set and bans (one in flight, one more queued). */
+  readonly #sets = new CoalescedRead(async () => {
+    const client = this.#client;
+    if (!client) return;
+    const [known, bans] = await Promise.all([this.#known === null ? Promise.resolve(null) : client.known(), client.bans()]);
+    if (client !== this.#client) return;
+    if (known) this.#known = known;
+    this.#bans = bans;
+    this.#onDidChangeKnown.fire();
+  });
   /** Per contract, the fetch in flight (a later event waits for it, so versions stay in order). */
   readonly #fetching = new Map<string, Promise<void>>();
 
@@ -61,6 +74,7 @@ export class NodeModel implements vscode.Disposable {
   readonly #onDidWarn = new vscode.EventEmitter<{ code: string; message: string }>();
   readonly #onDidChangeKnown = new vscode.EventEmitter<void>();
   readonly #onDidReceiveChat = new vscode.EventEmitter<Extract<ApiEvent, { name: 'chat:message' | 'chat:mark' }>>();
+  readonly #onDidReceiveChain = new vscode.EventEmitter<{ name: string; payload: unknown }>();
   /** The node's identity or connection changed (connect, disconnect). */
   readonly onDidChangeNode = this.#onDidChangeNode.event;
   readonly onDidChangePeers = this.#onDidChangePeers.event;
@@ -74,6 +88,11 @@ export class NodeModel implements vscode.Disposable {
   readonly onDidChangeKnown = this.#onDidChangeKnown.event;
   /** A `chat:message` or `chat:mark` event of the node (after the snapshot, in stream order). */
   readonly onDidReceiveChat = this.#onDidReceiveChat.event;
+  /**
+   * A chain event of the node (`chain:*`, `tx:confirmed`, and `gossip:message` of topic
+   * `chain-tx`), in stream order; the chain model reads the chain again on it.
+   */
+  readonly onDidReceiveChain = this.#onDidReceiveChain.event;
 
   get client(): TypedApiClient | null {
     return this.#client;
@@ -179,30 +198,7 @@ export class NodeModel implements vscode.Disposable {
    * running (so a burst of events costs at most two reads).
    */
   refreshKnown(): Promise<void> {
-    if (this.#readingSets) {
-      this.#setsStale = true;
-      return this.#readingSets;
-    }
-    const client = this.#client;
-    if (!client) return Promise.resolve();
-    this.#readingSets = (async () => {
-      try {
-        const [known, bans] = await Promise.all([this.#known === null ? Promise.resolve(null) : client.known(), client.bans()]);
-        if (client !== this.#client) return;
-        if (known) this.#known = known;
-        this.#bans = bans;
-        this.#onDidChangeKnown.fire();
-      } catch {
-        // The node went away: the stream's end reports it.
-      } finally {
-        this.#readingSets = null;
-        if (this.#setsStale) {
-          this.#setsStale = false;
-          void this.refreshKnown();
-        }
-      }
-    })();
-    return this.#readingSets;
+    return this.#sets.run();
   }
 
   /** Re-read one contract now (after a call from this window, before its event arrives). */
@@ -275,6 +271,7 @@ export class NodeModel implements vscode.Disposable {
       case 'warning':
         return this.#onDidWarn.fire(event.payload);
       default:
+        if (isChainEvent(event.name as string, event.payload)) return this.#onDidReceiveChain.fire({ name: event.name, payload: event.payload });
         // pex:addresses is not in the SDK's typed map yet: an Addr was merged, maybe with new
         // known addresses.
         if ((event.name as string) === 'pex:addresses' && ((event.payload as { added?: number }).added ?? 0) > 0) void this.refreshKnown();
@@ -295,10 +292,10 @@ export class NodeModel implements vscode.Disposable {
       }
       if (client !== this.#client) return;
       const old = this.#contracts.get(address);
-      if (old && old.seq === record.seq && old.stateHash === record.stateHash && old.version.nodeId === record.version.nodeId) return;
+      if (old && old.seq === record.seq && old.stateHash === record.stateHash && old.version?.nodeId === record.version?.nodeId) return;
       this.#contracts.set(address, record);
       const history = this.#history.get(address) ?? [];
-      history.push({ seq: record.seq, version: record.version, updatedAt: record.updatedAt, stateHash: record.stateHash, state: record.state, by: record.version.nodeId });
+      history.push({ seq: record.seq, version: record.version, updatedAt: record.updatedAt, stateHash: record.stateHash, state: record.state, by: record.version?.nodeId ?? record.deployer });
       if (history.length > HISTORY_LIMIT) history.shift();
       this.#history.set(address, history);
       this.#onDidChangeContract.fire(address);
@@ -313,6 +310,6 @@ export class NodeModel implements vscode.Disposable {
   dispose(): void {
     if (this.#rttTimer) clearTimeout(this.#rttTimer);
     this.#abort?.abort();
-    for (const e of [this.#onDidChangeNode, this.#onDidChangePeers, this.#onDidChangeContract, this.#onDidChangeFiles, this.#onDidLoseConnection, this.#onDidWarn, this.#onDidChangeKnown, this.#onDidReceiveChat]) e.dispose();
+    for (const e of [this.#onDidChangeNode, this.#onDidChangePeers, this.#onDidChangeContract, this.#onDidChangeFiles, this.#onDidLoseConnection, this.#onDidWarn, this.#onDidChangeKnown, this.#onDidReceiveChat, this.#onDidReceiveChain]) e.dispose();
   }
 }

@@ -271,6 +271,10 @@ export class NodeSupervisor implements vscode.Disposable {
     if (config.name.trim()) args.push('--name', config.name.trim());
     const discovery = config.discoveryServer.trim().replace(/^wss?:\/\//, '').replace(/\/.*$/, '');
     if (discovery) args.push('--discovery', discovery);
+    const chain = config.chain;
+    if (chain.mode === 'manual') args.push('--chain');
+    if (chain.mode === 'automine') args.push('--mine', 'automine');
+    if (chain.mode === 'interval') args.push('--mine', 'interval', '--block-time', `${Math.max(1, chain.blockTimeSeconds)}s`);
     return args;
   }
 

@@ -17,13 +17,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import * as vscode from 'vscode';
-import { type ContractRecord, type DownloadProgress, type PeerInfo, TypedApiClient } from '@plexus/sdk';
+import { type ContractRecord, type DownloadProgress, type PeerInfo, type TxStatus, TypedApiClient } from '@plexus/sdk';
 import type { PlexusExtensionApi } from '../../src/extension';
 import { readConfig } from '../../src/config';
 import { explain } from '../../src/node/errors';
 import { NodeSupervisor } from '../../src/node/supervisor';
 import type { ConversationKey } from '../../../webview/src/protocol';
 import type { BanItem } from '../../src/views/ban-item';
+import type { BlockItem } from '../../src/views/block-item';
+import type { TxItem } from '../../src/views/tx-item';
 import type { ContractItem } from '../../src/views/contract-item';
 import type { DownloadItem } from '../../src/views/download-item';
 import type { GroupItem } from '../../src/views/group-item';
@@ -43,6 +45,8 @@ const isContract = isKind<ContractItem>('contract');
 const isDownload = isKind<DownloadItem>('download');
 const isKnown = isKind<KnownItem>('known');
 const isBan = isKind<BanItem>('ban');
+const isBlock = isKind<BlockItem>('block');
+const isTx = isKind<TxItem>('tx');
 
 /** How long an event may take to travel node -> stream -> model on loopback (ms); far above what it takes. */
 const EVENT_TIMEOUT_MS = 10_000;
@@ -116,7 +120,7 @@ class ExternalNode {
 
   async start(repo: string): Promise<void> {
     const cli = join(repo, 'sdk', 'bin', 'plexus.js');
-    const child = spawn(process.execPath, [cli, 'node', '--data-dir', this.dir, '--p2p-port', '0', '--api-port', '0', '--name', 'external'], {
+    const child = spawn(process.execPath, [cli, 'node', '--data-dir', this.dir, '--p2p-port', '0', '--api-port', '0', '--name', 'external', '--mine', 'automine'], {
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -543,6 +547,50 @@ describe('Plexus extension in a VS Code host', function () {
     await until(() => marksOf()?.read, [chat.onDidChange], 'the read mark (chat:mark)');
     const theirs = await external.client.chatConversation(self);
     assert.ok(theirs.some((m) => m.id === id && m.text === answer && !m.outgoing), 'the external node has our direct message');
+  });
+
+  it('lists blocks mined by the external node in the Chain view, and a transfer sent with Send Coins is confirmed', async () => {
+    const api = await activated();
+    const chainRows = (id: string): unknown[] => {
+      const group = (api.views.chain.getChildren() as Array<GroupItem<unknown>>).filter(isGroup).find((g) => g.id === id);
+      return group ? group.children() : [];
+    };
+    assert.equal(api.chain.enabled, true, 'the node runs the chain (plexus.chain.mode automine by default)');
+    // Two blocks mined by the external node reach this node by gossip: the view lists them, by name.
+    const mined: Array<{ hash: string; height: number }> = [];
+    for (let i = 0; i < 2; i++) mined.push(await external.client.raw.post<{ hash: string; height: number }>('/chain/mine', {}));
+    const theirs = await until(
+      () => {
+        const blocks = chainRows('blocks').filter(isBlock);
+        return mined.every((m) => blocks.some((b) => b.block.hash === m.hash)) && blocks.filter((b) => b.block.miner === external.info.nodeId);
+      },
+      [api.views.chain.onDidChangeTreeData],
+      "the external node's blocks in the Chain view (chain:block events)",
+    );
+    assert.ok(theirs.length >= 2, `the external node's blocks: ${theirs.length}`);
+    assert.match(String(theirs[0]!.description), /· external ·/, 'the miner is named');
+    // This node mines a block (its reward pays for the transfer), then sends coins to the external node.
+    const own = await vscode.commands.executeCommand<{ hash: string; height: number }>('plexus.mineBlock');
+    assert.ok(own && own.height > mined[1]!.height, `mined on top of the external node's blocks: ${JSON.stringify(own)}`);
+    const before = (await external.client.raw.get<{ balance: number }>(`/chain/accounts/${external.info.nodeId}`)).balance;
+    const status = await vscode.commands.executeCommand<TxStatus>('plexus.sendCoins', { to: external.info.nodeId, amount: 500, fee: 2 });
+    assert.ok(status, 'Send Coins answered with the transaction');
+    assert.equal(status.status, 'pending');
+    const confirmed = await until(() => api.chain.snapshot?.blocks.find((b) => b.txs > 0 && b.height > own!.height), [api.chain.onDidChange], 'a block with the transfer (automine, tx:confirmed)');
+    assert.equal((await api.chain.tx(status.hash)).status, 'confirmed');
+    // Expanding the block shows the transfer; the external node holds the coins.
+    const block = chainRows('blocks').filter(isBlock).find((b) => b.block.hash === confirmed.hash)!;
+    const txs = ((await api.views.chain.getChildren(block)) as unknown[]).filter(isTx);
+    assert.ok(txs.some((t) => t.label === '500 coins → external'), `the block's transactions: ${txs.map((t) => t.label).join(', ')}`);
+    // Both nodes automine: the external node may mine the transfer too, at the same height (then
+    // it keeps its own block, and its reward) until a heavier branch comes; either way it holds the coins.
+    await eventually(async () => assert.equal((await external.client.raw.get<TxStatus>(`/chain/txs/${status.hash}`)).status, 'confirmed'), 'the transfer confirmed on the external node');
+    assert.ok((await external.client.raw.get<{ balance: number }>(`/chain/accounts/${external.info.nodeId}`)).balance >= before + 500, 'the external node holds the coins');
+    await until(
+      () => (api.views.chain.getChildren() as Array<{ label?: unknown; description?: unknown }>).find((e) => e.label === 'Balance' && /nonce [1-9][0-9]*$/.test(String(e.description))),
+      [api.views.chain.onDidChangeTreeData],
+      "this node's account with the spent nonce",
+    );
   });
 
   it('restarts its node when the process dies, and the external node reconnects', async () => {

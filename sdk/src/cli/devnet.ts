@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { PlexusError } from '../errors.js';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -10,6 +10,7 @@ import type { PeerInfo } from '../peers/index.js';
 import type { ContractRecord } from '../contracts/index.js';
 import type { ChatMessage, DirectMessage } from '../chat/index.js';
 import type { DownloadProgress, ShareInfo } from '../transfer/index.js';
+import type { ChainHead, TxStatus } from '../chain/index.js';
 import { progressLine } from '../transfer/cli.js';
 import { CHATTY_EVENTS, eventLine, formatBytes, paint, peersTable, shortId, sliceVisible, table, visibleLength } from '../terminal/format.js';
 import { durationOption, portOption, positiveInt } from '../terminal/options.js';
@@ -26,6 +27,17 @@ interface DevnetOptions {
   basePort: number;
   once?: boolean;
   timeout: number;
+  chain: boolean;
+  mine: 'automine' | 'interval';
+  miners: number;
+  blockTime: number;
+}
+
+/** What a node's chain looks like, read from GET /chain/head and its own account. */
+interface ChainView {
+  head: ChainHead;
+  mempool: number;
+  balance: number;
 }
 
 interface DevNode {
@@ -37,6 +49,8 @@ interface DevNode {
   peers: PeerInfo[];
   /** This node's copy of the demo token, when there is one. */
   token?: ContractRecord;
+  /** This node's chain, when the devnet runs one. */
+  chain?: ChainView;
   exited: boolean;
   stderr: string[];
 }
@@ -54,6 +68,19 @@ const DEVNET_UPLOAD_RATE = ['--upload-rate', '4MiB'];
 const DEMO_FILE = 'demo-file.bin';
 const DEMO_FILE_BYTES = 16 * 1024 * 1024;
 const MAX_EVENTS = 10;
+/** Coins node1 sends each other node once it has mined its first block (smallest units). */
+const CHAIN_FUNDING = 100_000;
+/** How long the devnet lets miners disagree on the head (a tie) before node1 mines a block to end it (ms). */
+const CHAIN_TIE_MS = 1_500;
+/** Events too frequent for the devnet's log. */
+const DEVNET_QUIET = new Set(['gossip:message']);
+/** The fee of every demo transfer. */
+const CHAIN_FEE = 2;
+
+function miningModeOption(value: string): 'automine' | 'interval' {
+  if (value !== 'automine' && value !== 'interval') throw new InvalidArgumentError('automine or interval');
+  return value;
+}
 
 export function registerDevnetCommand(program: Command, setExitCode: (code: number) => void): void {
   program
@@ -67,6 +94,10 @@ export function registerDevnetCommand(program: Command, setExitCode: (code: numb
     .option('--no-contract', 'skip the contract demo (deploy the example token on node1, mint on node2)')
     .option('--no-file', 'skip the file demo (share a file on all but the last node, fetch it on the last from all of them)')
     .option('--no-chat', 'skip the chat demo (two messages in the general room, one end-to-end encrypted direct message)')
+    .option('--no-chain', 'run the nodes without the chain (the chain demo: node1 mines, funds every node, then every node sends a transfer at once)')
+    .option('--mine <mode>', 'how the miners mine: automine (a block as soon as there are transactions) or interval', miningModeOption, 'automine')
+    .option('--miners <n>', 'how many nodes mine (node1, node2, ...); the others only validate and relay', positiveInt, 1)
+    .option('--block-time <duration>', 'with --mine interval: a block every this long', durationOption, 2_000)
     .addHelpText('after', '\nWhile it runs, the nodes answer the usual commands, e.g.\n  plexus peers --data-dir .plexus/node1')
     .action(async (opts: DevnetOptions) => {
       setExitCode(await runDevnet(opts));
@@ -108,6 +139,7 @@ async function runDevnet(opts: DevnetOptions): Promise<number> {
       // Fixed ports keep the nodes' address books right across runs; base 0 takes any free ports.
       const [p2p, api] = opts.basePort === 0 ? [0, 0] : [opts.basePort + i, opts.basePort + 100 + i];
       args.push('--p2p-port', String(p2p), '--api-port', String(api), ...DEVNET_HEARTBEAT, ...DEVNET_UPLOAD_RATE, ...peerArgs);
+      if (opts.chain) args.push(...(i <= opts.miners ? ['--mine', opts.mine, ...(opts.mine === 'interval' ? ['--block-time', `${opts.blockTime}ms`] : [])] : ['--chain']));
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       const node: DevNode = { name, dataDir: join(dir, name), child, peers: [], exited: false, stderr: [] };
       nodes.push(node);
@@ -131,6 +163,7 @@ async function runDevnet(opts: DevnetOptions): Promise<number> {
           try {
             n.peers = (await n.client!.get<{ peers: PeerInfo[] }>('/network/peers')).peers;
             if (tokenAddress) n.token = (await n.client!.get<{ contract: ContractRecord }>(`/contracts/${tokenAddress}`)).contract;
+            if (opts.chain) n.chain = await chainView(n);
             if (n === fetcher && file.download) file.download = (await n.client!.get<{ download: DownloadProgress }>(`/downloads/${file.download.id}`)).download;
           } catch {
             if (!n.token) n.peers = [];
@@ -150,6 +183,7 @@ async function runDevnet(opts: DevnetOptions): Promise<number> {
       if (tokenAddress) lines.push('', tokenTable());
       if (file.download) lines.push('', fileView());
       if (talk.room.length > 0) lines.push('', chatView());
+      if (opts.chain && nodes.some((n) => n.chain)) lines.push('', chainTable());
       return lines.join('\n');
     };
     /** Every node's copy of the token: version and the balance of every node, as that node sees it. */
@@ -248,6 +282,82 @@ async function runDevnet(opts: DevnetOptions): Promise<number> {
       return `${paint.bold('Chat')}: ${reach}
 ${lines.join('\n')}`;
     };
+    /**
+     * The chain demo: node1 mines a block (its reward funds the demo) and sends every other
+     * node CHAIN_FUNDING coins; once every node holds them, every node sends the next one a
+     * transfer at the same moment, and the miners put them in blocks.
+     */
+    const coins: { funding: string[]; ring: string[]; started?: boolean; ringStarted?: boolean; confirmed: number; agree?: boolean; tieSince?: number } = {
+      funding: [],
+      ring: [],
+      confirmed: 0,
+    };
+    const startChainDemo = async (): Promise<void> => {
+      if (!opts.chain || coins.started) return;
+      coins.started = true;
+      const first = nodes[0]!;
+      const mined = await first.client!.post<{ hash: string; height: number }>('/chain/mine', {});
+      log(`${paint.dim(first.name)} mined block ${mined.height} ${shortId(mined.hash)} (reward to fund the demo)`);
+      for (const n of nodes.slice(1)) {
+        const sent = await first.client!.post<TxStatus>('/chain/txs', { to: n.info!.nodeId, amount: CHAIN_FUNDING, fee: CHAIN_FEE });
+        coins.funding.push(sent.hash);
+        log(`${paint.dim(first.name)} sends ${n.name} ${CHAIN_FUNDING} coins: tx ${shortId(sent.hash)}`);
+      }
+    };
+    const startChainRing = async (): Promise<void> => {
+      if (!opts.chain || !coins.started || coins.ringStarted || nodes.length < 2) return;
+      if (!nodes.every((n) => (n.chain?.balance ?? 0) >= CHAIN_FUNDING)) return;
+      coins.ringStarted = true;
+      const sent = await Promise.all(
+        nodes.map(async (n, i) => {
+          const to = nodes[(i + 1) % nodes.length]!;
+          const amount = 1_000 * (i + 1);
+          const tx = await n.client!.post<TxStatus>('/chain/txs', { to: to.info!.nodeId, amount, fee: CHAIN_FEE });
+          return { tx, line: `${paint.dim(n.name)} sends ${to.name} ${amount} coins: tx ${shortId(tx.hash)}` };
+        }),
+      );
+      for (const s of sent) {
+        coins.ring.push(s.tx.hash);
+        log(s.line);
+      }
+    };
+    /** Every demo transaction confirmed (as node1 sees them), and every node on the same head and state root with an empty mempool. */
+    const chainDone = async (): Promise<boolean> => {
+      if (!opts.chain) return true;
+      if (!coins.ringStarted && nodes.length > 1) return false;
+      const all = [...coins.funding, ...coins.ring];
+      const statuses = await Promise.all(all.map((h) => nodes[0]!.client!.get<TxStatus>(`/chain/txs/${h}`).catch(() => null)));
+      coins.confirmed = statuses.filter((s) => s?.status === 'confirmed').length;
+      // Read the heads after the statuses, so a block that confirmed the last one is in them.
+      await Promise.all(nodes.map(async (n) => (n.chain = await chainView(n))));
+      coins.agree = chainAgrees();
+      if (coins.confirmed === all.length && !coins.agree && nodes.every((n) => n.chain?.mempool === 0)) {
+        // Two miners found a block at the same height: each keeps the one it saw first until a
+        // heavier branch comes. Mine one on node1 after a moment, and every node takes its branch.
+        coins.tieSince ??= Date.now();
+        if (Date.now() - coins.tieSince > CHAIN_TIE_MS) {
+          coins.tieSince = undefined;
+          const mined = await nodes[0]!.client!.post<{ hash: string; height: number }>('/chain/mine', {});
+          log(`${paint.dim(nodes[0]!.name)} mined block ${mined.height} ${shortId(mined.hash)} to end a tie between miners`);
+        }
+      } else coins.tieSince = undefined;
+      return coins.confirmed === all.length && coins.agree;
+    };
+    const chainAgrees = (): boolean => {
+      const head = nodes[0]!.chain?.head;
+      return !!head && nodes.every((n) => n.chain && n.chain.head.hash === head.hash && n.chain.head.stateRoot === head.stateRoot && n.chain.mempool === 0);
+    };
+    const chainTable = (): string => {
+      const header = ['NODE', 'HEIGHT', 'HEAD', 'STATE ROOT', 'MEMPOOL', 'BALANCE'];
+      const rows = nodes.map((n) => {
+        const c = n.chain;
+        return c ? [n.name, String(c.head.height), shortId(c.head.hash), shortId(c.head.stateRoot), String(c.mempool), String(c.balance)] : [n.name, '-', '(no chain)', '', '', ''];
+      });
+      const miners = nodes.slice(0, opts.miners).map((n) => n.name).join(', ');
+      const total = coins.funding.length + coins.ring.length;
+      const agree = chainAgrees() ? paint.green('same head and state root on every node') : paint.yellow('not in agreement yet');
+      return `${paint.bold('Chain')} mined by ${miners} (${opts.mine}), ${coins.confirmed}/${total} demo transfers confirmed: ${agree}\n${table(header, rows).replace(/^/gm, '    ')}`;
+    };
     const meshed = (): boolean => nodes.every((n) => n.peers.length === nodes.length - 1 && n.peers.every((p) => p.rttMs !== null));
     const converged = (): boolean => meshed() && (!opts.contract || tokenAgrees());
     const startDemo = async (): Promise<void> => {
@@ -263,6 +373,8 @@ ${lines.join('\n')}`;
         name: 'token',
         source,
         args: ['Devnet Token', 'DEV', [second.info!.nodeId]],
+        // The token demo stays replicated (its move to the chain is a later step).
+        mode: 'replicated',
       });
       tokenAddress = contract.address;
       log(`${paint.dim(first.name)} deployed token ${shortId(contract.address)}`);
@@ -287,21 +399,24 @@ ${lines.join('\n')}`;
     if (opts.once) {
       const deadline = Date.now() + opts.timeout;
       await refresh();
-      while (!(converged() && (await fileDone()) && (await chatDone())) && Date.now() < deadline && nodes.every((n) => !n.exited)) {
+      while (!(converged() && (await fileDone()) && (await chatDone()) && (await chainDone())) && Date.now() < deadline && nodes.every((n) => !n.exited)) {
         await new Promise((r) => setTimeout(r, 250));
         if (meshed()) await startDemo();
         if (meshed()) await startFileDemo();
         if (meshed()) await startChatDemo();
+        if (meshed()) await startChainDemo();
         await refresh();
+        await startChainRing();
       }
-      const ok = converged() && (await fileDone()) && (await chatDone());
+      const ok = converged() && (await fileDone()) && (await chatDone()) && (await chainDone());
       process.stdout.write('\n' + render() + '\n\n');
       process.stdout.write(
         ok
           ? paint.green(
               `every node sees ${nodes.length - 1} peers with measured round-trip times${opts.contract ? ', holds the same token state' : ''}` +
                 `${opts.file && nodes.length > 1 ? `, ${fetcher.name} fetched ${DEMO_FILE} intact from ${sharers.length} peer(s)` : ''}` +
-                `${opts.chat && nodes.length > 1 ? `, and the room messages reached every node and the direct message was delivered` : ''}\n`,
+                `${opts.chat && nodes.length > 1 ? `, the room messages reached every node and the direct message was delivered` : ''}` +
+                `${opts.chain ? `, and ${coins.confirmed} transfers are confirmed with every node at height ${nodes[0]!.chain!.head.height}, head ${shortId(nodes[0]!.chain!.head.hash)}, state root ${shortId(nodes[0]!.chain!.head.stateRoot)}` : ''}\n`,
             )
           : paint.red(`not converged within ${opts.timeout} ms\n`),
       );
@@ -316,7 +431,10 @@ ${lines.join('\n')}`;
       if (meshed()) await startDemo().catch((err: Error) => log(paint.red(`contract demo failed: ${err.message}`)));
       if (meshed()) await startFileDemo().catch((err: Error) => log(paint.red(`file demo failed: ${err.message}`)));
       if (meshed()) await startChatDemo().catch((err: Error) => log(paint.red(`chat demo failed: ${err.message}`)));
+      if (meshed()) await startChainDemo().catch((err: Error) => log(paint.red(`chain demo failed: ${err.message}`)));
       await refresh();
+      await startChainRing().catch((err: Error) => log(paint.red(`chain demo failed: ${err.message}`)));
+      if (coins.ringStarted) await chainDone().catch(() => false);
       if (file.download?.status === 'complete') await fileDone();
       if (talk.direct) await chatDone().catch(() => false);
       if (shuttingDown) return;
@@ -350,6 +468,15 @@ ${lines.join('\n')}`;
   }
 }
 
+/** A node's head, mempool size and own balance. */
+async function chainView(n: DevNode): Promise<ChainView> {
+  const [head, account] = await Promise.all([
+    n.client!.get<{ head: ChainHead; mempool: number }>('/chain/head'),
+    n.client!.get<{ balance: number }>(`/chain/accounts/${n.info!.nodeId}`),
+  ]);
+  return { head: head.head, mempool: head.mempool, balance: account.balance };
+}
+
 /** Wait for a child node's `node:start` line and then stream its events into the log. */
 function startNode(node: DevNode, log: (line: string) => void, shuttingDown: () => boolean): Promise<void> {
   return new Promise((resolveStart, rejectStart) => {
@@ -376,7 +503,7 @@ function startNode(node: DevNode, log: (line: string) => void, shuttingDown: () 
         }, rejectStart);
         return;
       }
-      if (message.event !== 'node:stop' && !CHATTY_EVENTS.has(message.event)) log(`${paint.dim(node.name)} ${eventLine(message.event, message.payload)}`);
+      if (message.event !== 'node:stop' && !CHATTY_EVENTS.has(message.event) && !DEVNET_QUIET.has(message.event)) log(`${paint.dim(node.name)} ${eventLine(message.event, message.payload)}`);
     });
     node.child.once('exit', (code, signal) => {
       node.exited = true;

@@ -126,6 +126,11 @@ describe('plexus CLI', () => {
     const r = await plexus(['devnet', '--once', '--nodes', '3', '--base-port', '0'], { cwd, timeoutMs: 50_000 });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /every node sees 2 peers with measured round-trip times/);
+    // The chain demo: 2 fundings + 3 transfers sent at once, confirmed, one head everywhere.
+    assert.match(r.stdout, /and 5 transfers are confirmed with every node at height \d+/);
+    const heads = [...r.stdout.matchAll(/^ {4}(node\d) +(\d+) +([0-9a-f]{12}) +([0-9a-f]{12}) +0 +\d+$/gm)].map((m) => m.slice(2).join(' '));
+    assert.equal(heads.length, 3, r.stdout);
+    assert.equal(new Set(heads).size, 1, `one height, head and state root on every node: ${heads.join(' | ')}`);
     for (const n of ['node1', 'node2', 'node3']) {
       assert.ok(existsSync(join(cwd, '.plexus', n, 'node.db')), `${n} has its store under .plexus/`);
       assert.equal(JSON.parse(readFileSync(join(cwd, '.plexus', n, 'node.json'), 'utf8')).running, false, `${n} stopped`);
