@@ -415,8 +415,14 @@ export async function runUiCheck({ scope, browser, log, track }) {
     const withTx = await treeRow(page, /#4\s*[0-9a-f]{12} · 1 tx ·/);
     await expand(withTx);
     await treeRow(page, '500 coins → external');
-    await expand(await treeRow(page, 'Head #'));
-    await treeRow(page, 'Cumulative work');
+    // A block that arrives meanwhile (the external node mines too) redraws the head row
+    // collapsed: expand it again until its details show.
+    for (let attempt = 1; ; attempt++) {
+      await expand(await treeRow(page, 'Head #'));
+      const shown = await treeRow(page, 'Cumulative work', 3_000).then(() => true, () => false);
+      if (shown) break;
+      if (attempt === 5) await treeRow(page, 'Cumulative work');
+    }
     await page.locator('body').click({ position: { x: 700, y: 780 } }).catch(() => undefined);
     await page.locator(`${SIDEBAR} .pane`).filter({ hasText: 'Chain' }).last().screenshot({ path: join(SCREENSHOTS, 'dark-chain.png') });
     log('ui: the Chain view lists the external node\'s blocks; Mine Block mined #3; Send Coins sent 500 coins, listed in block #4');
