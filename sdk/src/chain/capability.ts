@@ -2,14 +2,14 @@ import { type Capability, defineMessage } from '../capability/index.js';
 import type { GossipApi } from '../gossip/index.js';
 import { Chain, type ChainEvents, type ChainInit } from './chain.js';
 import { registerChainCommands } from './cli.js';
-import { BLOCKS_SCHEMA, GET_BLOCKS_SCHEMA, GET_HEADERS_SCHEMA, type GetBlocksBody, type GetHeadersBody, HEADERS_SCHEMA } from './messages.js';
+import { BLOCKS_SCHEMA, GET_BLOCKS_SCHEMA, GET_HEADERS_SCHEMA, type GetBlocksBody, type GetHeadersBody, HEADERS_SCHEMA, TXS_SCHEMA, type TxsBody } from './messages.js';
 import { CHAIN_MIGRATIONS } from './migrations.js';
 import { chainRoutes } from './routes.js';
 
 /** What `node.chain` exposes. */
 export type ChainApi = Pick<
   Chain,
-  'genesisHash' | 'mode' | 'head' | 'block' | 'account' | 'accounts' | 'stateRoot' | 'tx' | 'pending' | 'transfer' | 'deploy' | 'call' | 'view' | 'contract' | 'contracts' | 'waitForReceipt' | 'submit' | 'mine' | 'accept' | 'syncWith' | 'locator' | 'nextTarget' | 'sync'
+  'genesisHash' | 'mode' | 'head' | 'block' | 'account' | 'accounts' | 'stateRoot' | 'tx' | 'pending' | 'transfer' | 'deploy' | 'call' | 'view' | 'contract' | 'contracts' | 'waitForReceipt' | 'submit' | 'durable' | 'mine' | 'accept' | 'syncWith' | 'locator' | 'nextTarget' | 'sync'
 >;
 
 /** The chain capability: transactions, mempool, proof-of-work blocks, fork choice, sync and mining (docs/protocol.md §21). */
@@ -28,6 +28,7 @@ export function chain(init: ChainInit = {}): Capability<'chain', ChainApi, Chain
           defineMessage({ type: 'Headers', kind: 'reply', schema: HEADERS_SCHEMA }),
           defineMessage<GetBlocksBody>({ type: 'GetBlocks', kind: 'request', schema: GET_BLOCKS_SCHEMA, handle: (e, p) => c.sync.onGetBlocks(e, p) }),
           defineMessage({ type: 'Blocks', kind: 'reply', schema: BLOCKS_SCHEMA }),
+          defineMessage<TxsBody>({ type: 'Txs', kind: 'notice', schema: TXS_SCHEMA, handle: (e, p) => c.onTxs(e, p) }),
         ],
         onPeerConnect: (peer) => c.onPeerConnect(peer),
         onPeerDisconnect: (gone) => c.onPeerDisconnect(gone),

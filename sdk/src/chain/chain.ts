@@ -7,6 +7,7 @@ import type { GossipApi } from '../gossip/index.js';
 import type { Identity } from '../identity/index.js';
 import type { Peer, PeerManager } from '../peers/index.js';
 import type { Store } from '../store/index.js';
+import type { Envelope } from '../transport/index.js';
 import { canonicalBytes } from '../util/canonical.js';
 import {
   type Account,
@@ -33,9 +34,11 @@ import {
   CHAIN_PENALTY,
   CONTRACT_GAS_LIMIT,
   CONTRACT_MEMORY_LIMIT_BYTES,
+  LOCAL_TX_DEPTH,
   MAX_BLOCK_BYTES,
   MAX_BLOCK_TXS,
   MAX_FUTURE_BLOCK_MS,
+  MAX_TXS_MESSAGE,
   MEDIAN_TIME_SPAN,
   RECEIPT_WAIT_MS,
   RETARGET_CLAMP,
@@ -46,7 +49,7 @@ import {
 } from './constants.js';
 import { BlockRejectedError, ChainNotFoundError, TxRejectedError } from './errors.js';
 import { Mempool, type MempoolInit, type PoolEntry } from './mempool.js';
-import { BLOCK_SCHEMA } from './messages.js';
+import { BLOCK_SCHEMA, type TxsBody } from './messages.js';
 import { MinerWorker } from './miner.js';
 import { type BlockRow, type ChainContract, ChainRepository } from './repository.js';
 import { ChainSync, type ChainSyncInit } from './sync.js';
@@ -220,7 +223,7 @@ export class Chain {
   /** When the pending #miningTimer fires (performance.now() ms). */
   #miningDue = 0;
   readonly #automineRelayedDelayMs: number;
-  /** Hashes of pooled transactions submitted through this node (automine mines them at once). */
+  /** Hashes of the transactions submitted through this node, until buried (automine mines them at once; stored in chain_local_txs). */
   readonly #local = new Set<string>();
   #unregister: Array<() => void> = [];
   /** waitForReceipt() calls to end (AbortedError) on stop(). */
@@ -264,7 +267,9 @@ export class Chain {
       this.#c.gossip.register(TX_TOPIC, { validate: (p, from) => this.#onGossipTx(p, from), deliver: () => undefined }),
       this.#c.gossip.register(BLOCK_TOPIC, { validate: (p, from) => this.#onGossipBlock(p, from), deliver: () => undefined }),
     );
+    this.#reloadLocal();
     if (this.mode === 'interval') this.#scheduleMining();
+    else this.#onMempoolGrew();
   }
 
   async stop(): Promise<void> {
@@ -439,17 +444,39 @@ export class Chain {
   }
 
   /**
-   * Add a signed transaction (from anyone) to the mempool and gossip it.
+   * Add a signed transaction (from anyone) to the mempool and gossip it. It is also stored
+   * until buried LOCAL_TX_DEPTH blocks deep: after a restart it returns to the mempool, and it
+   * is sent to every peer that connects (`Txs`) while pending. `durable()` resolves once it is
+   * on disk.
    * @throws TxRejectedError INVALID_TX, TX_KNOWN (also when already confirmed) and the mempool's codes
    */
   submit(value: unknown): TxStatus {
     const { tx, hash, size } = verifyTx(value, this.genesisHash);
     if (this.#repo.txLocation(hash)) throw new TxRejectedError('TX_KNOWN', `transaction ${hash} is already confirmed`);
     this.mempool.add(tx, hash, size);
+    this.#repo.insertLocalTx(hash, JSON.stringify(tx), Date.now());
     this.#local.add(hash);
     this.#c.gossip.publish(TX_TOPIC, tx);
     this.#onMempoolGrew();
     return { hash, tx, status: 'pending', receipt: null };
+  }
+
+  /** Resolves once every transaction submitted so far is on disk (the store's write-ahead log). */
+  durable(): Promise<void> {
+    return this.#c.store.durable();
+  }
+
+  /**
+   * `Txs` (notice): a peer's pending transactions, sent when it connects (docs/protocol.md
+   * §21.11). Each is admitted as one from `chain-tx` gossip (same rate limit, checks and
+   * penalties) and, when new here, published on `chain-tx`.
+   */
+  onTxs(envelope: Envelope<TxsBody>, peer: Peer): void {
+    for (const tx of envelope.body.txs) {
+      const verdict = this.#onGossipTx(tx, peer.nodeId);
+      if (verdict === true) this.#c.gossip.publish(TX_TOPIC, tx);
+      else if (verdict.penalty > 0) this.#c.peers.penalize(peer.nodeId, verdict.penalty, 'INVALID_CHAIN_TX', `Txs: ${verdict.reason ?? 'refused'}`);
+    }
   }
 
   #onGossipTx(payload: unknown, from: string): { penalty: number; reason?: string } | true {
@@ -828,7 +855,7 @@ export class Chain {
     }
     // A new tip: mining restarts on it.
     this.#worker.cancel();
-    for (const h of this.#local) if (!this.mempool.has(h)) this.#local.delete(h);
+    this.#pruneLocal(newTip.height);
     if (this.mempool.size > 0) this.#onMempoolGrew();
   }
 
@@ -842,6 +869,48 @@ export class Chain {
       if (err.code === 'LOW_WORK' && this.mode === 'automine') this.#onTie((payload as Block).header);
       // The penalty, if any, was taken by accept().
       return { penalty: 0, reason: `${err.code}: ${err.message}` };
+    }
+  }
+
+  // --- transactions submitted here (kept until buried) ----------------------------------
+
+  /** Put the stored transactions submitted here back into the mempool (after a restart); forget those no longer valid. */
+  #reloadLocal(): void {
+    for (const row of this.#repo.localTxs()) {
+      this.#local.add(row.hash);
+      if (this.#repo.txLocation(row.hash)) continue; // confirmed: forgotten once buried
+      try {
+        const { tx, hash, size } = verifyTx(JSON.parse(row.tx), this.genesisHash);
+        this.mempool.add(tx, hash, size);
+      } catch {
+        this.#forgetLocal(row.hash); // its nonce was used meanwhile, or it is no longer funded
+      }
+    }
+  }
+
+  /** After the tip moved to `height`: forget transactions submitted here that are buried LOCAL_TX_DEPTH deep, or that left the mempool unconfirmed (stale). */
+  #pruneLocal(height: number): void {
+    for (const hash of this.#local) {
+      if (this.mempool.has(hash)) continue;
+      const at = this.#repo.txLocation(hash);
+      if (!at || height - at.height + 1 >= LOCAL_TX_DEPTH) this.#forgetLocal(hash);
+    }
+  }
+
+  #forgetLocal(hash: string): void {
+    this.#local.delete(hash);
+    this.#repo.deleteLocalTx(hash);
+  }
+
+  /** Send a peer that just connected this node's pending transactions (`Txs`, at most MAX_TXS_MESSAGE each). */
+  #sendPending(peer: Peer): void {
+    const txs = [...this.#local].flatMap((h) => this.mempool.get(h)?.tx ?? []);
+    for (let i = 0; i < txs.length; i += MAX_TXS_MESSAGE) {
+      try {
+        peer.connection.send('Txs', { txs: txs.slice(i, i + MAX_TXS_MESSAGE) });
+      } catch {
+        return; // the connection closed meanwhile
+      }
     }
   }
 
@@ -975,6 +1044,7 @@ export class Chain {
   }
 
   onPeerConnect(peer: Peer): void {
+    this.#sendPending(peer);
     this.sync.onPeerConnect(peer);
   }
 

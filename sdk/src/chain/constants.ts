@@ -22,6 +22,10 @@ export const MAX_FUTURE_BLOCK_MS = 5_000;
 export const RETARGET_CLAMP = 4;
 /** Default target block time of interval mining and retargeting (ms). */
 export const BLOCK_TIME_MS = 10_000;
+/** A transaction submitted through this node is kept (and resent) until this many blocks confirm it (1 = in the tip). */
+export const LOCAL_TX_DEPTH = 6;
+/** Most transactions in one `Txs` notice. */
+export const MAX_TXS_MESSAGE = 64;
 /** Automine: how long a transaction relayed by a peer waits before this node mines it (ms); its submitter's miner goes first. */
 export const AUTOMINE_RELAYED_DELAY_MS = 500;
 /** Most headers in one Headers reply. */

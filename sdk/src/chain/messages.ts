@@ -1,5 +1,5 @@
 import type { BodyOf } from '../capability/index.js';
-import { MAX_BLOCK_TXS, MAX_GET_BLOCKS, MAX_HEADERS, MAX_LOCATOR } from './constants.js';
+import { MAX_BLOCK_TXS, MAX_GET_BLOCKS, MAX_HEADERS, MAX_LOCATOR, MAX_TXS_MESSAGE } from './constants.js';
 
 const HASH = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
 const U53 = { type: 'integer', minimum: 0, maximum: 9007199254740991 } as const;
@@ -67,6 +67,15 @@ export const BLOCKS_SCHEMA = {
   additionalProperties: false,
 } as const;
 
+/** `Txs` (notice): the sender's pending transactions, sent when a connection opens (§21.11). Each is checked as a `chain-tx` payload. */
+export const TXS_SCHEMA = {
+  type: 'object',
+  properties: { txs: { type: 'array', minItems: 1, maxItems: MAX_TXS_MESSAGE, items: { type: 'object' } } },
+  required: ['txs'],
+  additionalProperties: false,
+} as const;
+
+export type TxsBody = BodyOf<typeof TXS_SCHEMA>;
 export type GetHeadersBody = BodyOf<typeof GET_HEADERS_SCHEMA>;
 export type HeadersBody = BodyOf<typeof HEADERS_SCHEMA>;
 export type GetBlocksBody = BodyOf<typeof GET_BLOCKS_SCHEMA>;

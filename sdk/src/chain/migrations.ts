@@ -54,4 +54,13 @@ export const CHAIN_MIGRATIONS: readonly Migration[] = [
   );
   ALTER TABLE chain_txs ADD COLUMN receipt TEXT;  -- JSON of the receipt (NULL: slice 1 rows, transfers)`,
   },
+  {
+    id: 'chain/3',
+    sql: `
+  CREATE TABLE chain_local_txs (
+    hash  TEXT PRIMARY KEY,                  -- a transaction submitted through this node
+    tx    TEXT NOT NULL,                     -- its JSON
+    added INTEGER NOT NULL                   -- when (ms since the epoch)
+  );`,
+  },
 ];

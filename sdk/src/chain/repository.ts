@@ -106,6 +106,20 @@ export class ChainRepository {
     return this.#store.get("SELECT * FROM chain_blocks WHERE status = 'ok' ORDER BY work DESC, seq ASC LIMIT 1") as BlockRow | undefined;
   }
 
+  /** Keep a transaction submitted through this node until it is buried (chain.ts, LOCAL_TX_DEPTH). */
+  insertLocalTx(hash: string, tx: string, added: number): void {
+    this.#store.run('INSERT OR IGNORE INTO chain_local_txs (hash, tx, added) VALUES (?, ?, ?)', [hash, tx, added]);
+  }
+
+  /** The transactions submitted through this node not yet buried, oldest first. */
+  localTxs(): Array<{ hash: string; tx: string }> {
+    return this.#store.all<{ hash: string; tx: string }>('SELECT hash, tx FROM chain_local_txs ORDER BY added, hash');
+  }
+
+  deleteLocalTx(hash: string): void {
+    this.#store.run('DELETE FROM chain_local_txs WHERE hash = ?', [hash]);
+  }
+
   mainHash(height: number): string | undefined {
     return this.#store.get<{ hash: string }>('SELECT hash FROM chain_main WHERE height = ?', [height])?.hash;
   }

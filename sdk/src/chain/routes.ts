@@ -65,9 +65,12 @@ export function chainRoutes(chain: Chain): RouteDef[] {
           { type: 'object', properties: { tx: { type: 'object' } }, required: ['tx'], additionalProperties: false },
         ],
       },
-      handle: (r) => {
+      handle: async (r) => {
         const b = r.body as { to?: string; amount?: number; fee?: number; nonce?: number; tx?: unknown };
-        return api(() => [202, b.tx !== undefined ? chain.submit(b.tx) : chain.transfer(b.to!, b.amount!, b.fee!, b.nonce)]);
+        const answer = api(() => [202, b.tx !== undefined ? chain.submit(b.tx) : chain.transfer(b.to!, b.amount!, b.fee!, b.nonce)] as [number, unknown]);
+        // Acknowledged only once on disk: a restart puts it back into the mempool.
+        await chain.durable();
+        return answer;
       },
     },
     { method: 'GET', path: '/chain/txs/([0-9a-f]{64})', handle: (r) => api(() => [200, chain.tx(r.params[0]!)]) },
