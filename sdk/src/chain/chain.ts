@@ -861,12 +861,18 @@ export class Chain {
 
   /** Gossip `chain-block`: accept; forward only a block that joined the main chain (a side branch travels by sync). */
   #onGossipBlock(payload: unknown, from: string): { penalty: number; reason?: string } | true {
+    const header = (payload as Partial<Block> | null)?.header;
     try {
-      return this.accept(payload, from, false).status === 'connected' ? true : { penalty: 0, reason: 'not on the main chain here' };
+      const result = this.accept(payload, from, false);
+      this.sync.noteHeld(from, header!.height, result.hash);
+      return result.status === 'connected' ? true : { penalty: 0, reason: 'not on the main chain here' };
     } catch (err) {
       if (!(err instanceof BlockRejectedError)) throw err;
       if (err.code === 'UNKNOWN_PARENT') this.sync.onUnknownParent(from);
-      if (err.code === 'LOW_WORK' && this.mode === 'automine') this.#onTie((payload as Block).header);
+      if (err.code === 'LOW_WORK') {
+        this.sync.noteHeld(from, header!.height, err.hash);
+        if (this.mode === 'automine') this.#onTie(header!);
+      }
       // The penalty, if any, was taken by accept().
       return { penalty: 0, reason: `${err.code}: ${err.message}` };
     }

@@ -82,6 +82,7 @@ export function chainRoutes(chain: Chain): RouteDef[] {
         { txs: chain.pending().map((e) => ({ hash: e.hash, kind: e.tx.kind, from: e.tx.from, nonce: e.tx.nonce, fee: e.tx.fee, size: e.size, feeRate: e.feeRate, addedAt: e.addedAt })) },
       ],
     },
+    { method: 'GET', path: '/chain/sync', handle: () => [200, chain.sync.status()] },
     { method: 'GET', path: '/chain/accounts', handle: () => [200, { stateRoot: chain.stateRoot(), accounts: chain.accounts() }] },
     { method: 'GET', path: '/chain/accounts/([0-9a-f]{64})', handle: (r) => [200, chain.account(r.params[0]!)] },
     {

@@ -68,7 +68,12 @@ export interface SyncStatus {
   window: { low: number; high: number } | null;
   /** The window timeout now in force (ms). */
   stallTimeoutMs: number;
-  peers: Array<{ nodeId: string; inFlight: number; delivered: number; stalled: boolean }>;
+  /**
+   * Every connected peer: the highest block it is known to hold (from its Headers, its gossiped
+   * blocks and the blocks it sent; null before any), blocks asked of it and not answered,
+   * blocks it delivered to the download, and whether it was dropped for stalling the window.
+   */
+  peers: Array<{ nodeId: string; best: { height: number; hash: string } | null; inFlight: number; delivered: number; stalled: boolean }>;
 }
 
 /** A header whose body is not stored yet, with the peers that announced it. */
@@ -134,6 +139,8 @@ export class ChainSync {
   /** When the current staller began holding the window up (performance.now() ms), and who. */
   #stall: { nodeId: string; since: number } | null = null;
   #stallTimer: NodeJS.Timeout | undefined;
+  /** Per connected peer, the highest block it is known to hold. */
+  readonly #best = new Map<string, { height: number; hash: string }>();
   #idleWaiters: Array<() => void> = [];
   #stopped = false;
 
@@ -171,8 +178,18 @@ export class ChainSync {
       missing: this.#path.length,
       window: low === undefined ? null : { low, high: low + this.#windowBlocks - 1 },
       stallTimeoutMs: this.#stallMs,
-      peers: [...this.#slots].map(([nodeId, s]) => ({ nodeId, inFlight: s.inFlight.size, delivered: s.delivered, stalled: s.stalled })),
+      peers: this.#c.peers.all().map(({ nodeId }) => {
+        const slot = this.#slots.get(nodeId);
+        return { nodeId, best: this.#best.get(nodeId) ?? null, inFlight: slot?.inFlight.size ?? 0, delivered: slot?.delivered ?? 0, stalled: slot?.stalled ?? false };
+      }),
     };
+  }
+
+  /** A peer holds the block `hash` at `height` (it sent it, its header, or announced it): remember the highest per peer. */
+  noteHeld(nodeId: string, height: number, hash: string): void {
+    if (!this.#c.peers.get(nodeId)) return;
+    const best = this.#best.get(nodeId);
+    if (!best || height > best.height) this.#best.set(nodeId, { height, hash });
   }
 
   /** Block locator of the main chain: the 10 newest hashes, then back in doubling steps, genesis last (Bitcoin). */
@@ -225,6 +242,7 @@ export class ChainSync {
     const slot = this.#slots.get(nodeId);
     if (slot) this.#release(nodeId, slot);
     this.#slots.delete(nodeId);
+    this.#best.delete(nodeId);
     for (const e of this.#index.values()) e.peers.delete(nodeId);
     if (this.#stall?.nodeId === nodeId) this.#stall = null;
     this.#fill();
@@ -288,9 +306,11 @@ export class ChainSync {
       if (texts.length === 0) return count;
       const batch = this.#checkHeaders(nodeId, texts);
       if (!batch) return count;
+      const top = batch[batch.length - 1]!;
+      this.noteHeld(nodeId, top.header.height, top.hash);
       // Keep the headers of a branch heavier than the main chain (a tie keeps the first seen);
       // a full batch is kept too: the rest of its branch may be heavier.
-      const end = batch[batch.length - 1]!;
+      const end = top;
       if (end.work <= BigInt('0x' + chain.head().work) && texts.length < MAX_HEADERS) return count;
       for (const e of batch) {
         if (this.#c.repo.hasBlock(e.hash)) continue;

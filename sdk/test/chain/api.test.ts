@@ -99,6 +99,8 @@ describe('chain: HTTP API, CLI, mining modes', () => {
     assert.equal(receipt.receipt!.confirmations, 1);
     await assert.rejects(api.get(`/chain/txs/${'0'.repeat(64)}`), code('NOT_FOUND', 404));
 
+    const sync = await api.get<{ headerHeight: number; window: unknown; peers: unknown[] }>('/chain/sync');
+    assert.deepEqual([sync.window, sync.peers], [null, []]);
     const head = await api.get<{ head: { hash: string; height: number; stateRoot: string }; genesis: string; mode: string }>('/chain/head');
     assert.equal(head.head.height, 2);
     assert.equal(head.genesis, node.chain.genesisHash);

@@ -50,6 +50,11 @@ describe('chain: sync in a moving window (docs/protocol.md §21.12)', function (
     assert.ok(mostInFlight > 0 && mostInFlight <= 16, `in flight per peer: ${mostInFlight}`);
     assert.equal(fresh.chain.stateRoot(), src[0]!.chain.head().stateRoot);
     assert.deepEqual(fresh.chain.sync.status().window, null);
+    // The per-peer view (GET /chain/sync): each source is known to hold the tip.
+    const peers = fresh.chain.sync.status().peers;
+    assert.deepEqual(peers.map((p) => p.nodeId).sort(), src.map((s) => s.nodeId).sort());
+    for (const p of peers) assert.deepEqual(p.best, { height: n, hash: src[0]!.chain.head().hash });
+    assert.equal(peers.reduce((a, p) => a + p.delivered, 0), n);
   });
 
   it('drops a peer that stalls the window (penalised, disconnected) and completes the window from the others', async () => {
