@@ -10,13 +10,13 @@
  */
 import { ApiClient, type NodeInfo } from '../api/index.js';
 import type { ChatKey, ChatMarkEvent, ChatMessage, ChatMessageEvent, ChatRoom, ChatSyncEvent, Conversation, DirectMessage } from '../chat/index.js';
-import type { CallResult, ContractRecord, ContractSummary } from '../contracts/index.js';
+import type { CallResult, ContractEventPayload, ContractRecord, ContractRemovedEvent, ContractSummary } from '../contracts/index.js';
 import type { BanRecord, PeerInfo, PeerRecord } from '../peers/index.js';
 import type { KnownAddress } from '../pex/index.js';
 import type { DownloadProgress, ShareInfo } from '../transfer/index.js';
 
-/** `contract:new` and `contract:update` payloads: a summary plus where it came from (null: this node). */
-export type ContractEventPayload = ContractSummary & { from: string | null };
+/** `contract:new` and `contract:update` payloads, either mode (contracts/events.ts). */
+export type { ContractEventPayload };
 
 /** Event names of `GET /api/v1/events` and their payloads (docs/api.md §7.1). */
 export interface ApiEventMap {
@@ -30,6 +30,7 @@ export interface ApiEventMap {
   warning: { code: string; message: string; nodeId?: string };
   'contract:new': ContractEventPayload;
   'contract:update': ContractEventPayload;
+  'contract:removed': ContractRemovedEvent;
   'contract:sync': { nodeId: string; full: boolean; pages: number; received: number; applied: number; bytes: number; ms: number };
   'outbox:delivered': { id: number; peerAddress: string; contractAddress: string; attempts: number };
   'outbox:dropped': { id: number; peerAddress: string; contractAddress: string; retryCount: number; lastError: string };
