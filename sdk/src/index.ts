@@ -75,6 +75,8 @@ export {
   type ChainApi,
   type ChainEvents,
   type ChainHead,
+  type ChainContract,
+  type Receipt,
   type ChainInit,
   type MiningMode,
   type TxStatus,
@@ -88,4 +90,17 @@ export {
   verifyTx,
   txSigningPayload,
 } from './chain/index.js';
-export { TypedApiClient, type ApiEvent, type ApiEventMap, type ApiEventName, type ContractEventPayload } from './client/typed-client.js';
+export {
+  TypedApiClient,
+  type ApiEvent,
+  type ApiEventMap,
+  type ApiEventName,
+  type ContractEventPayload,
+  type ChainCallResult,
+  type ChainContractSummary,
+  type ChainContractView,
+  type ChainDeployResult,
+  type ContractView,
+  type ReplicatedContractView,
+  type TxConfirmedEvent,
+} from './client/typed-client.js';

@@ -31,7 +31,8 @@ export function confirmation(chain: ChainModel, hash: string): Promise<TxConfirm
       (s) => {
         if (s.status !== 'confirmed' || !s.receipt) return;
         sub.dispose();
-        resolve({ hash, block: s.receipt.block, height: s.receipt.height, index: s.receipt.index });
+        const { confirmations: _, ...receipt } = s.receipt;
+        resolve({ hash, ...receipt });
       },
       () => undefined,
     );
