@@ -25,6 +25,7 @@ import {
   verifyBlockSignature,
 } from './block.js';
 import {
+  AUTOMINE_RELAYED_DELAY_MS,
   BLOCK_REWARD,
   BLOCK_TIME_MS,
   BLOCK_TOPIC,
@@ -143,7 +144,10 @@ export interface ChainComponents {
   gossip: GossipApi;
 }
 
-/** When this node mines: `manual` (only `mine()`), `automine` (as soon as the mempool holds a transaction), `interval` (all the time). */
+/**
+ * When this node mines: `manual` (only `mine()`), `automine` (a block as soon as the mempool
+ * holds a transaction, never an empty one), `interval` (all the time, `blockTimeMs` apart).
+ */
 export type MiningMode = 'manual' | 'automine' | 'interval';
 
 export interface ChainInit {
@@ -159,6 +163,14 @@ export interface ChainInit {
   blockTimeMs?: number;
   /** Consensus: coins a block creates. Default BLOCK_REWARD. */
   reward?: number;
+  /**
+   * Automine: how long a transaction that came from a peer waits before this node mines it
+   * (ms). A transaction submitted here is mined at once; one relayed by a peer is left a
+   * moment to the miner of the node that took it, so two automining nodes rarely mine the same
+   * transactions at the same height (a tie that only the next block ends). Default
+   * AUTOMINE_RELAYED_DELAY_MS.
+   */
+  automineRelayedDelayMs?: number;
   /** A block time at most this far ahead of the local clock (ms). Default MAX_FUTURE_BLOCK_MS. */
   maxFutureMs?: number;
   /** How long a sync request waits (ms). Default SYNC_TIMEOUT_MS. */
@@ -190,6 +202,9 @@ export type AcceptResult = { hash: string; status: 'connected' | 'side' | 'known
 /** Refusals that are no one's fault: the sender is not penalised. */
 const NO_BLAME = new Set(['UNKNOWN_PARENT', 'TIME_TOO_NEW', 'LOW_WORK']);
 
+/** Automine waits at least this long before it ends a tie (ms), so the two sides do not end it at once. */
+const MIN_TIE_WAIT_MS = 100;
+
 const ajv = new Ajv({ strict: true, allErrors: false });
 const checkBlockShape = ajv.compile(BLOCK_SCHEMA);
 
@@ -220,8 +235,15 @@ export class Chain {
   /** Runs deploys and calls: gas is the only limit (a wall-clock deadline would differ between nodes). */
   readonly #sandbox: Sandbox;
   readonly #receiptWaitMs: number;
-  #mining: Promise<Block> | null = null;
+  #mining: Promise<Block | null> | null = null;
   #miningTimer: NodeJS.Timeout | undefined;
+  /** Automine's wait before it ends a tie (#onTie). */
+  #tieTimer: NodeJS.Timeout | undefined;
+  /** When the pending #miningTimer fires (performance.now() ms). */
+  #miningDue = 0;
+  readonly #automineRelayedDelayMs: number;
+  /** Hashes of pooled transactions submitted through this node (automine mines them at once). */
+  readonly #local = new Set<string>();
   #unregister: Array<() => void> = [];
   /** waitForReceipt() calls to end (AbortedError) on stop(). */
   readonly #waiters = new Set<() => void>();
@@ -239,6 +261,7 @@ export class Chain {
     this.#maxFutureMs = init.maxFutureMs ?? MAX_FUTURE_BLOCK_MS;
     this.#txRate = init.txPeerRate ?? TX_PEER_RATE;
     this.#txBurst = init.txPeerBurst ?? TX_PEER_BURST;
+    this.#automineRelayedDelayMs = init.automineRelayedDelayMs ?? AUTOMINE_RELAYED_DELAY_MS;
     this.mempool = new Mempool({ account: (id) => this.account(id) }, init.mempool);
     this.#sandbox = new Sandbox({ gasLimit: init.gasLimit ?? CONTRACT_GAS_LIMIT, memoryLimitBytes: CONTRACT_MEMORY_LIMIT_BYTES, deadlineMs: Number.POSITIVE_INFINITY });
     this.#receiptWaitMs = init.receiptWaitMs ?? RECEIPT_WAIT_MS;
@@ -270,6 +293,8 @@ export class Chain {
     this.#started = false;
     clearTimeout(this.#miningTimer);
     this.#miningTimer = undefined;
+    clearTimeout(this.#tieTimer);
+    this.#tieTimer = undefined;
     for (const u of this.#unregister.splice(0)) u();
     this.sync.stop();
     await this.#worker.stop();
@@ -443,6 +468,7 @@ export class Chain {
     const { tx, hash, size } = verifyTx(value, this.genesisHash);
     if (this.#repo.txLocation(hash)) throw new TxRejectedError('TX_KNOWN', `transaction ${hash} is already confirmed`);
     this.mempool.add(tx, hash, size);
+    this.#local.add(hash);
     this.#c.gossip.publish(TX_TOPIC, tx);
     this.#onMempoolGrew();
     return { hash, tx, status: 'pending', receipt: null };
@@ -832,6 +858,7 @@ export class Chain {
     }
     // A new tip: mining restarts on it.
     this.#worker.cancel();
+    for (const h of this.#local) if (!this.mempool.has(h)) this.#local.delete(h);
     if (this.mempool.size > 0) this.#onMempoolGrew();
   }
 
@@ -880,6 +907,7 @@ export class Chain {
     } catch (err) {
       if (!(err instanceof BlockRejectedError)) throw err;
       if (err.code === 'UNKNOWN_PARENT') this.sync.onUnknownParent(from);
+      if (err.code === 'LOW_WORK' && this.mode === 'automine') this.#onTie((payload as Block).header);
       // The penalty, if any, was taken by accept().
       return { penalty: 0, reason: `${err.code}: ${err.message}` };
     }
@@ -887,25 +915,55 @@ export class Chain {
 
   // --- mining -------------------------------------------------------------------------
 
+  /**
+   * Automine: a peer's block at the height of this node's tip, with the same target, ties it
+   * (equal work; each node keeps the one it saw first, and only a next block ends it). With no
+   * transaction left to mine, that next block might never come: the node whose tip has the
+   * lower hash mines one (empty if need be) after automineRelayedDelayMs (at least
+   * MIN_TIE_WAIT_MS), the other after
+   * three times that if the tie still stands (its rival may not mine). Local policy, not
+   * consensus.
+   */
+  #onTie(rival: BlockHeader): void {
+    const tip = this.head();
+    const tipHeader = this.#header(tip.hash);
+    if (rival.height !== tip.height || !tipHeader || rival.target !== tipHeader.target) return;
+    if (this.#tieTimer) return;
+    const delay = Math.max(this.#automineRelayedDelayMs, MIN_TIE_WAIT_MS) * (tip.hash < blockHash(rival) ? 1 : 3);
+    this.#tieTimer = setTimeout(() => {
+      this.#tieTimer = undefined;
+      if (!this.#started || this.#mining || this.head().hash !== tip.hash) return;
+      this.mine().catch(() => undefined);
+    }, delay);
+  }
+
   #onMempoolGrew(): void {
-    if (this.mode === 'automine') this.#scheduleMining();
+    if (this.mode !== 'automine') return;
+    const local = [...this.#local].some((h) => this.mempool.has(h));
+    this.#scheduleMining(local ? 0 : this.#automineRelayedDelayMs);
   }
 
   /**
-   * Mine soon: automine at once; interval mode once `blockTimeMs` has passed since the tip's
-   * time (a local pace on top of the consensus difficulty, which retargets only when
-   * `retargetInterval` > 0).
+   * Mine soon: automine after `delayMs` (an earlier request moves a later timer forward);
+   * interval mode once `blockTimeMs` has passed since the tip's time (a local pace on top of
+   * the consensus difficulty, which retargets only when `retargetInterval` > 0).
    */
-  #scheduleMining(): void {
-    if (!this.#started || this.#mining || this.#miningTimer) return;
-    const delay = this.mode === 'interval' ? Math.max(0, this.head().time + this.blockTimeMs - Date.now()) : 0;
+  #scheduleMining(delayMs = 0): void {
+    if (!this.#started || this.#mining) return;
+    const delay = this.mode === 'interval' ? Math.max(0, this.head().time + this.blockTimeMs - Date.now()) : delayMs;
+    const due = performance.now() + delay;
+    if (this.#miningTimer) {
+      if (due >= this.#miningDue) return;
+      clearTimeout(this.#miningTimer);
+    }
+    this.#miningDue = due;
     this.#miningTimer = setTimeout(() => {
       this.#miningTimer = undefined;
       if (!this.#started || this.#mining) return;
-      if (this.mode === 'automine' && this.mempool.size === 0) return;
-      this.mine().then(
+      this.#run(this.mode === 'automine').then(
         () => {
-          if (this.mode === 'interval' || this.mempool.size > 0) this.#scheduleMining();
+          if (this.mode === 'interval') this.#scheduleMining();
+          else if (this.mempool.size > 0) this.#onMempoolGrew();
         },
         () => undefined,
       );
@@ -915,22 +973,33 @@ export class Chain {
   /**
    * Mine one block on the current tip with the best transactions of the mempool (in the
    * worker thread), accept it and gossip it. A new tip meanwhile restarts the search on it.
+   * The block may be empty (its reward still counts).
    * @throws AbortedError when the node stops first
    */
-  mine(): Promise<Block> {
-    if (this.#mining) return this.#mining.catch(() => undefined).then(() => this.mine());
-    const run = this.#mineOnce().finally(() => {
+  async mine(): Promise<Block> {
+    for (;;) {
+      if (this.#mining) await this.#mining.catch(() => undefined);
+      else return (await this.#run(false))!;
+    }
+  }
+
+  /** One mining run at a time; `automatic` runs (automine) give up, returning null, once the mempool has nothing to mine. */
+  #run(automatic: boolean): Promise<Block | null> {
+    const run = this.#mineOnce(automatic).finally(() => {
       if (this.#mining === run) this.#mining = null;
     });
     this.#mining = run;
     return run;
   }
 
-  async #mineOnce(): Promise<Block> {
+  async #mineOnce(automatic: boolean): Promise<Block | null> {
     for (;;) {
       if (!this.#started) throw new AbortedError('the chain is stopped');
       const tip = this.head();
       const txs = this.mempool.select(MAX_BLOCK_TXS, MAX_BLOCK_BYTES - 4096);
+      // Automine never mines an empty block: another miner may have taken every transaction
+      // while this one searched (the new tip restarted it here).
+      if (automatic && txs.length === 0) return null;
       const miner = this.#c.identity.nodeId;
       const time = Math.max(Date.now(), this.#medianTimePast(tip.hash) + 1);
       const { root } = this.#execute({ miner, height: tip.height + 1, time }, txs, '');

@@ -22,6 +22,8 @@ export const MAX_FUTURE_BLOCK_MS = 5_000;
 export const RETARGET_CLAMP = 4;
 /** Default target block time of interval mining and retargeting (ms). */
 export const BLOCK_TIME_MS = 10_000;
+/** Automine: how long a transaction relayed by a peer waits before this node mines it (ms); its submitter's miner goes first. */
+export const AUTOMINE_RELAYED_DELAY_MS = 500;
 /** Most headers in one Headers reply. */
 export const MAX_HEADERS = 2000;
 /** Most hashes in a locator. */

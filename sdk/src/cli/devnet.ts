@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { PlexusError } from '../errors.js';
+import { canonicalBytes } from '../util/canonical.js';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, promises as fsp, readFileSync, statSync } from 'node:fs';
@@ -33,6 +34,9 @@ interface DevnetOptions {
   blockTime: number;
 }
 
+/** GET /contracts/{address} of the demo token: `seq` and `stateHash` for a replicated one, `height` (its deploy block) for a chain one. */
+type DemoToken = { mode: 'chain' | 'replicated'; state: Record<string, unknown>; seq?: number; stateHash?: string; height?: number };
+
 /** What a node's chain looks like, read from GET /chain/head and its own account. */
 interface ChainView {
   head: ChainHead;
@@ -47,8 +51,8 @@ interface DevNode {
   info?: NodeInfo;
   client?: ApiClient;
   peers: PeerInfo[];
-  /** This node's copy of the demo token, when there is one. */
-  token?: ContractRecord;
+  /** This node's copy of the demo token, when there is one: a replicated record, or a chain contract (no seq, its state at this node's head). */
+  token?: DemoToken;
   /** This node's chain, when the devnet runs one. */
   chain?: ChainView;
   exited: boolean;
@@ -70,10 +74,8 @@ const DEMO_FILE_BYTES = 16 * 1024 * 1024;
 const MAX_EVENTS = 10;
 /** Coins node1 sends each other node once it has mined its first block (smallest units). */
 const CHAIN_FUNDING = 100_000;
-/** How long the devnet lets miners disagree on the head (a tie) before node1 mines a block to end it (ms). */
-const CHAIN_TIE_MS = 1_500;
 /** Events too frequent for the devnet's log. */
-const DEVNET_QUIET = new Set(['gossip:message']);
+const DEVNET_QUIET = new Set(['gossip:message', 'tx:confirmed']);
 /** The fee of every demo transfer. */
 const CHAIN_FEE = 2;
 
@@ -91,7 +93,7 @@ export function registerDevnetCommand(program: Command, setExitCode: (code: numb
     .option('--base-port <port>', 'node i listens on base+i (peers) and base+100+i (API); 0 takes any free ports', portOption, 47000)
     .option('--once', 'wait until every node sees every other, print the summary and exit (for scripts)')
     .option('--timeout <duration>', 'with --once: give up after this long', durationOption, 30_000)
-    .option('--no-contract', 'skip the contract demo (deploy the example token on node1, mint on node2)')
+    .option('--no-contract', 'skip the contract demo (the example token on the chain: deployed by node1, minted and sent by every node at once; replicated and minted by node2 with --no-chain)')
     .option('--no-file', 'skip the file demo (share a file on all but the last node, fetch it on the last from all of them)')
     .option('--no-chat', 'skip the chat demo (two messages in the general room, one end-to-end encrypted direct message)')
     .option('--no-chain', 'run the nodes without the chain (the chain demo: node1 mines, funds every node, then every node sends a transfer at once)')
@@ -162,7 +164,7 @@ async function runDevnet(opts: DevnetOptions): Promise<number> {
         nodes.map(async (n) => {
           try {
             n.peers = (await n.client!.get<{ peers: PeerInfo[] }>('/network/peers')).peers;
-            if (tokenAddress) n.token = (await n.client!.get<{ contract: ContractRecord }>(`/contracts/${tokenAddress}`)).contract;
+            if (tokenAddress) n.token = (await n.client!.get<{ contract: DemoToken }>(`/contracts/${tokenAddress}`)).contract;
             if (opts.chain) n.chain = await chainView(n);
             if (n === fetcher && file.download) file.download = (await n.client!.get<{ download: DownloadProgress }>(`/downloads/${file.download.id}`)).download;
           } catch {
@@ -186,18 +188,25 @@ async function runDevnet(opts: DevnetOptions): Promise<number> {
       if (opts.chain && nodes.some((n) => n.chain)) lines.push('', chainTable());
       return lines.join('\n');
     };
-    /** Every node's copy of the token: version and the balance of every node, as that node sees it. */
+    /** Every node's copy of the token: version (or, on the chain, a hash of its state at that node's head) and the balance of every node, as that node sees it. */
     const tokenTable = (): string => {
-      const header = ['NODE', 'SEQ', 'STATE HASH', ...nodes.map((n) => `${n.name} BALANCE`)];
+      const header = ['NODE', opts.chain ? 'DEPLOYED IN' : 'SEQ', 'STATE HASH', ...nodes.map((n) => `${n.name} BALANCE`)];
       const rows = nodes.map((n) => {
         const balances = (n.token?.state.balances ?? {}) as Record<string, number>;
-        return [n.name, n.token ? String(n.token.seq) : '-', n.token ? n.token.stateHash.slice(0, 12) : '(not here)', ...nodes.map((m) => String(balances[m.info!.nodeId] ?? 0))];
+        const version = n.token ? (n.token.mode === 'chain' ? `block ${n.token.height}` : String(n.token.seq)) : '-';
+        return [n.name, version, n.token ? tokenStateHash(n.token).slice(0, 12) : '(not here)', ...nodes.map((m) => String(balances[m.info!.nodeId] ?? 0))];
       });
       const agree = tokenAgrees() ? paint.green('all nodes agree') : paint.yellow('not in agreement yet');
-      return `${paint.bold('Token')} ${shortId(tokenAddress!)} deployed on node1, minted by node2: ${agree}\n${table(header, rows).replace(/^/gm, '    ')}`;
+      const story = opts.chain ? `deployed on the chain by node1, minted and sent by every node at once (${token.confirmed}/${token.txs.length} calls confirmed)` : 'deployed on node1, minted by node2';
+      return `${paint.bold('Token')} ${shortId(tokenAddress!)} ${story}: ${agree}\n${table(header, rows).replace(/^/gm, '    ')}`;
     };
-    const tokenAgrees = (): boolean =>
-      tokenAddress !== null && nodes.every((n) => n.token && n.token.stateHash === nodes[0]!.token?.stateHash && n.token.seq === nodes[0]!.token?.seq);
+    const tokenAgrees = (): boolean => {
+      if (tokenAddress === null || !nodes.every((n) => n.token)) return false;
+      const first = nodes[0]!.token!;
+      if (first.mode === 'replicated') return nodes.every((n) => n.token!.stateHash === first.stateHash && n.token!.seq === first.seq);
+      // On the chain: every call confirmed, and the same state at every node's head.
+      return token.confirmed === token.txs.length && token.transfersSent && nodes.every((n) => tokenStateHash(n.token!) === tokenStateHash(first));
+    };
     /** The fetch on the last node: progress and how much each sharer sent. */
     const fileView = (): string => {
       const d = file.download!;
@@ -287,7 +296,7 @@ ${lines.join('\n')}`;
      * node CHAIN_FUNDING coins; once every node holds them, every node sends the next one a
      * transfer at the same moment, and the miners put them in blocks.
      */
-    const coins: { funding: string[]; ring: string[]; started?: boolean; ringStarted?: boolean; confirmed: number; agree?: boolean; tieSince?: number } = {
+    const coins: { funding: string[]; ring: string[]; started?: boolean; ringStarted?: boolean; confirmed: number; agree?: boolean } = {
       funding: [],
       ring: [],
       confirmed: 0,
@@ -331,16 +340,6 @@ ${lines.join('\n')}`;
       // Read the heads after the statuses, so a block that confirmed the last one is in them.
       await Promise.all(nodes.map(async (n) => (n.chain = await chainView(n))));
       coins.agree = chainAgrees();
-      if (coins.confirmed === all.length && !coins.agree && nodes.every((n) => n.chain?.mempool === 0)) {
-        // Two miners found a block at the same height: each keeps the one it saw first until a
-        // heavier branch comes. Mine one on node1 after a moment, and every node takes its branch.
-        coins.tieSince ??= Date.now();
-        if (Date.now() - coins.tieSince > CHAIN_TIE_MS) {
-          coins.tieSince = undefined;
-          const mined = await nodes[0]!.client!.post<{ hash: string; height: number }>('/chain/mine', {});
-          log(`${paint.dim(nodes[0]!.name)} mined block ${mined.height} ${shortId(mined.hash)} to end a tie between miners`);
-        }
-      } else coins.tieSince = undefined;
       return coins.confirmed === all.length && coins.agree;
     };
     const chainAgrees = (): boolean => {
@@ -360,6 +359,8 @@ ${lines.join('\n')}`;
     };
     const meshed = (): boolean => nodes.every((n) => n.peers.length === nodes.length - 1 && n.peers.every((p) => p.rttMs !== null));
     const converged = (): boolean => meshed() && (!opts.contract || tokenAgrees());
+    /** The chain token demo's calls (mints, then transfers), sent without waiting, and how many node1 has confirmed. */
+    const token: { txs: string[]; confirmed: number; transfersSent: boolean } = { txs: [], confirmed: 0, transfersSent: false };
     const startDemo = async (): Promise<void> => {
       if (!opts.contract || nodes.length < 2 || tokenAddress) return;
       const source = findExample('token.js');
@@ -369,31 +370,73 @@ ${lines.join('\n')}`;
         return;
       }
       const [first, second] = [nodes[0]!, nodes[1]!];
+      if (opts.chain) return startChainToken(source);
       const { contract } = await first.client!.post<{ contract: ContractRecord }>('/contracts', {
         name: 'token',
         source,
         args: ['Devnet Token', 'DEV', [second.info!.nodeId]],
-        // The token demo stays replicated (its move to the chain is a later step).
         mode: 'replicated',
       });
       tokenAddress = contract.address;
       log(`${paint.dim(first.name)} deployed token ${shortId(contract.address)}`);
-      // The deploy reaches node2 by node1's push (or node2's sync): wait for it there.
-      const reached = Date.now() + CONTRACT_ARRIVAL_MS;
-      for (;;) {
-        const has = await second.client!.get(`/contracts/${contract.address}`).then(
-          () => true,
-          () => false,
-        );
-        if (has) break;
-        if (Date.now() > reached) throw new PlexusError('CONTRACT_NOT_FOUND', `${second.name} did not receive the token within ${CONTRACT_ARRIVAL_MS} ms`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await arrived(second, contract.address);
       for (const [i, target] of nodes.entries()) {
         const amount = 100 * (i + 1);
         await second.client!.post(`/contracts/${contract.address}/call`, { function: 'mint', args: [target.info!.nodeId, amount] });
         log(`${paint.dim(second.name)} minted ${amount} DEV to ${target.name}`);
       }
+    };
+    /** Wait until `node` has the contract at `address` (node1's push or a block). */
+    const arrived = async (node: DevNode, address: string): Promise<void> => {
+      const reached = Date.now() + CONTRACT_ARRIVAL_MS;
+      for (;;) {
+        const has = await node.client!.get(`/contracts/${address}`).then(
+          () => true,
+          () => false,
+        );
+        if (has) return;
+        if (Date.now() > reached) throw new PlexusError('CONTRACT_NOT_FOUND', `${node.name} did not receive the token within ${CONTRACT_ARRIVAL_MS} ms`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    /** A chain call sent without waiting for its block; its hash joins token.txs. */
+    const tokenCall = async (n: DevNode, fn: string, args: unknown[]): Promise<void> => {
+      const { tx } = await n.client!.post<{ tx: TxStatus }>(`/contracts/${tokenAddress}/call`, { function: fn, args, wait: false });
+      token.txs.push(tx.hash);
+    };
+    /**
+     * The token on the chain: node1 deploys it with every node as a minter (and waits for the
+     * block); then every node mints to itself at the same moment; once those are confirmed,
+     * every node sends the next one some at the same moment. Calls go into blocks in one order
+     * that every node re-executes.
+     */
+    const startChainToken = async (source: string): Promise<void> => {
+      const first = nodes[0]!;
+      const deployed = await first.client!.post<{ contract: DemoToken & { address: string } | null; tx: TxStatus }>('/contracts', {
+        name: 'token',
+        source,
+        args: ['Devnet Token', 'DEV', nodes.slice(1).map((n) => n.info!.nodeId)],
+        mode: 'chain',
+      });
+      if (!deployed.contract) throw new PlexusError('CONTRACT_NOT_FOUND', `the token's deploy ${shortId(deployed.tx.hash)} was not mined${deployed.tx.receipt?.error ? `: ${deployed.tx.receipt.error.message}` : ''}`);
+      tokenAddress = deployed.contract.address;
+      log(`${paint.dim(first.name)} deployed token ${shortId(tokenAddress)} on the chain in block ${deployed.tx.receipt!.height}`);
+      await Promise.all(nodes.map((n) => arrived(n, tokenAddress!)));
+      await Promise.all(nodes.map((n, i) => tokenCall(n, 'mint', [n.info!.nodeId, 100 * (i + 1)])));
+      log(`every node mints itself 100 x its number of DEV, all at once (${nodes.length} calls)`);
+    };
+    /** Once every mint is confirmed: every node sends the next one 10 x its number of DEV, all at once. */
+    const startTokenTransfers = async (): Promise<void> => {
+      if (!opts.chain || !tokenAddress || token.transfersSent || token.txs.length === 0 || token.confirmed < token.txs.length) return;
+      token.transfersSent = true;
+      await Promise.all(nodes.map((n, i) => tokenCall(n, 'transfer', [nodes[(i + 1) % nodes.length]!.info!.nodeId, 10 * (i + 1)])));
+      log(`every node sends the next one 10 x its number of DEV, all at once (${nodes.length} calls)`);
+    };
+    /** How many of the token's calls node1 has seen confirmed. */
+    const countTokenConfirmed = async (): Promise<void> => {
+      if (!opts.chain || token.txs.length === 0) return;
+      const statuses = await Promise.all(token.txs.map((h) => nodes[0]!.client!.get<TxStatus>(`/chain/txs/${h}`).catch(() => null)));
+      token.confirmed = statuses.filter((st) => st?.status === 'confirmed').length;
     };
 
     if (opts.once) {
@@ -406,6 +449,8 @@ ${lines.join('\n')}`;
         if (meshed()) await startChatDemo();
         if (meshed()) await startChainDemo();
         await refresh();
+        await countTokenConfirmed();
+        await startTokenTransfers();
         await startChainRing();
       }
       const ok = converged() && (await fileDone()) && (await chatDone()) && (await chainDone());
@@ -433,6 +478,8 @@ ${lines.join('\n')}`;
       if (meshed()) await startChatDemo().catch((err: Error) => log(paint.red(`chat demo failed: ${err.message}`)));
       if (meshed()) await startChainDemo().catch((err: Error) => log(paint.red(`chain demo failed: ${err.message}`)));
       await refresh();
+      await countTokenConfirmed().catch(() => undefined);
+      await startTokenTransfers().catch((err: Error) => log(paint.red(`contract demo failed: ${err.message}`)));
       await startChainRing().catch((err: Error) => log(paint.red(`chain demo failed: ${err.message}`)));
       if (coins.ringStarted) await chainDone().catch(() => false);
       if (file.download?.status === 'complete') await fileDone();
@@ -469,6 +516,11 @@ ${lines.join('\n')}`;
 }
 
 /** A node's head, mempool size and own balance. */
+/** A short fingerprint of a token copy: the replicated record's state hash, or SHA-256 of the chain contract's state (canonical JSON). */
+function tokenStateHash(t: DemoToken): string {
+  return t.stateHash ?? createHash('sha256').update(canonicalBytes(t.state)).digest('hex');
+}
+
 async function chainView(n: DevNode): Promise<ChainView> {
   const [head, account] = await Promise.all([
     n.client!.get<{ head: ChainHead; mempool: number }>('/chain/head'),

@@ -7,7 +7,7 @@ import { BLOCK_REWARD, type TxStatus } from '../../src/chain/index';
 import { Identity } from '../../src/identity/index';
 import { chain, createNode, defaultCapabilities } from '../../src/index';
 import { CLI, FAST, Resources, until } from '../helpers';
-import { chainNode, nextChainEvent } from './fixtures';
+import { chainNode, converged, link, nextChainEvent } from './fixtures';
 
 describe('chain: HTTP API, CLI, mining modes', () => {
   const res = new Resources();
@@ -28,6 +28,50 @@ describe('chain: HTTP API, CLI, mining modes', () => {
     assert.equal(node.chain.head().height, 2);
     assert.equal(node.chain.account(bob).balance, 250);
     assert.equal(node.chain.account(node.nodeId).balance, 2 * BLOCK_REWARD - 250);
+  });
+
+  /** Two linked automining nodes; `relayedDelayMs` 0 makes both mine every transaction at once (ties). */
+  async function autominers(relayedDelayMs?: number) {
+    const a = await chainNode(res, { mode: 'automine', automineRelayedDelayMs: relayedDelayMs });
+    const b = await chainNode(res, { mode: 'automine', automineRelayedDelayMs: relayedDelayMs });
+    await link(a, b);
+    const confirmedOn = (n: typeof a, hash: string): boolean => {
+      try {
+        return n.chain.tx(hash).status === 'confirmed';
+      } catch {
+        return false; // not seen there yet
+      }
+    };
+    // A's first block funds B (mined on request: a manual block may be empty).
+    await a.chain.mine();
+    const funded = a.chain.transfer(b.nodeId, 10_000, 1);
+    await until(() => confirmedOn(b, funded.hash), 'the funding transfer confirmed on B');
+    const to = Identity.generate().nodeId;
+    // Both send at the same moment, several transfers each.
+    const sent = [
+      ...[1, 2, 3].map((i) => ({ by: a.nodeId, hash: a.chain.transfer(to, i, 1).hash })),
+      ...[4, 5, 6].map((i) => ({ by: b.nodeId, hash: b.chain.transfer(to, i, 1).hash })),
+    ];
+    await until(() => sent.every((s) => confirmedOn(a, s.hash) && confirmedOn(b, s.hash)), 'every transfer confirmed on both');
+    await converged([a, b]);
+    assert.equal(a.chain.account(to).balance, 21);
+    assert.equal(b.chain.account(to).balance, 21);
+    assert.equal(a.chain.stateRoot(), b.chain.stateRoot());
+    return { a, sent };
+  }
+
+  it('automine on two nodes: each mines what was submitted to it, relayed transactions wait for their submitter, and no block is empty', async () => {
+    const { a, sent } = await autominers();
+    for (const s of sent) {
+      const height = a.chain.tx(s.hash).receipt!.height;
+      assert.equal(a.chain.block(height).block.header.miner, s.by, `the transfer at height ${height} was mined by its submitter's node`);
+    }
+    for (let h = 2; h <= a.chain.head().height; h++) assert.ok(a.chain.block(h).block.txs.length > 0, `block ${h} is not empty`);
+  });
+
+  it('automine on two nodes that both mine every transaction at once: their ties end, and both agree on one head', async () => {
+    // converged() inside: without the tie rule, two blocks of equal work would stay each node's tip.
+    await autominers(0);
   });
 
   it('serves the chain routes with error codes, and the CLI verbs use them', async () => {
