@@ -53,6 +53,8 @@ export interface PanelContract {
   version: { time: number; counter: number; nodeId: string } | null;
   updatedAt: number | null;
   deployer: string;
+  /** The deployer as `this node`, a peer's name, or a short node ID. */
+  deployedBy: string;
   /** Short name of the node that made the version, if it is this node or a known peer. */
   updatedBy: string | null;
   /** Chain: height of the block that deployed it, and of the last change this window saw. */

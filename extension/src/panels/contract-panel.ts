@@ -126,7 +126,7 @@ export class ContractPanel implements vscode.Disposable {
 
   /** The record in the protocol's shape. */
   #toPanel(r: Contract, name: (nodeId: string) => string): PanelContract {
-    const base = { address: r.address, name: r.name, functions: r.functions.filter((f) => f !== 'init').map((fn) => ({ name: fn, params: paramsOf(r.source, fn) })), state: r.state, deployer: r.deployer };
+    const base = { address: r.address, name: r.name, functions: r.functions.filter((f) => f !== 'init').map((fn) => ({ name: fn, params: paramsOf(r.source, fn) })), state: r.state, deployer: r.deployer, deployedBy: name(r.deployer) };
     if (r.mode === 'chain') return { ...base, mode: 'chain', seq: null, version: null, updatedAt: null, updatedBy: null, deployBlock: r.height, lastBlock: this.model.lastBlock(r.address) ?? r.height };
     return { ...base, mode: 'replicated', seq: r.seq, version: r.version, updatedAt: r.updatedAt, updatedBy: name(r.version.nodeId), deployBlock: null, lastBlock: null };
   }

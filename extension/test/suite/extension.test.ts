@@ -638,7 +638,7 @@ describe('Plexus extension in a VS Code host', function () {
       const row = callRows().find((r) => r.call.hash === res.tx!.hash);
       assert.ok(row, 'the call is listed at once');
       assert.equal(row.label, 'increment(1)');
-      if (row.call.status === 'pending') assert.equal(row.description, `pending · fee 0 · ${res.tx.hash.slice(0, 12)}`);
+      if (row.call.status === 'pending') assert.equal(row.description, `pending · fee 0 · ${res.tx.hash.slice(0, 12)} · this window`);
     }
     // Confirmed by their tx:confirmed events: results 11 and 12, newest first.
     const confirmed = await until(
@@ -651,7 +651,7 @@ describe('Plexus extension in a VS Code host', function () {
     );
     assert.deepEqual(confirmed.map((r) => r.call.hash), [...sent].reverse());
     for (const [row, result] of [[confirmed[0]!, 12], [confirmed[1]!, 11]] as const) {
-      assert.match(String(row.description), new RegExp(`^block ${row.call.receipt!.height} · → ${result} · gas \\d+$`));
+      assert.match(String(row.description), new RegExp(`^block ${row.call.receipt!.height} · → ${result} · gas \\d+ · this window$`));
       assert.ok(row.call.receipt!.height > record.height);
     }
     const state = await until(

@@ -172,8 +172,8 @@ function render(body: ContractPanelPushes['contract']): void {
       'div',
       { class: 'muted' },
       chain
-        ? `on the chain · deployed in block ${contract.deployBlock} by ${short(contract.deployer)} · state as of block ${contract.lastBlock}`
-        : `replicated · last change ${time(contract.updatedAt ?? 0)} by ${contract.updatedBy} · deployed by ${short(contract.deployer)}`,
+        ? `on the chain · deployed in block ${contract.deployBlock} by ${contract.deployedBy} · state as of block ${contract.lastBlock}`
+        : `replicated · last change ${time(contract.updatedAt ?? 0)} by ${contract.updatedBy} · deployed by ${contract.deployedBy}`,
     ),
   );
   const open = custom('vscode-button', { secondary: '', id: 'open-record' }, 'Open Record');
