@@ -16,6 +16,8 @@ import { confirmation } from './chain';
 
 /** How long Deploy Contract waits for a block to include a chain deploy before saying it is still pending (ms). */
 export const DEPLOY_WAIT_MS = 60_000;
+/** How long a chain call from the palette waits to announce its confirmation (ms); the Calls group follows it longer. */
+const CALL_NOTICE_MS = 10 * 60_000;
 
 /** The deploy mode of `plexus.contracts.mode` (or `wanted`): `auto` is chain when the node runs it. */
 export function deployMode(wanted: 'auto' | 'chain' | 'replicated', chainRunning: boolean | null): 'chain' | 'replicated' {
@@ -46,8 +48,13 @@ export async function deployOnChain(
   progress('sending the deploy transaction…');
   const sent = await client.deployOnChain(d.name, d.source, d.args, { fee: d.fee, wait: false });
   progress(`transaction ${shortId(sent.address)} pending: waiting for a block…`);
+  const stop = new AbortController();
   let timer: NodeJS.Timeout | undefined;
-  const confirmed = await Promise.race([confirmation(chain, sent.address), new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), DEPLOY_WAIT_MS)))]).finally(() => clearTimeout(timer));
+  const waited = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), DEPLOY_WAIT_MS)));
+  const confirmed = await Promise.race([confirmation(chain, sent.address, stop.signal), waited]).finally(() => {
+    clearTimeout(timer);
+    stop.abort();
+  });
   if (!confirmed) return { pending: sent.address };
   if (confirmed.status !== 'ok') throw receiptError(confirmed);
   progress(`in block ${confirmed.height}: reading the contract…`);
@@ -175,7 +182,7 @@ export function registerContractCommands(supervisor: NodeSupervisor, model: Node
           const hash = res.tx.hash;
           calls.track(res.tx);
           void vscode.window.showInformationMessage(`${text}: transaction ${shortId(hash)} pending, waiting for a block`);
-          void confirmation(chain, hash).then((e) => {
+          void confirmation(chain, hash, AbortSignal.timeout(CALL_NOTICE_MS)).then((e) => {
             if (e.status === 'ok') void vscode.window.showInformationMessage(`${text} → ${formatValue(e.result)} · confirmed in block ${e.height} · gas ${e.gasUsed}`);
             else void reportError(receiptError(e), { contract: record, fn });
           });
