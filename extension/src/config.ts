@@ -19,7 +19,14 @@ export interface PlexusConfig {
    * transactions) or `interval` (`--mine interval --block-time`). An attached node keeps its own.
    */
   chain: { mode: ChainMode; blockTimeSeconds: number };
+  /**
+   * Deploy Contract's mode: `auto` (on the chain when the node runs it, else replicated),
+   * `chain` or `replicated`; `fee`: the fee of each chain deploy and call from this window.
+   */
+  contracts: { mode: ContractsMode; fee: number };
 }
+
+export type ContractsMode = 'auto' | 'chain' | 'replicated';
 
 export type ChainMode = 'off' | 'manual' | 'automine' | 'interval';
 
@@ -40,6 +47,7 @@ export function readConfig(): PlexusConfig {
       dataDir: c.get<string>('externalNode.dataDir', ''),
     },
     chain: { mode: c.get<ChainMode>('chain.mode', 'automine'), blockTimeSeconds: c.get<number>('chain.blockTime', 10) },
+    contracts: { mode: c.get<ContractsMode>('contracts.mode', 'auto'), fee: c.get<number>('contracts.fee', 0) },
   };
 }
 

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { RESTART_SETTINGS, readConfig } from './config';
 import { ChainModel } from './chain/model';
 import { ChatModel } from './chat/model';
+import { ContractCalls } from './contracts/calls';
 import { registerChainCommands } from './commands/chain';
 import { registerChatCommands } from './commands/chat';
 import { registerContractCommands } from './commands/contracts';
@@ -28,6 +29,8 @@ export interface PlexusExtensionApi {
   panels: ContractPanels;
   chat: { model: ChatModel; view: ChatView };
   chain: ChainModel;
+  /** The calls of chain contracts (pending and confirmed) the Contracts view and the panels show. */
+  calls: ContractCalls;
   /** Resolves once the node runs and the model holds its first snapshot (rejects if it failed to start). */
   ready: Promise<void>;
 }
@@ -45,13 +48,14 @@ export function activate(context: vscode.ExtensionContext): PlexusExtensionApi {
   );
   const model = new NodeModel();
   const network = new NetworkTreeProvider(supervisor, model);
-  const contracts = new ContractsTreeProvider(model);
+  const chainModel = new ChainModel();
+  const calls = new ContractCalls(chainModel, model);
+  const contracts = new ContractsTreeProvider(model, calls);
   const files = new FilesTreeProvider(model);
-  const panels = new ContractPanels(context.extensionUri, supervisor, model);
+  const panels = new ContractPanels(context.extensionUri, supervisor, model, calls);
   const chat = new ChatModel();
   chat.setPeerNames((nodeId) => model.peers().find((p) => p.nodeId === nodeId)?.name ?? null);
   const chatView = new ChatView(context.extensionUri, supervisor, chat);
-  const chainModel = new ChainModel();
   const chain = new ChainTreeProvider(chainModel, model);
   const networkView = vscode.window.createTreeView('plexus.network', { treeDataProvider: network, showCollapseAll: true });
   context.subscriptions.push(
@@ -66,6 +70,7 @@ export function activate(context: vscode.ExtensionContext): PlexusExtensionApi {
     chat,
     chatView,
     chainModel,
+    calls,
     chain,
     networkView,
     vscode.window.createTreeView('plexus.contracts', { treeDataProvider: contracts, showCollapseAll: true }),
@@ -81,7 +86,7 @@ export function activate(context: vscode.ExtensionContext): PlexusExtensionApi {
     }),
     ...registerNodeCommands(supervisor, model, output),
     ...registerNetworkCommands(supervisor, model),
-    ...registerContractCommands(supervisor, model, panels),
+    ...registerContractCommands(supervisor, model, panels, chainModel, calls),
     ...registerFileCommands(supervisor, model),
     ...registerChatCommands(supervisor, model, chat, chatView),
     ...registerChainCommands(chainModel, model),
@@ -130,7 +135,7 @@ export function activate(context: vscode.ExtensionContext): PlexusExtensionApi {
       )
     : Promise.reject(new Error('plexus.autoStart is off'));
   ready.catch(() => undefined);
-  return { supervisor, model, views: { network, contracts, files, chain }, panels, chat: { model: chat, view: chatView }, chain: chainModel, ready };
+  return { supervisor, model, views: { network, contracts, files, chain }, panels, chat: { model: chat, view: chatView }, chain: chainModel, calls, ready };
 }
 
 export function deactivate(): void {

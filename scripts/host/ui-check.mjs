@@ -25,7 +25,13 @@
 //   (before 8) the Chain view, dark theme: the external node (automine) mines two blocks, the
 //      view lists them; "Plexus: Mine Block" mines one here; "Plexus: Send Coins" (peer,
 //      amount, fee) sends 500 coins and the block with it (#4, mined by either node)
-//      expands to the transfer: dark-chain.png.
+//      expands to the transfer: dark-chain.png. Then a chain contract: the external node
+//      deploys counter.js on the chain as "chain-counter" with [100] and calls increment(5);
+//      the Contracts view lists it (`chain · block N`) with its state and its Calls;
+//      increment [2] from its panel's form is a transaction, confirmed in a block (→ 107):
+//      dark-chain-contracts.png, dark-chain-panel.png. (The replicated counter of steps 3-5
+//      is deployed with the setting plexus.contracts.mode "replicated"; the host tests deploy
+//      one on the chain from the editor.)
 // Screenshots of the Network and Contracts views, the contract panel and the chat view are
 // taken in the dark theme, then again after switching ("Preferences: Color Theme") to light and
 // to high contrast: .host-run/screenshots/{dark,light,hc}-{views,network,contracts,panel,chat,workbench}.png,
@@ -209,7 +215,7 @@ async function shoot(page, theme) {
  */
 export async function runUiCheck({ scope, browser, log, track }) {
   const external = await startExternalNode(scope, log);
-  const host = new CodeServerHost({ name: 'ui', settings: { 'workbench.colorTheme': THEMES.dark, 'plexus.name': 'my-editor', 'workbench.tree.indent': 12 } });
+  const host = new CodeServerHost({ name: 'ui', settings: { 'workbench.colorTheme': THEMES.dark, 'plexus.name': 'my-editor', 'workbench.tree.indent': 12, 'plexus.contracts.mode': 'replicated' } });
   track(host);
   scope.defer(() => host.stop());
   await host.start();
@@ -426,6 +432,38 @@ export async function runUiCheck({ scope, browser, log, track }) {
     await page.locator('body').click({ position: { x: 700, y: 780 } }).catch(() => undefined);
     await page.locator(`${SIDEBAR} .pane`).filter({ hasText: 'Chain' }).last().screenshot({ path: join(SCREENSHOTS, 'dark-chain.png') });
     log('ui: the Chain view lists the external node\'s blocks; Mine Block mined #3; Send Coins sent 500 coins, listed in block #4');
+
+    step = 'a chain contract: the external node deploys it and calls it; increment from the panel, confirmed in a block (dark theme)';
+    await setPane(page, 'Chain', false);
+    await setPane(page, 'Contracts', true);
+    // The replicated counter folded, so the chain contract's rows fit.
+    const replicatedRow = page.locator(`${SIDEBAR} .monaco-list-row`, { hasText: /^counter\s*replicated/ }).first();
+    if ((await replicatedRow.getAttribute('aria-expanded')) === 'true') await replicatedRow.locator('.monaco-tl-twistie').click();
+    const source = readFileSync(join(REPO, 'examples', 'contracts', 'counter.js'), 'utf8');
+    const onChain = await external.client.deployOnChain('chain-counter', source, [100]);
+    if (!onChain.contract) throw new UiCheckError(`the external node's chain deploy did not create the contract: ${JSON.stringify(onChain.tx)}`);
+    const chainRow = await treeRow(page, /chain-counter\s*chain · block \d+/);
+    await expand(chainRow);
+    await external.client.callOnChain(onChain.address, 'increment', [5]);
+    await page.locator(`${SIDEBAR} .monaco-list-row`, { hasText: /count\s*105/ }).first().waitFor({ timeout: UI_TIMEOUT_MS });
+    await runCommand(page, 'View: Close All Editors');
+    await runCommand(page, 'Plexus: Open Contract Panel', { title: 'Open the panel of which contract?', pick: 'chain-counter' });
+    const chainPanel = page.frameLocator('iframe.webview.ready:not([src*="purpose=webviewView"])').frameLocator('#active-frame');
+    await chainPanel.locator('header', { hasText: 'on the chain' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await chainPanel.locator('vscode-textfield[data-fn="increment"] input').fill('[2]');
+    await chainPanel.locator('vscode-button[data-call="increment"]').click();
+    // Pending until its block (automine: a moment), then the receipt from tx:confirmed.
+    await chainPanel.locator('[data-outcome="increment"]', { hasText: /→ 107 · confirmed in block \d+/ }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await chainPanel.locator('.call.confirmed', { hasText: /increment\(2\).*→ 107.*this window/ }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await chainPanel.locator('.call.confirmed', { hasText: /increment\(5\).*→ 105.*external/ }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await page.locator(`${SIDEBAR} .monaco-list-row`, { hasText: /increment\(2\)\s*block \d+ · → 107/ }).first().waitFor({ timeout: UI_TIMEOUT_MS });
+    await page.locator(`${SIDEBAR} .monaco-list-row`, { hasText: /increment\(5\)\s*block \d+ · → 105/ }).first().waitFor({ timeout: UI_TIMEOUT_MS });
+    await page.locator('body').click({ position: { x: 700, y: 780 } }).catch(() => undefined);
+    await page.locator(`${SIDEBAR} .pane`).filter({ hasText: 'Contracts' }).first().screenshot({ path: join(SCREENSHOTS, 'dark-chain-contracts.png') });
+    // The panel scrolled to its Calls.
+    await chainPanel.locator('.calls').scrollIntoViewIfNeeded();
+    await page.locator('[id="workbench.parts.editor"]').screenshot({ path: join(SCREENSHOTS, 'dark-chain-panel.png') });
+    log('ui: the chain contract and its calls (105 from external, 107 from the panel) confirmed in the Contracts view and the panel');
     log(`ui: screenshots in ${SCREENSHOTS}`);
 
     step = 'a second window attaches to the first window\'s node';

@@ -47,7 +47,7 @@ export {
 export { Store, StoreCorruptError, StoreVersionError, StoreSaveError, StoreLogCorruptError, StoreLogMismatchError, type Migration, type StoreWarning } from './store/index.js';
 export { ApiClient, ApiClientError, NodeNotRunningError, type NodeInfo } from './api/index.js';
 export { gossip, gossipId, type GossipApi, type GossipInit, type GossipMessage, type GossipVerdict, type GossipEvents, type GossipStats, type TopicHandler, type MessageStats, InvalidGossipError, TopicTakenError } from './gossip/index.js';
-export { contracts, type ContractsApi, type ContractsInit, ContractError, type ContractRecord, type ContractSummary, type CallResult, type ContractEvents } from './contracts/index.js';
+export { contracts, type ContractsApi, type ContractsInit, ContractError, type ContractRecord, type ContractSummary, type CallResult, type ContractEvents, type ChainContractEvent, type ContractRemovedEvent, type ReplicatedContractEvent } from './contracts/index.js';
 export { files, type FilesApi, type TransferInit, TransferError, type DownloadProgress, type DownloadStatus, type ShareInfo, type TransferEvents } from './transfer/index.js';
 export {
   chat,
@@ -75,6 +75,8 @@ export {
   type ChainApi,
   type ChainEvents,
   type ChainHead,
+  type ChainContract,
+  type Receipt,
   type ChainInit,
   type MiningMode,
   type TxStatus,
@@ -88,4 +90,17 @@ export {
   verifyTx,
   txSigningPayload,
 } from './chain/index.js';
-export { TypedApiClient, type ApiEvent, type ApiEventMap, type ApiEventName, type ContractEventPayload } from './client/typed-client.js';
+export {
+  TypedApiClient,
+  type ApiEvent,
+  type ApiEventMap,
+  type ApiEventName,
+  type ContractEventPayload,
+  type ChainCallResult,
+  type ChainContractSummary,
+  type ChainContractView,
+  type ChainDeployResult,
+  type ContractView,
+  type ReplicatedContractView,
+  type TxConfirmedEvent,
+} from './client/typed-client.js';

@@ -37,19 +37,62 @@ export type PushOf<P> = { [K in keyof P & string]: { event: K; body: P[K] } }[ke
 // ---------------------------------------------------------------------------------------------
 // The contract panel
 
-/** A contract as the panel shows it (the record without signature fields). */
+/**
+ * A contract as the panel shows it (the record without signature fields). `mode` `chain`: its
+ * calls are transactions (docs/contracts.md, "Two modes"); `seq`, `version`, `updatedAt` and
+ * `updatedBy` are then null and `deployBlock`, `lastBlock` say where it stands.
+ */
 export interface PanelContract {
+  mode: 'chain' | 'replicated';
   address: string;
   name: string;
   /** Callable functions (init left out) with their parameters from the source, e.g. "by = 1". */
   functions: Array<{ name: string; params: string }>;
   state: Record<string, unknown>;
-  seq: number;
-  version: { time: number; counter: number; nodeId: string };
-  updatedAt: number;
+  seq: number | null;
+  version: { time: number; counter: number; nodeId: string } | null;
+  updatedAt: number | null;
   deployer: string;
+  /** The deployer as `this node`, a peer's name, or a short node ID. */
+  deployedBy: string;
   /** Short name of the node that made the version, if it is this node or a known peer. */
-  updatedBy: string;
+  updatedBy: string | null;
+  /** Chain: height of the block that deployed it, and of the last change this window saw. */
+  deployBlock: number | null;
+  lastBlock: number | null;
+}
+
+/** A call of a chain contract: pending, or confirmed with its receipt. */
+export interface PanelCall {
+  /** Transaction hash. */
+  hash: string;
+  method: string;
+  args: unknown[];
+  /** `this node`, a peer's name or a short node ID. */
+  by: string;
+  fee: number;
+  /** Sent from this window. */
+  own: boolean;
+  status: 'pending' | 'confirmed';
+  /** Confirmed: block height, `ok` or `failed`, the result, gas units and the error of a failed call. */
+  height: number | null;
+  outcome: 'ok' | 'failed' | null;
+  result: unknown;
+  gasUsed: number | null;
+  error: { code: string; message: string } | null;
+}
+
+/**
+ * The answer to `call`: a replicated call's (`changed`, the new `seq`), a chain view's (`tx`
+ * null, `changed` false), or a chain transaction's: `tx` the pending transaction, the other
+ * members null until it is confirmed (the Calls list and the form's outcome follow it).
+ */
+export interface PanelCallResult {
+  result: unknown;
+  changed: boolean | null;
+  seq: number | null;
+  gasUsed: number | null;
+  tx: { hash: string } | null;
 }
 
 export interface PanelVersion {
@@ -63,7 +106,7 @@ export interface PanelVersion {
 /** Requests the contract panel sends, with their arguments and results. */
 export interface ContractPanelRequests {
   ready: { args: undefined; res: null };
-  call: { args: { fn: string; args: unknown[] }; res: { result: unknown; changed: boolean; seq: number; gasUsed: number } };
+  call: { args: { fn: string; args: unknown[] }; res: PanelCallResult };
   openRecord: { args: undefined; res: null };
 }
 
@@ -75,8 +118,8 @@ export type Reply<K extends RequestName = RequestName> = ReplyOf<ContractPanelRe
 
 /** Pushes from the host to the contract panel. */
 export interface ContractPanelPushes {
-  /** The contract changed (or this is the first render): record, history and node state. */
-  contract: { contract: PanelContract | null; history: PanelVersion[]; nodeRunning: boolean };
+  /** The contract changed (or this is the first render): record, history (replicated), calls (chain, pending first) and node state. */
+  contract: { contract: PanelContract | null; history: PanelVersion[]; calls: PanelCall[]; nodeRunning: boolean };
 }
 
 export type Push = PushOf<ContractPanelPushes>;
@@ -88,7 +131,7 @@ export type HostMessage = Reply | Push;
 export interface RenderedNotice {
   req: -1;
   command: 'rendered';
-  args: { address: string; seq: number; stateText: string };
+  args: { address: string; seq: number | null; stateText: string; mode: 'chain' | 'replicated'; calls: Array<{ hash: string; status: 'pending' | 'confirmed'; text: string }> };
 }
 
 export type WebviewMessage = Request | RenderedNotice;

@@ -13,7 +13,7 @@
  */
 import * as vscode from 'vscode';
 import { CoalescedRead } from '../node/coalesced';
-import type { Account, Block, ChainHead, NodeInfo, Transaction, TxStatus, TypedApiClient } from '@plexus/sdk';
+import type { Account, Block, ChainHead, NodeInfo, Transaction, TxConfirmedEvent, TxStatus, TypedApiClient } from '@plexus/sdk';
 
 /** Blocks the Chain view lists, newest first. */
 export const RECENT_BLOCKS = 20;
@@ -41,6 +41,15 @@ export interface MempoolEntry {
   size: number;
   feeRate: number;
   addedAt: number;
+  /** A transfer's recipient and amount. */
+  to?: string;
+  amount?: number;
+  /** A deploy's contract name. */
+  name?: string;
+  /** A call's contract, function and arguments. */
+  contract?: string;
+  method?: string;
+  args?: unknown[];
 }
 
 export interface ChainSnapshot {
@@ -54,13 +63,8 @@ export interface ChainSnapshot {
   account: { balance: number; nonce: number };
 }
 
-/** `tx:confirmed` (§6.41). */
-export interface TxConfirmed {
-  hash: string;
-  block: string;
-  height: number;
-  index: number;
-}
+/** `tx:confirmed` (§6.41): where the transaction is, and its receipt. */
+export type TxConfirmed = TxConfirmedEvent;
 
 /** The events that change the chain's picture. */
 const CHAIN_EVENTS = new Set(['chain:block', 'chain:reorg', 'tx:confirmed']);

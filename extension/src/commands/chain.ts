@@ -19,19 +19,24 @@ export const DEFAULT_FEE = 1;
 const NODE_ID = /^[0-9a-f]{64}$/;
 const positiveInt = (v: string): string | undefined => (/^[1-9][0-9]{0,15}$/.test(v.trim()) && Number.isSafeInteger(Number(v)) ? undefined : 'a whole number above 0');
 
-/** Resolves when `hash` is in a main-chain block: at once if it is already, else on its `tx:confirmed`. */
-export function confirmation(chain: ChainModel, hash: string): Promise<TxConfirmed> {
+/**
+ * Resolves when `hash` is in a main-chain block: at once if it is already, else on its
+ * `tx:confirmed`. After `signal` aborts it stops listening and never resolves.
+ */
+export function confirmation(chain: ChainModel, hash: string, signal?: AbortSignal): Promise<TxConfirmed> {
   return new Promise((resolve) => {
     const sub = chain.onDidConfirm((e) => {
       if (e.hash !== hash) return;
       sub.dispose();
       resolve(e);
     });
+    signal?.addEventListener('abort', () => sub.dispose(), { once: true });
     void chain.tx(hash).then(
       (s) => {
         if (s.status !== 'confirmed' || !s.receipt) return;
         sub.dispose();
-        resolve({ hash, block: s.receipt.block, height: s.receipt.height, index: s.receipt.index });
+        const { confirmations: _, ...receipt } = s.receipt;
+        resolve({ hash, ...receipt });
       },
       () => undefined,
     );

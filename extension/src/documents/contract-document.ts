@@ -4,12 +4,11 @@
  * (the model's onDidChangeContract), so an open editor shows the live state.
  */
 import * as vscode from 'vscode';
-import type { ContractRecord } from '@plexus/sdk';
 import type { NodeModel } from '../node/model';
 
 export const CONTRACT_SCHEME = 'plexus-contract';
 
-export function contractUri(record: Pick<ContractRecord, 'address' | 'name'>): vscode.Uri {
+export function contractUri(record: { address: string; name: string }): vscode.Uri {
   return vscode.Uri.from({ scheme: CONTRACT_SCHEME, path: `/${record.address}/${record.name}.json` });
 }
 

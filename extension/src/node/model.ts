@@ -4,7 +4,9 @@
  * Data flow: when the supervisor reports `running`, connect() opens `GET /api/v1/events`
  * first and then reads the node, its peers, contracts, shares and downloads once (events that
  * arrive meanwhile are applied after that snapshot, so none is lost). From then on only
- * events change the model: peer:* the peers, contract:new/update a fetch of that one record,
+ * events change the model: peer:* the peers, contract:new/update a fetch of that one record
+ * (either mode: a chain contract's events also give the block of its last change, and go to
+ * `onDidReceiveChainContract`), contract:removed (a reorg undid a chain deploy) its removal,
  * transfer:* the shares and downloads, peer:*, pex:addresses and peer:dial-failed a read of
  * the known set and the bans (coalesced: one read in flight, one more queued), chat:* go to
  * `onDidReceiveChat` (the chat model), chain events to `onDidReceiveChain` (the chain model). Views and panels listen to the `onDidChange*` events;
@@ -13,7 +15,10 @@
  */
 import * as vscode from 'vscode';
 import { CoalescedRead } from './coalesced';
-import type { ApiEvent, BanRecord, ContractRecord, DownloadProgress, KnownAddress, NodeInfo, PeerInfo, ShareInfo, TypedApiClient } from '@plexus/sdk';
+import type { ApiEvent, BanRecord, ChainContractEvent, ContractRecord, ContractView, DownloadProgress, KnownAddress, NodeInfo, PeerInfo, ShareInfo, TypedApiClient } from '@plexus/sdk';
+
+/** A contract of either mode as GET /contracts/{address} gives it (`mode` "chain" or "replicated"). */
+export type Contract = ContractView;
 
 /** One version of a contract seen by this window. */
 export interface ContractVersion {
@@ -36,7 +41,7 @@ export const FIRST_RTT_READ_MS = 6_000;
 /** Versions kept per contract. */
 export const HISTORY_LIMIT = 50;
 
-/** The chain's events (docs/api.md §6.41; not in the SDK's typed map yet) and a gossiped chain transaction. */
+/** The chain's events (docs/api.md §6.41) and a gossiped chain transaction. */
 function isChainEvent(name: string, payload: unknown): boolean {
   return name.startsWith('chain:') || name === 'tx:confirmed' || (name === 'gossip:message' && (payload as { topic?: string }).topic === 'chain-tx');
 }
@@ -46,7 +51,9 @@ export class NodeModel implements vscode.Disposable {
   #abort: AbortController | null = null;
   #info: NodeInfo | null = null;
   readonly #peers = new Map<string, PeerInfo>();
-  readonly #contracts = new Map<string, ContractRecord>();
+  readonly #contracts = new Map<string, Contract>();
+  /** Chain contracts: the block of the last change this window saw (contract:new/update), by address. */
+  readonly #lastBlock = new Map<string, number>();
   readonly #history = new Map<string, ContractVersion[]>();
   readonly #shares = new Map<string, ShareInfo>();
   readonly #downloads = new Map<string, DownloadProgress>();
@@ -75,6 +82,7 @@ export class NodeModel implements vscode.Disposable {
   readonly #onDidChangeKnown = new vscode.EventEmitter<void>();
   readonly #onDidReceiveChat = new vscode.EventEmitter<Extract<ApiEvent, { name: 'chat:message' | 'chat:mark' }>>();
   readonly #onDidReceiveChain = new vscode.EventEmitter<{ name: string; payload: unknown }>();
+  readonly #onDidReceiveChainContract = new vscode.EventEmitter<ChainContractEvent>();
   /** The node's identity or connection changed (connect, disconnect). */
   readonly onDidChangeNode = this.#onDidChangeNode.event;
   readonly onDidChangePeers = this.#onDidChangePeers.event;
@@ -93,6 +101,8 @@ export class NodeModel implements vscode.Disposable {
    * `chain-tx`), in stream order; the chain model reads the chain again on it.
    */
   readonly onDidReceiveChain = this.#onDidReceiveChain.event;
+  /** A `contract:new` or `contract:update` of a chain contract (its block and the transactions that changed it). */
+  readonly onDidReceiveChainContract = this.#onDidReceiveChainContract.event;
 
   get client(): TypedApiClient | null {
     return this.#client;
@@ -106,11 +116,20 @@ export class NodeModel implements vscode.Disposable {
   peers(): PeerInfo[] {
     return [...this.#peers.values()];
   }
-  contracts(): ContractRecord[] {
-    return [...this.#contracts.values()].sort((a, b) => a.createdAt - b.createdAt);
+  /** Replicated contracts by deploy time, then chain contracts by deploy block. */
+  contracts(): Contract[] {
+    const all = [...this.#contracts.values()];
+    const replicated = all.filter((c) => c.mode !== 'chain').sort((a, b) => (a as ContractRecord).createdAt - (b as ContractRecord).createdAt);
+    const chain = all.filter((c) => c.mode === 'chain').sort((a, b) => (a as { height: number }).height - (b as { height: number }).height || a.address.localeCompare(b.address));
+    return [...replicated, ...chain];
   }
-  contract(address: string): ContractRecord | undefined {
+  contract(address: string): Contract | undefined {
     return this.#contracts.get(address);
+  }
+  /** A chain contract's block of the last change this window saw, else its deploy block; undefined for a replicated one. */
+  lastBlock(address: string): number | undefined {
+    const c = this.#contracts.get(address);
+    return c?.mode === 'chain' ? (this.#lastBlock.get(address) ?? c.height) : undefined;
   }
   /** Versions of the contract this window has seen, newest first. */
   history(address: string): ContractVersion[] {
@@ -180,6 +199,7 @@ export class NodeModel implements vscode.Disposable {
     this.#info = null;
     this.#peers.clear();
     this.#contracts.clear();
+    this.#lastBlock.clear();
     this.#history.clear();
     this.#shares.clear();
     this.#downloads.clear();
@@ -255,8 +275,16 @@ export class NodeModel implements vscode.Disposable {
         return this.#onDidReceiveChat.fire(event);
       case 'contract:new':
       case 'contract:update':
+        if (event.payload.mode === 'chain') {
+          this.#lastBlock.set(event.payload.address, event.payload.blockHeight);
+          this.#onDidReceiveChainContract.fire(event.payload);
+        }
         void this.#fetchContract(event.payload.address);
         return;
+      case 'contract:removed':
+        this.#contracts.delete(event.payload.address);
+        this.#lastBlock.delete(event.payload.address);
+        return this.#onDidChangeContract.fire(event.payload.address);
       case 'transfer:share':
         void this.#client?.files().then((files) => {
           for (const f of files) this.#shares.set(f.fileId, f);
@@ -284,7 +312,7 @@ export class NodeModel implements vscode.Disposable {
     const client = this.#client;
     const next = previous.then(async () => {
       if (!client || client !== this.#client) return;
-      let record: ContractRecord;
+      let record: Contract;
       try {
         record = await client.contract(address);
       } catch {
@@ -292,7 +320,12 @@ export class NodeModel implements vscode.Disposable {
       }
       if (client !== this.#client) return;
       const old = this.#contracts.get(address);
-      if (old && old.seq === record.seq && old.stateHash === record.stateHash && old.version?.nodeId === record.version?.nodeId) return;
+      if (record.mode === 'chain') {
+        if (old?.stateHash === record.stateHash && old.mode === 'chain') return;
+        this.#contracts.set(address, record);
+        return this.#onDidChangeContract.fire(address);
+      }
+      if (old && old.mode !== 'chain' && old.seq === record.seq && old.stateHash === record.stateHash && old.version?.nodeId === record.version?.nodeId) return;
       this.#contracts.set(address, record);
       const history = this.#history.get(address) ?? [];
       history.push({ seq: record.seq, version: record.version, updatedAt: record.updatedAt, stateHash: record.stateHash, state: record.state, by: record.version?.nodeId ?? record.deployer });
@@ -310,6 +343,6 @@ export class NodeModel implements vscode.Disposable {
   dispose(): void {
     if (this.#rttTimer) clearTimeout(this.#rttTimer);
     this.#abort?.abort();
-    for (const e of [this.#onDidChangeNode, this.#onDidChangePeers, this.#onDidChangeContract, this.#onDidChangeFiles, this.#onDidLoseConnection, this.#onDidWarn, this.#onDidChangeKnown, this.#onDidReceiveChat, this.#onDidReceiveChain]) e.dispose();
+    for (const e of [this.#onDidChangeNode, this.#onDidChangePeers, this.#onDidChangeContract, this.#onDidChangeFiles, this.#onDidLoseConnection, this.#onDidWarn, this.#onDidChangeKnown, this.#onDidReceiveChat, this.#onDidReceiveChain, this.#onDidReceiveChainContract]) e.dispose();
   }
 }

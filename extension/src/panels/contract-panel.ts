@@ -4,13 +4,15 @@
  * per render) that loads only webview/dist/contract-panel.{js,css}; `localResourceRoots` is
  * that folder alone. Messages follow webview/src/protocol.ts: the host waits for `ready`
  * before posting, answers `call` requests, and pushes `contract` on every change of the
- * contract (model events). The panel keeps its context when hidden.
+ * contract (model events) and, for a chain contract, of its calls (ContractCalls: a call sent
+ * here is pending until its `tx:confirmed`). The panel keeps its context when hidden.
  */
 import * as vscode from 'vscode';
-import type { ContractRecord } from '@plexus/sdk';
-import type { ContractPanelPushes, PanelContract, Reply, Request, WebviewMessage } from '../../../webview/src/protocol';
+import type { ContractPanelPushes, PanelCall, PanelContract, RenderedNotice, Reply, Request, WebviewMessage } from '../../../webview/src/protocol';
+import { readConfig } from '../config';
+import type { ContractCall, ContractCalls } from '../contracts/calls';
 import { paramsOf } from '../contract-source';
-import type { NodeModel } from '../node/model';
+import type { Contract, NodeModel } from '../node/model';
 import { explain } from '../node/errors';
 import type { NodeSupervisor } from '../node/supervisor';
 import { shortId } from '../views/format';
@@ -18,12 +20,8 @@ import { webviewHtml, webviewRoot } from './webview-html';
 
 export const CONTRACT_PANEL_VIEW_TYPE = 'plexus.contractPanel';
 
-/** What a panel's webview last reported as rendered (for tests and diagnostics). */
-export interface RenderedState {
-  address: string;
-  seq: number;
-  stateText: string;
-}
+/** What a panel's webview last reported as rendered (for tests and diagnostics): address, version (null on the chain), state text, and the chain calls' rows. */
+export type RenderedState = RenderedNotice['args'];
 
 export class ContractPanels implements vscode.Disposable {
   readonly #panels = new Map<string, ContractPanel>();
@@ -32,6 +30,7 @@ export class ContractPanels implements vscode.Disposable {
     private readonly extensionUri: vscode.Uri,
     private readonly supervisor: NodeSupervisor,
     private readonly model: NodeModel,
+    private readonly calls: ContractCalls,
   ) {}
 
   /** Open (or reveal) the panel of the contract at `address`; resolves once its webview is ready. */
@@ -40,7 +39,7 @@ export class ContractPanels implements vscode.Disposable {
     if (panel) {
       panel.reveal();
     } else {
-      panel = new ContractPanel(this.extensionUri, this.supervisor, this.model, address, () => this.#panels.delete(address));
+      panel = new ContractPanel(this.extensionUri, this.supervisor, this.model, this.calls, address, () => this.#panels.delete(address));
       this.#panels.set(address, panel);
     }
     await panel.ready;
@@ -50,7 +49,7 @@ export class ContractPanels implements vscode.Disposable {
   /** Re-create a panel VS Code restored after a reload (its webview state holds the address). */
   restore(existing: vscode.WebviewPanel, address: string | undefined): void {
     if (!address || this.#panels.has(address)) return existing.dispose();
-    this.#panels.set(address, new ContractPanel(this.extensionUri, this.supervisor, this.model, address, () => this.#panels.delete(address), existing));
+    this.#panels.set(address, new ContractPanel(this.extensionUri, this.supervisor, this.model, this.calls, address, () => this.#panels.delete(address), existing));
   }
 
   get(address: string): ContractPanel | undefined {
@@ -78,6 +77,7 @@ export class ContractPanel implements vscode.Disposable {
     extensionUri: vscode.Uri,
     private readonly supervisor: NodeSupervisor,
     private readonly model: NodeModel,
+    private readonly calls: ContractCalls,
     readonly address: string,
     onDispose: () => void,
     existing?: vscode.WebviewPanel,
@@ -108,6 +108,7 @@ export class ContractPanel implements vscode.Disposable {
         if (changed === null || changed === address) this.#push();
       }),
       supervisor.onDidChangeState(() => this.#push()),
+      calls.onDidChange((changed) => changed === address && this.#push()),
     );
     this.#panel.webview.html = webviewHtml(this.#panel.webview, root, 'contract-panel', 'Contract');
   }
@@ -116,32 +117,34 @@ export class ContractPanel implements vscode.Disposable {
     this.#panel.reveal();
   }
 
+  /** Node ID -> `this node`, a peer's name, or the short ID. */
+  #names(): (nodeId: string) => string {
+    const names = new Map(this.model.peers().map((p) => [p.nodeId, p.name ?? shortId(p.nodeId)]));
+    if (this.model.info) names.set(this.model.info.nodeId, 'this node');
+    return (id) => names.get(id) ?? shortId(id);
+  }
+
   /** The record in the protocol's shape. */
-  #toPanel(r: ContractRecord): PanelContract {
-    const self = this.model.info?.nodeId;
-    const peer = this.model.peers().find((p) => p.nodeId === r.version.nodeId);
-    return {
-      address: r.address,
-      name: r.name,
-      functions: r.functions.filter((f) => f !== 'init').map((name) => ({ name, params: paramsOf(r.source, name) })),
-      state: r.state,
-      seq: r.seq,
-      version: r.version,
-      updatedAt: r.updatedAt,
-      deployer: r.deployer,
-      updatedBy: r.version.nodeId === self ? 'this node' : peer ? `${peer.name ?? shortId(peer.nodeId)}` : shortId(r.version.nodeId),
-    };
+  #toPanel(r: Contract, name: (nodeId: string) => string): PanelContract {
+    const base = { address: r.address, name: r.name, functions: r.functions.filter((f) => f !== 'init').map((fn) => ({ name: fn, params: paramsOf(r.source, fn) })), state: r.state, deployer: r.deployer, deployedBy: name(r.deployer) };
+    if (r.mode === 'chain') return { ...base, mode: 'chain', seq: null, version: null, updatedAt: null, updatedBy: null, deployBlock: r.height, lastBlock: this.model.lastBlock(r.address) ?? r.height };
+    return { ...base, mode: 'replicated', seq: r.seq, version: r.version, updatedAt: r.updatedAt, updatedBy: name(r.version.nodeId), deployBlock: null, lastBlock: null };
+  }
+
+  #toCall(c: ContractCall, name: (nodeId: string) => string): PanelCall {
+    const r = c.receipt;
+    return { hash: c.hash, method: c.method, args: c.args, by: name(c.from), fee: c.fee, own: c.own, status: c.status, height: r?.height ?? null, outcome: r?.status ?? null, result: r?.result ?? null, gasUsed: r?.gasUsed ?? null, error: r?.error ?? null };
   }
 
   #push(): void {
     if (!this.#isReady || this.#disposed) return;
     const record = this.model.contract(this.address);
     if (record) this.#panel.title = `${record.name} · contract`;
-    const names = new Map(this.model.peers().map((p) => [p.nodeId, p.name ?? shortId(p.nodeId)]));
-    if (this.model.info) names.set(this.model.info.nodeId, 'this node');
+    const name = this.#names();
     const body: ContractPanelPushes['contract'] = {
-      contract: record ? this.#toPanel(record) : null,
-      history: this.model.history(this.address).map((v) => ({ seq: v.seq, updatedAt: v.updatedAt, by: names.get(v.by) ?? shortId(v.by), stateHash: v.stateHash, state: v.state })),
+      contract: record ? this.#toPanel(record, name) : null,
+      history: record?.mode === 'chain' ? [] : this.model.history(this.address).map((v) => ({ seq: v.seq, updatedAt: v.updatedAt, by: name(v.by), stateHash: v.stateHash, state: v.state })),
+      calls: record?.mode === 'chain' ? this.calls.of(this.address).map((c) => this.#toCall(c, name)) : [],
       nodeRunning: this.supervisor.state === 'running',
     };
     void this.#panel.webview.postMessage({ event: 'contract', body });
@@ -170,9 +173,16 @@ export class ContractPanel implements vscode.Disposable {
         const record = this.model.contract(this.address);
         if (!client || !record) return reply({ err: { code: 'NODE_NOT_RUNNING', message: 'The Plexus node is not running.' } });
         try {
+          if (record.mode === 'chain') {
+            // A transaction, pending at once; its confirmation comes with tx:confirmed (ContractCalls).
+            const res = await client.callOnChain(this.address, req.args.fn, req.args.args, { fee: readConfig().contracts.fee, wait: false });
+            if (res.tx) this.calls.track(res.tx);
+            return reply({ res: { result: res.result, changed: res.changed, seq: null, gasUsed: res.gasUsed, tx: res.tx ? { hash: res.tx.hash } : null } });
+          }
           const res = await client.call(this.address, req.args.fn, req.args.args);
+          if (res.mode === 'chain') throw new Error('the contract moved to the chain');
           if (res.changed) await this.model.refreshContract(this.address);
-          return reply({ res: { result: res.result, changed: res.changed, seq: res.seq, gasUsed: res.gasUsed } });
+          return reply({ res: { result: res.result, changed: res.changed, seq: res.seq, gasUsed: res.gasUsed, tx: null } });
         } catch (err) {
           return reply({ err: { code: (err as { code?: string }).code ?? 'ERROR', message: explain(err, { contract: record, fn: req.args.fn }).message } });
         }

@@ -1,20 +1,35 @@
 import * as vscode from 'vscode';
-import type { ContractRecord } from '@plexus/sdk';
 import { contractUri } from '../documents/contract-document';
+import type { Contract } from '../node/model';
 import { formatTime, shortId } from './format';
 
-/** A contract: name and address; click opens its record read-only (plexus-contract:). */
+/**
+ * A contract: name, mode and address; click opens its record read-only (plexus-contract:).
+ * A chain contract shows the block of its last change seen here (`chain · block 12`), a
+ * replicated one its version (`replicated · v3`).
+ */
 export class ContractItem extends vscode.TreeItem {
   readonly kind = 'contract';
-  constructor(readonly record: ContractRecord) {
+  constructor(
+    readonly record: Contract,
+    lastBlock?: number,
+  ) {
     super(record.name, vscode.TreeItemCollapsibleState.Collapsed);
     this.id = `contract:${record.address}`;
-    this.description = `${shortId(record.address)} · v${record.seq}`;
-    this.iconPath = new vscode.ThemeIcon('symbol-class');
+    if (record.mode === 'chain') {
+      this.description = `chain · block ${lastBlock ?? record.height} · ${shortId(record.address)}`;
+      this.iconPath = new vscode.ThemeIcon('link');
+      this.tooltip = new vscode.MarkdownString(
+        `**${record.name}** \`${record.address}\`\n\non the chain: deployed in block ${record.height}${lastBlock !== undefined && lastBlock !== record.height ? `, last changed in block ${lastBlock}` : ''}; its calls are transactions\n\ndeployed by \`${shortId(record.deployer)}\``,
+      );
+    } else {
+      this.description = `replicated · v${record.seq} · ${shortId(record.address)}`;
+      this.iconPath = new vscode.ThemeIcon('symbol-class');
+      this.tooltip = new vscode.MarkdownString(
+        `**${record.name}** \`${record.address}\`\n\nreplicated: version ${record.seq}, last changed ${formatTime(record.updatedAt)} by \`${shortId(record.version.nodeId)}\`\n\ndeployed by \`${shortId(record.deployer)}\``,
+      );
+    }
     this.contextValue = 'contract';
-    this.tooltip = new vscode.MarkdownString(
-      `**${record.name}** \`${record.address}\`\n\nversion ${record.seq}, last changed ${formatTime(record.updatedAt)} by \`${shortId(record.version.nodeId)}\`\n\ndeployed by \`${shortId(record.deployer)}\``,
-    );
     this.command = { command: 'vscode.open', title: 'Open Contract', arguments: [contractUri(record)] };
   }
 }

@@ -1,11 +1,11 @@
 import * as vscode from 'vscode';
-import type { ContractRecord } from '@plexus/sdk';
+import type { Contract } from '../node/model';
 
 /** An exported function of a contract; inline Call (contextValue "contractFunction"). */
 export class FunctionItem extends vscode.TreeItem {
   readonly kind = 'function';
   constructor(
-    readonly record: ContractRecord,
+    readonly record: Contract,
     readonly fn: string,
   ) {
     super(fn, vscode.TreeItemCollapsibleState.None);

@@ -25,7 +25,7 @@ export class TxItem extends vscode.TreeItem {
   }
 
   static #label(tx: Transaction | MempoolEntry, name: (nodeId: string) => string): string {
-    if ('to' in tx && tx.kind === 'transfer') return `${tx.amount} coins → ${name(tx.to)}`;
+    if (tx.kind === 'transfer' && typeof tx.to === 'string') return `${tx.amount} coins → ${name(tx.to)}`;
     if ('method' in tx) return `call ${tx.method}`;
     return tx.kind;
   }

@@ -17,13 +17,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import * as vscode from 'vscode';
-import { type ContractRecord, type DownloadProgress, type PeerInfo, type TxStatus, TypedApiClient } from '@plexus/sdk';
+import { type ChainCallResult, type ChainContractView, type ContractRecord, type DownloadProgress, type PeerInfo, type TxStatus, TypedApiClient } from '@plexus/sdk';
 import type { PlexusExtensionApi } from '../../src/extension';
 import { readConfig } from '../../src/config';
 import { explain } from '../../src/node/errors';
 import { NodeSupervisor } from '../../src/node/supervisor';
 import type { ConversationKey } from '../../../webview/src/protocol';
+import type { Contract } from '../../src/node/model';
 import type { BanItem } from '../../src/views/ban-item';
+import type { CallItem } from '../../src/views/call-item';
 import type { BlockItem } from '../../src/views/block-item';
 import type { TxItem } from '../../src/views/tx-item';
 import type { ContractItem } from '../../src/views/contract-item';
@@ -47,6 +49,7 @@ const isKnown = isKind<KnownItem>('known');
 const isBan = isKind<BanItem>('ban');
 const isBlock = isKind<BlockItem>('block');
 const isTx = isKind<TxItem>('tx');
+const isCall = isKind<CallItem>('call');
 
 /** How long an event may take to travel node -> stream -> model on loopback (ms); far above what it takes. */
 const EVENT_TIMEOUT_MS = 10_000;
@@ -311,8 +314,10 @@ describe('Plexus extension in a VS Code host', function () {
     const api = await activated();
     const doc = await vscode.workspace.openTextDocument(join(repo, 'examples', 'contracts', 'counter.js'));
     await vscode.window.showTextDocument(doc);
-    const record = await vscode.commands.executeCommand<ContractRecord>('plexus.deployContract', undefined, { args: [10] });
-    assert.ok(record, 'Deploy Contract resolved with the record');
+    const deployed = await vscode.commands.executeCommand<Contract>('plexus.deployContract', undefined, { args: [10], mode: 'replicated' });
+    assert.ok(deployed, 'Deploy Contract resolved with the record');
+    assert.equal(deployed.mode, 'replicated');
+    const record = deployed as ContractRecord;
     assert.equal(record.name, 'counter');
     assert.match(record.address, /^[0-9a-f]{64}$/);
     assert.deepEqual(record.state, { count: 10, updates: 0 });
@@ -338,7 +343,11 @@ describe('Plexus extension in a VS Code host', function () {
 
     const result = await external.client.call(counter.address, 'increment', [5]);
     assert.equal(result.result, 15);
-    const record = await until(() => api.model.contract(counter.address)?.seq === 1 && api.model.contract(counter.address), [api.model.onDidChangeContract], 'the update from the external node');
+    const replicatedAt = (seq: number): ContractRecord | false => {
+      const c = api.model.contract(counter.address);
+      return c?.mode === 'replicated' && c.seq === seq && c;
+    };
+    const record = await until(() => replicatedAt(1), [api.model.onDidChangeContract], 'the update from the external node');
     assert.equal(record.state.count, 15);
     assert.equal(record.version.nodeId, external.info.nodeId, 'the version was made by the external node');
 
@@ -591,6 +600,80 @@ describe('Plexus extension in a VS Code host', function () {
       [api.views.chain.onDidChangeTreeData],
       "this node's account with the spent nonce",
     );
+  });
+
+  it('deploys the counter on the chain from the editor; two increments are pending, then confirmed, in the Contracts view and the panel', async () => {
+    const api = await activated();
+    assert.equal(readConfig().contracts.mode, 'auto', 'the default: the chain when the node runs it');
+    const doc = await vscode.workspace.openTextDocument(join(repo, 'examples', 'contracts', 'counter.js'));
+    await vscode.window.showTextDocument(doc);
+    const deployed = await vscode.commands.executeCommand<Contract>('plexus.deployContract', undefined, { args: [10] });
+    assert.ok(deployed, 'Deploy Contract resolved with the contract (its block came within the wait)');
+    assert.equal(deployed.mode, 'chain');
+    const record = deployed as ChainContractView;
+    assert.deepEqual(record.state, { count: 10, updates: 0 });
+    assert.equal((await api.chain.tx(record.address)).receipt?.contract, record.address, "the address is the deploy transaction's hash");
+    const address = record.address;
+    const contractItem = () => api.views.contracts.getChildren().filter(isContract).find((i) => i.record.address === address);
+    const item = await until(contractItem, [api.views.contracts.onDidChangeTreeData], 'the chain contract in the Contracts view');
+    assert.equal(item.description, `chain · block ${record.height} · ${address.slice(0, 12)}`);
+    const groups = () => api.views.contracts.getChildren(contractItem()!) as Array<GroupItem<unknown>>;
+    assert.deepEqual(groups().map((g) => [g.label, g.description]), [
+      ['Functions', '3'],
+      ['State', `block ${record.height}`],
+      ['Calls', 'none seen yet'],
+    ]);
+    const panel = await vscode.commands.executeCommand('plexus.openContractPanel', address).then(() => api.panels.get(address));
+    assert.ok(panel, 'the contract panel opened');
+    await until(() => panel.lastRendered?.address === address && panel.lastRendered.mode === 'chain', [panel.onDidRender], 'the panel to render the chain contract');
+
+    // Two increments: each a transaction, pending when the command answers.
+    const callRows = () => (groups()[2]!.children() as unknown[]).filter(isCall);
+    const sent: string[] = [];
+    for (const by of [1, 1]) {
+      const res = await vscode.commands.executeCommand<ChainCallResult>('plexus.callContractFunction', address, 'increment', [by]);
+      assert.ok(res?.tx, `a transaction, not a view: ${JSON.stringify(res)}`);
+      assert.equal(res.tx.status, 'pending');
+      sent.push(res.tx.hash);
+      const row = callRows().find((r) => r.call.hash === res.tx!.hash);
+      assert.ok(row, 'the call is listed at once');
+      assert.equal(row.label, 'increment(1)');
+      if (row.call.status === 'pending') assert.equal(row.description, `pending · fee 0 · ${res.tx.hash.slice(0, 12)} · this window`);
+    }
+    // Confirmed by their tx:confirmed events: results 11 and 12, newest first.
+    const confirmed = await until(
+      () => {
+        const rows = callRows();
+        return rows.length === 2 && rows.every((r) => r.call.status === 'confirmed') && rows;
+      },
+      [api.views.contracts.onDidChangeTreeData],
+      'both calls confirmed in the Contracts view',
+    );
+    assert.deepEqual(confirmed.map((r) => r.call.hash), [...sent].reverse());
+    for (const [row, result] of [[confirmed[0]!, 12], [confirmed[1]!, 11]] as const) {
+      assert.match(String(row.description), new RegExp(`^block ${row.call.receipt!.height} · → ${result} · gas \\d+ · this window$`));
+      assert.ok(row.call.receipt!.height > record.height);
+    }
+    const state = await until(
+      () => {
+        const c = api.model.contract(address);
+        return c?.state.count === 12 && (groups()[1]!.children() as StateItem[]);
+      },
+      [api.views.contracts.onDidChangeTreeData],
+      'the state after both calls (contract:update)',
+    );
+    assert.deepEqual(state.map((s) => [s.label, s.description]).filter(([l]) => l !== 'lastBy'), [['count', '12'], ['updates', '2']]);
+    assert.equal(groups()[2]!.description, '2');
+    // The panel shows both calls confirmed, and the state.
+    // (tx:confirmed comes before the contract's record is read again: the state follows a moment later.)
+    const shown = await until(
+      () => panel.lastRendered?.calls.length === 2 && panel.lastRendered.calls.every((c) => c.status === 'confirmed') && panel.lastRendered.stateText.includes('"count": 12') && panel.lastRendered,
+      [panel.onDidRender],
+      'the panel to show both calls confirmed and the state after them',
+    );
+    assert.match(shown.calls[0]!.text, /^block \d+increment\(1\)→ 12 · gas \d+this window$/);
+    // The external node runs the same chain: it reaches the same state.
+    await eventually(async () => assert.equal(((await external.client.contract(address)) as ChainContractView).state.count, 12), 'the state on the external node');
   });
 
   it('restarts its node when the process dies, and the external node reconnects', async () => {

@@ -1,6 +1,6 @@
 import Ajv from 'ajv';
 import { randomInt } from 'node:crypto';
-import { ContractError, INIT_FUNCTION, Sandbox, sourceHashOf, stateHashOf } from '../contracts/index.js';
+import { type ContractEventPayload, ContractError, type ContractRemovedEvent, INIT_FUNCTION, Sandbox, sourceHashOf, stateHashOf } from '../contracts/index.js';
 import { AbortedError, PlexusError } from '../errors.js';
 import type { EventBus } from '../events.js';
 import type { GossipApi } from '../gossip/index.js';
@@ -93,6 +93,22 @@ interface Execution {
   root: string;
 }
 
+/** What #reorgTo did: blocks connected (in order) and disconnected, and the contracts each changed. */
+interface Reorg {
+  connected: BlockRow[];
+  disconnected: Block[];
+  forkHeight: number;
+  /** Addresses of the contracts the disconnected blocks had changed. */
+  reverted: Set<string>;
+  /** Per connected block hash, the contracts it changed as they are after it. */
+  changedBy: Map<string, ChainContract[]>;
+}
+
+/** A chain contract's summary as the contract events carry it (no source, no state). */
+function contractEvent(c: ChainContract): { mode: 'chain'; address: string; name: string; sourceHash: string; functions: string[]; deployer: string; height: number; stateHash: string } {
+  return { mode: 'chain', address: c.address, name: c.name, sourceHash: c.sourceHash, functions: c.functions, deployer: c.deployer, height: c.height, stateHash: c.stateHash };
+}
+
 /** The tip of the main chain. */
 export interface ChainHead {
   hash: string;
@@ -113,6 +129,12 @@ export interface ChainEvents {
   'tx:confirmed': { hash: string; block: string; height: number; index: number } & Receipt;
   /** A block was refused; `marked`: its hash (and descendants) are now known invalid. */
   'chain:rejected': { hash: string; code: string; message: string; from: string | null; marked: boolean };
+  /** A block that joined the main chain deployed a contract (a ChainContractEvent, contracts/events.ts). */
+  'contract:new': ContractEventPayload;
+  /** A block that joined the main chain changed a contract's state, or a reorg restored an earlier one (`reorg: true`). */
+  'contract:update': ContractEventPayload;
+  /** A reorg took the block that deployed a contract off the main chain, and the new branch does not deploy it. */
+  'contract:removed': ContractRemovedEvent;
 }
 
 type Emit = EventBus<ChainEvents & { warning: { code: string; message: string } }>;
@@ -777,7 +799,7 @@ export class Chain {
     if (from && penalise) this.#c.peers.penalize(from, CHAIN_PENALTY.INVALID_BLOCK, 'INVALID_CHAIN_BLOCK', `block ${err.hash}: ${err.code}: ${err.message}`);
   }
 
-  #reorgTo(best: BlockRow, tip: ChainHead): { connected: BlockRow[]; disconnected: Block[]; forkHeight: number } {
+  #reorgTo(best: BlockRow, tip: ChainHead): Reorg {
     const branch: BlockRow[] = [];
     let r = best;
     while (this.#repo.mainHash(r.height) !== r.hash) {
@@ -786,6 +808,7 @@ export class Chain {
     }
     const forkHeight = r.height;
     const disconnected: Block[] = [];
+    const reverted = new Set<string>();
     for (let height = tip.height; height > forkHeight; height--) {
       const hash = this.#repo.mainHash(height)!;
       const block = JSON.parse(this.#row(hash).block) as Block;
@@ -794,6 +817,7 @@ export class Chain {
       const undo: Undo = Array.isArray(stored) ? { accounts: stored, contracts: [] } : stored;
       for (const [id, balance, nonce] of undo.accounts) this.#repo.putAccount({ id, balance, nonce });
       for (const [address, before] of undo.contracts) {
+        reverted.add(address);
         if (before) this.#repo.putContract(before);
         else this.#repo.deleteContract(address);
       }
@@ -802,6 +826,7 @@ export class Chain {
       disconnected.push(block);
     }
     branch.reverse();
+    const changedBy = new Map<string, ChainContract[]>();
     for (const row of branch) {
       const block = JSON.parse(row.block) as Block;
       const { changed, contracts, receipts, root } = this.#execute(block.header, block.txs, row.hash);
@@ -815,14 +840,15 @@ export class Chain {
       };
       for (const a of changed.values()) this.#repo.putAccount(a);
       for (const c of contracts.values()) this.#repo.putContract(c);
+      changedBy.set(row.hash, [...contracts.values()]);
       this.#repo.putUndo(row.hash, JSON.stringify(undo));
       block.txs.forEach((tx, index) => this.#repo.indexTx(txHash(tx), { block: row.hash, height: row.height, index }, JSON.stringify(receipts[index])));
       this.#repo.setMain(row.height, row.hash);
     }
-    return { connected: branch, disconnected, forkHeight };
+    return { connected: branch, disconnected, forkHeight, reverted, changedBy };
   }
 
-  #afterReorg(done: { connected: BlockRow[]; disconnected: Block[]; forkHeight: number }, oldTip: ChainHead): void {
+  #afterReorg(done: Reorg, oldTip: ChainHead): void {
     const included = new Set<string>();
     for (const row of done.connected) for (const tx of (JSON.parse(row.block) as Block).txs) included.add(txHash(tx));
     for (const h of included) this.mempool.remove(h);
@@ -844,19 +870,61 @@ export class Chain {
     const newTip = done.connected[done.connected.length - 1]!;
     if (done.disconnected.length > 0) {
       this.#c.events.emit('chain:reorg', { oldTip: oldTip.hash, newTip: newTip.hash, forkHeight: done.forkHeight, disconnected: done.disconnected.length, connected: done.connected.length });
+      this.#emitReverted(done, newTip);
     }
     for (const row of done.connected) {
       const block = JSON.parse(row.block) as Block;
       this.#c.events.emit('chain:block', { hash: row.hash, height: row.height, txs: block.txs.length, miner: block.header.miner, from: row.from_peer });
-      block.txs.forEach((tx, index) => {
+      const receipts = block.txs.map((tx, index) => {
         const hash = txHash(tx);
-        this.#c.events.emit('tx:confirmed', { hash, block: row.hash, height: row.height, index, ...this.#receipt(hash) });
+        const receipt = this.#receipt(hash);
+        this.#c.events.emit('tx:confirmed', { hash, block: row.hash, height: row.height, index, ...receipt });
+        return { hash, tx, receipt };
       });
+      this.#emitContractChanges(row, receipts, done.changedBy.get(row.hash) ?? []);
     }
     // A new tip: mining restarts on it.
     this.#worker.cancel();
     this.#pruneLocal(newTip.height);
     if (this.mempool.size > 0) this.#onMempoolGrew();
+  }
+
+  /**
+   * `contract:new` / `contract:update` for the contracts a main-chain block changed (docs/api.md
+   * §6.41): `contracts` as they are after it, `txs` the block's transactions that made the
+   * change (a deploy that created it; calls that ran ok on it).
+   */
+  #emitContractChanges(row: BlockRow, receipts: Array<{ hash: string; tx: Transaction; receipt: Receipt }>, contracts: ChainContract[]): void {
+    for (const c of contracts) {
+      let created = false;
+      const txs: string[] = [];
+      for (const { hash, tx, receipt } of receipts) {
+        if (tx.kind === 'deploy' && receipt.contract === c.address) {
+          created = true;
+          txs.push(hash);
+        } else if (tx.kind === 'call' && tx.contract === c.address && receipt.status === 'ok') txs.push(hash);
+      }
+      this.#c.events.emit(created ? 'contract:new' : 'contract:update', { ...contractEvent(c), block: row.hash, blockHeight: row.height, txs, reorg: false, from: row.from_peer });
+    }
+  }
+
+  /**
+   * After a reorg, for the contracts the disconnected blocks had changed and the new branch
+   * does not change: `contract:update` (`reorg: true`) when the state went back to an earlier
+   * one, `contract:removed` when its deploy left the main chain.
+   */
+  #emitReverted(done: Reorg, newTip: BlockRow): void {
+    const touched = new Set<string>();
+    for (const list of done.changedBy.values()) for (const c of list) touched.add(c.address);
+    for (const address of done.reverted) {
+      if (touched.has(address)) continue;
+      const now = this.#repo.contract(address);
+      if (now) this.#c.events.emit('contract:update', { ...contractEvent(now), block: newTip.hash, blockHeight: newTip.height, txs: [], reorg: true, from: newTip.from_peer });
+      else {
+        const deploy = done.disconnected.flatMap((b) => b.txs).find((tx) => tx.kind === 'deploy' && txHash(tx) === address);
+        this.#c.events.emit('contract:removed', { mode: 'chain', address, name: deploy?.kind === 'deploy' ? deploy.name : '', block: newTip.hash, blockHeight: newTip.height });
+      }
+    }
   }
 
   /** Gossip `chain-block`: accept; forward only a block that joined the main chain (a side branch travels by sync). */

@@ -2,6 +2,7 @@ import { ApiError } from '../api/index.js';
 import type { RouteDef } from '../capability/index.js';
 import { PlexusError } from '../errors.js';
 import type { Chain } from './chain.js';
+import type { Transaction } from './tx.js';
 
 const HEX64 = '^[0-9a-f]{64}$';
 const U53 = { type: 'integer', minimum: 0, maximum: 9007199254740991 } as const;
@@ -27,6 +28,13 @@ function api<T>(fn: () => T): T {
 function summary(chain: Chain, height: number): Record<string, unknown> {
   const b = chain.block(height);
   return { hash: b.hash, height, time: b.block.header.time, miner: b.block.header.miner, txs: b.block.txs.length, stateRoot: b.block.header.stateRoot };
+}
+
+/** What a mempool row adds per kind (§6.38): a transfer's `to` and `amount`, a deploy's `name`, a call's `contract`, `method` and `args`. */
+function poolFields(tx: Transaction): Record<string, unknown> {
+  if (tx.kind === 'transfer') return { to: tx.to, amount: tx.amount };
+  if (tx.kind === 'deploy') return { name: tx.name };
+  return { contract: tx.contract, method: tx.method, args: tx.args };
 }
 
 /** The chain routes of the HTTP API (docs/api.md §6.33-6.41). */
@@ -79,7 +87,7 @@ export function chainRoutes(chain: Chain): RouteDef[] {
       path: '/chain/mempool',
       handle: () => [
         200,
-        { txs: chain.pending().map((e) => ({ hash: e.hash, kind: e.tx.kind, from: e.tx.from, nonce: e.tx.nonce, fee: e.tx.fee, size: e.size, feeRate: e.feeRate, addedAt: e.addedAt })) },
+        { txs: chain.pending().map((e) => ({ hash: e.hash, kind: e.tx.kind, from: e.tx.from, nonce: e.tx.nonce, fee: e.tx.fee, size: e.size, feeRate: e.feeRate, addedAt: e.addedAt, ...poolFields(e.tx) })) },
       ],
     },
     { method: 'GET', path: '/chain/sync', handle: () => [200, chain.sync.status()] },

@@ -9,14 +9,49 @@
  * depend on how the SDK is laid out inside.
  */
 import { ApiClient, type NodeInfo } from '../api/index.js';
+import type { ChainContract, Receipt, TxStatus } from '../chain/index.js';
 import type { ChatKey, ChatMarkEvent, ChatMessage, ChatMessageEvent, ChatRoom, ChatSyncEvent, Conversation, DirectMessage } from '../chat/index.js';
-import type { CallResult, ContractRecord, ContractSummary } from '../contracts/index.js';
+import type { CallResult, ContractEventPayload, ContractRecord, ContractRemovedEvent, ContractSummary } from '../contracts/index.js';
 import type { BanRecord, PeerInfo, PeerRecord } from '../peers/index.js';
 import type { KnownAddress } from '../pex/index.js';
 import type { DownloadProgress, ShareInfo } from '../transfer/index.js';
 
-/** `contract:new` and `contract:update` payloads: a summary plus where it came from (null: this node). */
-export type ContractEventPayload = ContractSummary & { from: string | null };
+/** `contract:new` and `contract:update` payloads, either mode (contracts/events.ts). */
+export type { ContractEventPayload };
+
+/** A chain contract as the contract routes show it (docs/api.md §6.12a): the head state. */
+export type ChainContractView = ChainContract & { mode: 'chain' };
+/** A replicated contract's record with its `mode` (docs/api.md §6.11). */
+export type ReplicatedContractView = ContractRecord & { mode: 'replicated' };
+/** What GET /contracts/{address} answers: either mode. */
+export type ContractView = ReplicatedContractView | ChainContractView;
+/** A chain contract as GET /contracts lists it (no source, no state). */
+export type ChainContractSummary = Omit<ChainContractView, 'source' | 'state'>;
+
+/**
+ * A call of a chain contract (docs/api.md §6.12a): a view (`tx` null, `changed` false), or a
+ * transaction: confirmed (`result`, `changed`, `gasUsed`, `error` from its receipt) or pending
+ * (those null, `tx.status` `pending`).
+ */
+export interface ChainCallResult {
+  mode: 'chain';
+  result: unknown;
+  changed: boolean | null;
+  gasUsed: number | null;
+  error: { code: string; message: string } | null;
+  tx: TxStatus | null;
+}
+
+/** A chain deploy (docs/api.md §6.12a): `contract` once its block created it, else null (pending, or init failed: `tx.receipt.error`). */
+export interface ChainDeployResult {
+  mode: 'chain';
+  address: string;
+  contract: ChainContractView | null;
+  tx: TxStatus;
+}
+
+/** `tx:confirmed` (docs/api.md §6.41): where the transaction is, and its receipt. */
+export type TxConfirmedEvent = { hash: string; block: string; height: number; index: number } & Receipt;
 
 /** Event names of `GET /api/v1/events` and their payloads (docs/api.md §7.1). */
 export interface ApiEventMap {
@@ -30,6 +65,10 @@ export interface ApiEventMap {
   warning: { code: string; message: string; nodeId?: string };
   'contract:new': ContractEventPayload;
   'contract:update': ContractEventPayload;
+  'contract:removed': ContractRemovedEvent;
+  'chain:block': { hash: string; height: number; txs: number; miner: string; from: string | null };
+  'chain:reorg': { oldTip: string; newTip: string; forkHeight: number; disconnected: number; connected: number };
+  'tx:confirmed': TxConfirmedEvent;
   'contract:sync': { nodeId: string; full: boolean; pages: number; received: number; applied: number; bytes: number; ms: number };
   'outbox:delivered': { id: number; peerAddress: string; contractAddress: string; attempts: number };
   'outbox:dropped': { id: number; peerAddress: string; contractAddress: string; retryCount: number; lastError: string };
@@ -106,12 +145,14 @@ export class TypedApiClient {
     await this.raw.delete(`/network/bans/${hex(nodeId)}`);
   }
 
-  async contracts(): Promise<ContractSummary[]> {
-    return (await this.raw.get<{ contracts: ContractSummary[] }>('/contracts')).contracts;
+  /** Every contract, replicated ones first (docs/api.md §6.10). */
+  async contracts(): Promise<Array<(ContractSummary & { mode: 'replicated' }) | ChainContractSummary>> {
+    return (await this.raw.get<{ contracts: Array<(ContractSummary & { mode: 'replicated' }) | ChainContractSummary> }>('/contracts')).contracts;
   }
 
-  async contract(address: string): Promise<ContractRecord> {
-    return (await this.raw.get<{ contract: ContractRecord }>(`/contracts/${hex(address)}`)).contract;
+  /** One contract, either mode (`mode` tells). @throws CONTRACT_NOT_FOUND */
+  async contract(address: string): Promise<ContractView> {
+    return (await this.raw.get<{ contract: ContractView }>(`/contracts/${hex(address)}`)).contract;
   }
 
   /**
@@ -126,9 +167,31 @@ export class TypedApiClient {
     return (await this.raw.post<{ contract: ContractRecord }>('/contracts', body)).contract;
   }
 
-  /** @throws CONTRACT_FUNCTION_NOT_FOUND, CONTRACT_THREW, CONTRACT_OUT_OF_GAS, ... */
-  call(address: string, fn: string, args: unknown[] = []): Promise<CallResult> {
-    return this.raw.post<CallResult>(`/contracts/${hex(address)}/call`, { function: fn, args });
+  /**
+   * Deploy on the chain (docs/api.md §6.12a): a deploy transaction from this node. `wait`
+   * (default true) waits up to `waitMs` for its block; `wait: false` answers at once, pending
+   * (`tx:confirmed` and `contract:new` follow when a block includes it).
+   * @throws CHAIN_NOT_RUNNING, INVALID_TX, TX_INSUFFICIENT_FUNDS, ...
+   */
+  deployOnChain(name: string, source: string, args: unknown[] = [], opts: { fee?: number; wait?: boolean; waitMs?: number } = {}): Promise<ChainDeployResult> {
+    return this.raw.post<ChainDeployResult>('/contracts', { name, source, ...(args.length > 0 ? { args } : {}), mode: 'chain', ...opts });
+  }
+
+  /**
+   * Call a function; the node sends it where the contract lives: a replicated contract
+   * answers `CallResult` (`mode` replicated), a chain contract `ChainCallResult`.
+   * @throws CONTRACT_FUNCTION_NOT_FOUND, CONTRACT_THREW, CONTRACT_OUT_OF_GAS, ...
+   */
+  call(address: string, fn: string, args: unknown[] = []): Promise<(CallResult & { mode: 'replicated' }) | ChainCallResult> {
+    return this.raw.post<(CallResult & { mode: 'replicated' }) | ChainCallResult>(`/contracts/${hex(address)}/call`, { function: fn, args });
+  }
+
+  /**
+   * Call a chain contract's function (docs/api.md §6.12a) with a `fee`; `wait: false` answers
+   * at once with the pending transaction (a view still answers its result, `tx` null).
+   */
+  callOnChain(address: string, fn: string, args: unknown[] = [], opts: { fee?: number; wait?: boolean; waitMs?: number } = {}): Promise<ChainCallResult> {
+    return this.raw.post<ChainCallResult>(`/contracts/${hex(address)}/call`, { function: fn, args, ...opts });
   }
 
   async files(): Promise<ShareInfo[]> {

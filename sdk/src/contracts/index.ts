@@ -6,6 +6,7 @@
  * receive are documented in docs/contracts.md; the messages in docs/protocol.md.
  */
 export { ContractService, type ContractServiceComponents, type ContractServiceInit, type ContractEvents, type CallResult } from './service.js';
+export { type ChainContractEvent, type ContractEventPayload, type ContractRemovedEvent, type ReplicatedContractEvent } from './events.js';
 export { Sandbox, type SandboxLimits, type ContractContext, type CallOutput } from './sandbox.js';
 export {
   type ContractRecord,

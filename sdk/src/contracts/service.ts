@@ -34,6 +34,7 @@ import {
   verifyRecordAsync,
 } from './record.js';
 import type { Sandbox } from './sandbox.js';
+import type { ContractEventPayload } from './events.js';
 
 /** Defaults of the sync protocol and the per-peer caps. */
 export const SYNC_PAGE_LIMIT = 500;
@@ -47,10 +48,10 @@ export const INVALID_RECORD_PENALTY = 25;
 
 /** Events of the contracts capability. */
 export interface ContractEvents extends OutboxEvents {
-  /** A contract appeared here: deployed locally (`from` null) or received from a peer. */
-  'contract:new': ContractSummary & { from: string | null };
-  /** A contract's state changed: a local call (`from` null) or a newer version from a peer. */
-  'contract:update': ContractSummary & { from: string | null };
+  /** A contract appeared here: deployed locally (`from` null) or received from a peer; or a chain contract's deploy joined the main chain (events.ts). */
+  'contract:new': ContractEventPayload;
+  /** A contract's state changed: a local call (`from` null) or a newer version from a peer; or a chain block or reorg changed it (events.ts). */
+  'contract:update': ContractEventPayload;
   /** A sync with a peer finished (`full`: it started from the beginning). */
   'contract:sync': { nodeId: string; full: boolean; pages: number; received: number; applied: number; bytes: number; ms: number };
 }

@@ -121,9 +121,13 @@ export function eventLine(event: string, payload: unknown, at = new Date()): str
     case 'contract:new':
     case 'contract:update': {
       const from = p.from ? `from ${shortId(String(p.from))}` : 'here';
-      text = `${paint.cyan(event.padEnd(15))} ${shortId(String(p.address))} ${p.name} seq ${p.seq} (${from})`;
+      const where = p.mode === 'chain' ? `${p.reorg ? 'reorg to' : 'in'} block ${p.blockHeight}` : `seq ${p.seq}`;
+      text = `${paint.cyan(event.padEnd(15))} ${shortId(String(p.address))} ${p.name} ${where} (${from})`;
       break;
     }
+    case 'contract:removed':
+      text = `${paint.yellow('contract:removed')} ${shortId(String(p.address))} ${p.name}: a reorg to block ${p.blockHeight} undid its deploy`;
+      break;
     case 'contract:sync':
       text = `${paint.cyan('contract:sync')}   ${id} ${p.full ? 'full' : 'incremental'}: ${p.received} received, ${p.applied} applied, ${p.bytes} bytes in ${p.ms}ms`;
       break;

@@ -1,7 +1,10 @@
 /**
  * The contract panel (one per contract), like Remix's "Deploy & Run": each function as a
  * small form (JSON arguments, Call) with its result or error under it, the state live, and
- * the versions this window has seen. Built with @vscode-elements/elements, which follow the
+ * the versions this window has seen; for a chain contract, its mode and deploy block and its
+ * calls (pending, then confirmed in block N with result or error and gas) instead of versions:
+ * a call from a form is a transaction, shown pending until the host pushes its confirmation.
+ * Built with @vscode-elements/elements, which follow the
  * workbench theme (light, dark, high contrast) through VS Code's CSS variables.
  *
  * Talks to the host only through webview/src/protocol.ts: `ready` first, then `call`
@@ -13,7 +16,7 @@ import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '@vscode-elements/elements/dist/vscode-divider/index.js';
 import { $, custom, el } from '../dom';
-import type { ContractPanelPushes, ContractPanelRequests, PanelContract, PanelVersion, WebviewMessage } from '../protocol';
+import type { ContractPanelPushes, ContractPanelRequests, PanelCall, PanelContract, PanelVersion, WebviewMessage } from '../protocol';
 import { connectHost } from '../rpc';
 
 const { vscode, request } = connectHost<ContractPanelRequests, ContractPanelPushes>((push) => {
@@ -43,13 +46,28 @@ function highlight(value: unknown): HTMLElement {
   return pre;
 }
 
-/** Function forms survive re-renders (a push comes with every change): typed arguments and last outcome. */
-const forms = new Map<string, { args: string; outcome: Node[] }>();
+/** Function forms survive re-renders (a push comes with every change): typed arguments, last outcome, and the chain transaction it waits for. */
+const forms = new Map<string, { args: string; outcome: Node[]; pending: string | null }>();
 let current: PanelContract | null = null;
+/** The chain calls of the last push, by transaction hash. */
+let callsByHash = new Map<string, PanelCall>();
+
+const argsText = (args: unknown[]): string => args.map((a) => JSON.stringify(a)).join(', ');
+
+/** A confirmed call's outcome: `→ 11 · confirmed in block 12 · gas 3`, or its error. */
+function confirmedOutcome(c: PanelCall): Node[] {
+  if (c.outcome === 'ok') return [el('span', { class: 'ok' }, '→ '), el('span', { class: 'result' }, JSON.stringify(c.result)), el('span', { class: 'meta' }, ` · confirmed in block ${c.height} · gas ${c.gasUsed}`)];
+  return [el('span', { class: 'error', title: c.error?.code ?? '' }, `failed in block ${c.height}: ${c.error?.code}: ${c.error?.message}`), el('span', { class: 'meta' }, ` · gas ${c.gasUsed}, fee paid, state unchanged`)];
+}
 
 function functionForm(fn: { name: string; params: string }): HTMLElement {
-  const saved = forms.get(fn.name) ?? { args: '', outcome: [] };
+  const saved = forms.get(fn.name) ?? { args: '', outcome: [], pending: null };
   forms.set(fn.name, saved);
+  const waited = saved.pending ? callsByHash.get(saved.pending) : undefined;
+  if (waited?.status === 'confirmed') {
+    saved.outcome = confirmedOutcome(waited);
+    saved.pending = null;
+  }
   const field = custom('vscode-textfield', { placeholder: fn.params ? `[${fn.params}]` : 'no arguments', 'data-fn': fn.name, class: 'args' }) as HTMLElement & { value: string };
   field.value = saved.args;
   field.addEventListener('input', () => (saved.args = field.value));
@@ -73,6 +91,13 @@ function functionForm(fn: { name: string; params: string }): HTMLElement {
     button.disabled = true;
     try {
       const res = await request('call', { fn: fn.name, args });
+      if (res.tx) {
+        const known = callsByHash.get(res.tx.hash);
+        saved.pending = known?.status === 'confirmed' ? null : res.tx.hash;
+        if (known?.status === 'confirmed') show(...confirmedOutcome(known));
+        else show(el('span', { class: 'pending' }, '⏳ pending'), el('span', { class: 'meta' }, ` · transaction ${short(res.tx.hash)} waits for a block`));
+        return;
+      }
       show(
         el('span', { class: 'ok' }, '→ '),
         el('span', { class: 'result' }, JSON.stringify(res.result)),
@@ -104,21 +129,52 @@ function renderHistory(history: PanelVersion[]): HTMLElement {
   return list;
 }
 
+/** The calls of a chain contract: pending first, then confirmed, newest block first. */
+function renderCalls(calls: PanelCall[]): HTMLElement {
+  const list = el('div', { class: 'calls' });
+  for (const c of calls) {
+    const status =
+      c.status === 'pending'
+        ? el('span', { class: 'status pending' }, 'pending')
+        : el('span', { class: `status ${c.outcome === 'ok' ? 'ok' : 'error'}` }, c.outcome === 'ok' ? `block ${c.height}` : `failed · block ${c.height}`);
+    const detail =
+      c.status === 'pending'
+        ? el('span', { class: 'meta' }, `fee ${c.fee} · ${short(c.hash)}`)
+        : c.outcome === 'ok'
+          ? el('span', { class: 'meta' }, `→ ${JSON.stringify(c.result)} · gas ${c.gasUsed}`)
+          : el('span', { class: 'error', title: c.error?.message ?? '' }, `${c.error?.code} · gas ${c.gasUsed}`);
+    list.append(el('div', { class: `call ${c.status}`, 'data-hash': c.hash, title: `transaction ${c.hash}` }, status, el('span', { class: 'call-name' }, `${c.method}(${argsText(c.args)})`), detail, el('span', { class: 'by' }, c.own ? 'this window' : c.by)));
+  }
+  if (calls.length === 0) list.append(el('p', { class: 'muted' }, 'No call seen yet: a call from a form above is a transaction, pending until a block includes it.'));
+  return list;
+}
+
 function render(body: ContractPanelPushes['contract']): void {
   const root = $('#root');
-  const { contract, history } = body;
+  const { contract, history, calls } = body;
+  callsByHash = new Map(calls.map((c) => [c.hash, c]));
   if (!contract) {
     root.replaceChildren(el('p', { class: 'muted' }, body.nodeRunning ? 'This contract is not known to the node.' : 'The Plexus node is not running. Start it with "Plexus: Start Node".'));
     return;
   }
-  const changed = current !== null && current.address === contract.address && current.seq !== contract.seq;
+  const chain = contract.mode === 'chain';
+  const changed = current !== null && current.address === contract.address && (current.seq !== contract.seq || current.lastBlock !== contract.lastBlock);
   current = contract;
+  const badge = chain
+    ? custom('vscode-badge', { variant: 'default', title: 'chain contract: calls are transactions ordered in blocks', class: 'mode' }, 'chain')
+    : custom('vscode-badge', { variant: 'counter', title: 'version (state changes since deploy)' }, `v${contract.seq}`);
   const header = el(
     'header',
     {},
-    el('h1', {}, contract.name, ' ', custom('vscode-badge', { variant: 'counter', title: 'version (state changes since deploy)' }, `v${contract.seq}`)),
+    el('h1', {}, contract.name, ' ', badge),
     el('div', { class: 'address', title: 'contract address' }, contract.address),
-    el('div', { class: 'muted' }, `last change ${time(contract.updatedAt)} by ${contract.updatedBy} · deployed by ${short(contract.deployer)}`),
+    el(
+      'div',
+      { class: 'muted' },
+      chain
+        ? `on the chain · deployed in block ${contract.deployBlock} by ${contract.deployedBy} · state as of block ${contract.lastBlock}`
+        : `replicated · last change ${time(contract.updatedAt ?? 0)} by ${contract.updatedBy} · deployed by ${contract.deployedBy}`,
+    ),
   );
   const open = custom('vscode-button', { secondary: '', id: 'open-record' }, 'Open Record');
   open.addEventListener('click', () => void request('openRecord', undefined));
@@ -127,11 +183,15 @@ function render(body: ContractPanelPushes['contract']): void {
   const fns = custom('vscode-collapsible', { title: 'Functions', open: '', description: `${contract.functions.length}` });
   fns.append(...contract.functions.map((f) => functionForm(f)));
   const stateBox = el('div', { class: `state${changed ? ' flash' : ''}`, id: 'state' }, highlight(contract.state));
-  const state = custom('vscode-collapsible', { title: 'State', open: '', description: `live · v${contract.seq}` }, stateBox);
-  const hist = custom('vscode-collapsible', { title: 'Version history', open: '', description: `${history.length} seen` }, renderHistory(history));
-  root.replaceChildren(header, fns, state, hist);
+  const state = custom('vscode-collapsible', { title: 'State', open: '', description: chain ? `block ${contract.lastBlock}` : `live · v${contract.seq}` }, stateBox);
+  const pending = calls.filter((c) => c.status === 'pending').length;
+  const tail = chain
+    ? custom('vscode-collapsible', { title: 'Calls', open: '', description: pending ? `${pending} pending · ${calls.length}` : `${calls.length}` }, renderCalls(calls))
+    : custom('vscode-collapsible', { title: 'Version history', open: '', description: `${history.length} seen` }, renderHistory(history));
+  root.replaceChildren(header, fns, state, tail);
   vscode.setState({ address: contract.address });
-  notify({ req: -1, command: 'rendered', args: { address: contract.address, seq: contract.seq, stateText: stateBox.textContent ?? '' } });
+  const rows = calls.map((c) => ({ hash: c.hash, status: c.status, text: document.querySelector(`[data-hash="${c.hash}"]`)?.textContent ?? '' }));
+  notify({ req: -1, command: 'rendered', args: { address: contract.address, seq: contract.seq, stateText: stateBox.textContent ?? '', mode: contract.mode, calls: rows } });
 }
 
 void request('ready', undefined);
