@@ -171,3 +171,16 @@ export function verifyBlockSignature(block: Block, hash: string): boolean {
 export function genesisHeader(time: number, target: string): BlockHeader {
   return { version: BLOCK_VERSION, height: 0, prev: ZERO_HASH, merkleRoot: merkleRoot([]), stateRoot: stateRoot([]), time, target, nonce: 0, miner: ZERO_HASH };
 }
+
+/** The tip of the main chain. */
+export interface ChainHead {
+  hash: string;
+  height: number;
+  /** Cumulative work, 64 hex digits. */
+  work: string;
+  stateRoot: string;
+  time: number;
+}
+
+/** What accepting a block did: `connected` (now on the main chain), `side` (stored on another branch), `known`. */
+export type AcceptResult = { hash: string; status: 'connected' | 'side' | 'known' };

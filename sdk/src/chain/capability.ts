@@ -1,4 +1,5 @@
 import { type Capability, defineMessage } from '../capability/index.js';
+import type { ChainPort } from '../contracts/index.js';
 import type { GossipApi } from '../gossip/index.js';
 import { Chain, type ChainEvents, type ChainInit } from './chain.js';
 import { registerChainCommands } from './cli.js';
@@ -6,8 +7,8 @@ import { BLOCKS_SCHEMA, GET_BLOCKS_SCHEMA, GET_HEADERS_SCHEMA, type GetBlocksBod
 import { CHAIN_MIGRATIONS } from './migrations.js';
 import { chainRoutes } from './routes.js';
 
-/** What `node.chain` exposes. */
-export type ChainApi = Pick<
+/** What `node.chain` exposes; it is also the ChainPort the contracts capability serves chain contracts through (checked here). */
+export type ChainApi = ChainPort & Pick<
   Chain,
   'genesisHash' | 'mode' | 'head' | 'block' | 'account' | 'accounts' | 'stateRoot' | 'tx' | 'pending' | 'transfer' | 'deploy' | 'call' | 'view' | 'contract' | 'contracts' | 'waitForReceipt' | 'submit' | 'durable' | 'mine' | 'accept' | 'syncWith' | 'locator' | 'nextTarget' | 'sync'
 >;

@@ -1,6 +1,6 @@
 import Ajv from 'ajv';
 import { randomInt } from 'node:crypto';
-import { type ContractEventPayload, ContractError, type ContractRemovedEvent, INIT_FUNCTION, Sandbox, sourceHashOf, stateHashOf } from '../contracts/index.js';
+import { type ContractEventPayload, ContractError, type ContractRemovedEvent, INIT_FUNCTION, type Receipt, Sandbox, sourceHashOf, stateHashOf, type ViewResult } from '../contracts/index.js';
 import { AbortedError, PlexusError } from '../errors.js';
 import type { EventBus } from '../events.js';
 import type { GossipApi } from '../gossip/index.js';
@@ -10,9 +10,11 @@ import type { Store } from '../store/index.js';
 import type { Envelope } from '../transport/index.js';
 import { canonicalBytes } from '../util/canonical.js';
 import {
+  type AcceptResult,
   type Account,
   type Block,
   type BlockHeader,
+  type ChainHead,
   type ContractEntry,
   blockHash,
   blockWork,
@@ -55,29 +57,8 @@ import { type BlockRow, type ChainContract, ChainRepository } from './repository
 import { ChainSync, type ChainSyncInit } from './sync.js';
 import { type CallFields, type DeployFields, signTx, type Transaction, type TransferFields, txHash, txSize, verifyTx } from './tx.js';
 
-/**
- * What executing a transaction did (docs/protocol.md §21.14). `status` `failed`: the contract
- * code failed (`error` says why) and left no change but the fee and the nonce. `contract`: the
- * address a deploy created (its transaction hash), else null. `gasUsed`: gas units (§21.14),
- * 0 for a transfer. `result`: a call's return value (init's for a deploy), JSON; null otherwise.
- */
-export interface Receipt {
-  status: 'ok' | 'failed';
-  result: unknown;
-  gasUsed: number;
-  error: { code: string; message: string } | null;
-  contract: string | null;
-}
-
-/** A contract call's outcome on the head state, not written anywhere (a view). */
-export interface ViewResult {
-  result: unknown;
-  /** The state the call would leave (equal to the head's for a read-only function). */
-  state: Record<string, unknown>;
-  /** Whether the call would change the state. */
-  changed: boolean;
-  gasUsed: number;
-}
+/** Receipt and ViewResult are declared with the port the contract routes use (contracts/chain-port.ts). */
+export type { Receipt, ViewResult };
 
 /** Undo data of one block (chain_undo): accounts and contracts as they were before it; a null contract did not exist. */
 interface Undo {
@@ -107,16 +88,6 @@ interface Reorg {
 /** A chain contract's summary as the contract events carry it (no source, no state). */
 function contractEvent(c: ChainContract): { mode: 'chain'; address: string; name: string; sourceHash: string; functions: string[]; deployer: string; height: number; stateHash: string } {
   return { mode: 'chain', address: c.address, name: c.name, sourceHash: c.sourceHash, functions: c.functions, deployer: c.deployer, height: c.height, stateHash: c.stateHash };
-}
-
-/** The tip of the main chain. */
-export interface ChainHead {
-  hash: string;
-  height: number;
-  /** Cumulative work, 64 hex digits. */
-  work: string;
-  stateRoot: string;
-  time: number;
 }
 
 /** Events of the chain (docs/api.md §7). */
@@ -199,8 +170,6 @@ export interface TxStatus {
   receipt: ({ block: string; height: number; index: number; confirmations: number } & Receipt) | null;
 }
 
-/** What accepting a block did: `connected` (now on the main chain), `side` (stored on another branch), `known`. */
-export type AcceptResult = { hash: string; status: 'connected' | 'side' | 'known' };
 
 /** Refusals that are no one's fault: the sender is not penalised. */
 const NO_BLAME = new Set(['UNKNOWN_PARENT', 'TIME_TOO_NEW', 'LOW_WORK']);

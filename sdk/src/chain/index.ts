@@ -17,7 +17,7 @@
  * -> the most-work branch -> GetBlocks (<= 8, <= 16 blocks in flight per peer, several peers,
  * a 1,024-block moving window) -> Blocks -> accept in height order.
  */
-export { Chain, type ChainEvents, type ChainHead, type ChainInit, type ChainComponents, type MiningMode, type TxStatus, type AcceptResult, type Receipt, type ViewResult } from './chain.js';
+export { Chain, type ChainEvents, type ChainInit, type ChainComponents, type MiningMode, type TxStatus, type Receipt, type ViewResult } from './chain.js';
 export { type ChainContract } from './repository.js';
 export { chain, type ChainApi } from './capability.js';
 export {
@@ -33,9 +33,11 @@ export {
   STALLING_PENALTY,
 } from './sync.js';
 export {
+  type AcceptResult,
   type Account,
   type Block,
   type BlockHeader,
+  type ChainHead,
   type ContractEntry,
   ZERO_HASH,
   blockHash,

@@ -1,10 +1,10 @@
 import type { Capability } from '../capability/index.js';
-import type { ChainApi } from '../chain/index.js';
 import type { Outbox } from '../outbox/index.js';
 import { MetaRepository } from '../store/index.js';
 import { registerContractCommands } from './cli.js';
 import { CONTRACT_MIGRATIONS } from './migrations.js';
 import { ContractsRepository } from './repository.js';
+import type { ChainPort } from './chain-port.js';
 import { type ChainLookup, contractRoutes } from './routes.js';
 import { Sandbox, type SandboxLimits } from './sandbox.js';
 import { type ContractEvents, ContractService, type ContractServiceInit } from './service.js';
@@ -46,7 +46,7 @@ export function contracts(init: ContractsInit = {}): Capability<'contracts', Con
       // The chain is opt-in and may be created after this capability: look it up per request.
       const chainOf: ChainLookup = () => {
         try {
-          return ctx.use<ChainApi>('chain');
+          return ctx.use<ChainPort>('chain');
         } catch {
           return null;
         }

@@ -6,18 +6,17 @@ import { PlexusError } from '../errors.js';
 import type { ContractRecord, ContractSummary } from './record.js';
 import type { CallResult } from './service.js';
 import type { ContractMode } from './routes.js';
-import type { TxStatus } from '../chain/index.js';
 
 /** POST /contracts's answer (docs/api.md). */
 interface DeployAnswer {
   mode: ContractMode;
   address?: string;
   contract: (Record<string, unknown> & { name: string; address: string; functions: string[]; state: unknown }) | null;
-  tx?: TxStatus;
+  tx?: OrderedTx;
 }
 
 /** POST /contracts/{address}/call's answer: a replicated call's result, or a chain call's. */
-type CallAnswer = ({ mode: 'replicated' } & CallResult) | { mode: 'chain'; result: unknown; changed: boolean | null; gasUsed: number | null; error: { code: string; message: string } | null; tx: TxStatus | null };
+type CallAnswer = ({ mode: 'replicated' } & CallResult) | { mode: 'chain'; result: unknown; changed: boolean | null; gasUsed: number | null; error: { code: string; message: string } | null; tx: OrderedTx | null };
 
 function contractMode(text: string): ContractMode {
   if (text !== 'chain' && text !== 'replicated') throw new InvalidArgumentError('chain or replicated');
@@ -31,6 +30,7 @@ function nonNegativeInteger(text: string): number {
 }
 import { clientFor, type ClientOptions, withClientOptions } from '../terminal/client.js';
 import { formatDuration, paint, shortId, table } from '../terminal/format.js';
+import type { OrderedTx } from './chain-port.js';
 
 const out = (text: string): void => void process.stdout.write(text + '\n');
 

@@ -28,3 +28,4 @@ export { ContractsRepository, type OriginUsage } from './repository.js';
 export { SyncCursorsRepository, type SyncCursor } from './sync-cursors.js';
 export { CONTRACT_MIGRATIONS } from './migrations.js';
 export { OUTBOX_KIND } from './service.js';
+export type { ChainPort, OrderedContract, OrderedTx, Receipt, ViewResult } from './chain-port.js';

@@ -1,7 +1,7 @@
 import { ApiError } from '../api/index.js';
 import type { RouteDef } from '../capability/index.js';
-import type { ChainApi, ChainContract, TxStatus } from '../chain/index.js';
 import { PlexusError } from '../errors.js';
+import type { ChainPort, OrderedContract, OrderedTx } from './chain-port.js';
 import type { ContractService } from './service.js';
 
 const ADDRESS = '([0-9a-f]{64})';
@@ -11,10 +11,10 @@ const U53 = { type: 'integer', minimum: 0, maximum: 9007199254740991 } as const;
 export type ContractMode = 'chain' | 'replicated';
 
 /** The chain, when this node runs it (it is opt-in), else null. */
-export type ChainLookup = () => Pick<ChainApi, 'deploy' | 'call' | 'view' | 'contract' | 'contracts' | 'waitForReceipt' | 'genesisHash'> | null;
+export type ChainLookup = () => ChainPort | null;
 
 /** A chain contract as the contract routes show it: `mode` "chain" and the head state. */
-export function chainContractView(c: ChainContract, withSource = true): Record<string, unknown> {
+export function chainContractView(c: OrderedContract, withSource = true): Record<string, unknown> {
   const { source, state, ...summary } = c;
   return withSource ? { mode: 'chain', ...summary, source, state } : { mode: 'chain', ...summary };
 }
@@ -33,7 +33,9 @@ function chainError(err: unknown): unknown {
  * Wait for a submitted transaction's receipt unless `wait` is false; a timeout leaves it
  * pending (the caller gets 202 and the hash to ask again).
  */
-async function settle(chain: NonNullable<ReturnType<ChainLookup>>, status: TxStatus, wait: boolean, waitMs: number | undefined): Promise<TxStatus> {
+async function settle(chain: NonNullable<ReturnType<ChainLookup>>, status: OrderedTx, wait: boolean, waitMs: number | undefined): Promise<OrderedTx> {
+  // Acknowledged only once on disk: a restart puts it back into the mempool (protocol.md §21.10).
+  await chain.durable();
   if (!wait) return status;
   try {
     return await chain.waitForReceipt(status.hash, { timeoutMs: waitMs });
@@ -85,7 +87,7 @@ export function contractRoutes(contracts: ContractService, chainOf: ChainLookup)
           return [201, { mode, contract: { mode, ...(await contracts.deploy(b)) } }];
         }
         const chain = needChain();
-        let submitted: TxStatus;
+        let submitted: OrderedTx;
         try {
           submitted = chain.deploy(b.name.trim(), b.source, b.args ?? [], b.fee ?? 0);
         } catch (err) {
@@ -147,7 +149,7 @@ export function contractRoutes(contracts: ContractService, chainOf: ChainLookup)
         // nothing there is answered as a view, without a transaction.
         const view = chain!.view(address, b.function, b.args ?? []);
         if (!view.changed) return [200, { mode: 'chain', result: view.result, changed: false, gasUsed: view.gasUsed, error: null, tx: null }];
-        let submitted: TxStatus;
+        let submitted: OrderedTx;
         try {
           submitted = chain!.call(address, b.function, b.args ?? [], b.fee ?? 0);
         } catch (err) {
