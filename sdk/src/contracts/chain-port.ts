@@ -1,3 +1,5 @@
+import type { ContractRecord } from './record.js';
+
 /**
  * What the contract routes and verbs need of the chain, to serve `chain` contracts beside
  * replicated ones (docs/contracts.md, "Two modes"). Declared here, by shape, because the chain
@@ -41,19 +43,8 @@ export interface OrderedTx {
   receipt: ({ block: string; height: number; index: number; confirmations: number } & Receipt) | null;
 }
 
-/** A chain contract at the head state (the chain's ChainContract, by shape). */
-export interface OrderedContract {
-  address: string;
-  name: string;
-  source: string;
-  sourceHash: string;
-  functions: string[];
-  deployer: string;
-  /** Height of the block that deployed it. */
-  height: number;
-  state: Record<string, unknown>;
-  stateHash: string;
-}
+/** A chain contract at the head state (the chain's ChainContract, by shape): a record's identity and state, without the replication fields, and the height of the block that deployed it. */
+export type OrderedContract = Pick<ContractRecord, 'address' | 'name' | 'source' | 'sourceHash' | 'functions' | 'deployer' | 'state' | 'stateHash'> & { height: number };
 
 /** The chain as the contracts capability uses it. Errors are the chain's (TxRejectedError codes, NOT_FOUND). */
 export interface ChainPort {
