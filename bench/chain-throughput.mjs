@@ -23,7 +23,8 @@
  *    1 to 3) are submitted at --rate per second, each to a random node other than the miner,
  *    so every transaction travels by gossip. A transaction counts as confirmed once the block
  *    holding it (the miner's `tx:confirmed` gives its height) is on every node's main chain
- *    (each node's `chain:block`). The run ends when every transaction is confirmed.
+ *    (each node's `chain:block`). The run ends when every transaction is confirmed, or after
+ *    STALL_MS (60 s) without a new confirmation (a failure).
  * Figures: offered tx/s (submitted / sending time); confirmed tx/s (transactions / time from
  * the first submission to the last confirmation on all nodes); confirmed during the sending
  * time; confirmation latency p50/p95 (submission to on every node); blocks and transactions
@@ -32,8 +33,9 @@
  * (interval mining) and the 100 tx/s target.
  *
  * Usage: node bench/chain-throughput.mjs [--nodes 10,50] [--rate 120] [--seconds 5] [--senders 100] [--mine interval|automine] [--block-ms 1000] [--seed 8]
- * Exit code: 0 when every transaction was confirmed on every node and every node ended on the
- * same head with the state root its header commits to, 1 otherwise, 2 for bad arguments.
+ * Exit code: 0 when no transaction was refused, every one was confirmed on every node, every
+ * sender's account nonce counts its transactions and every node ended on the same head with the
+ * state root its header commits to; 1 otherwise; 2 for bad arguments.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
