@@ -135,7 +135,8 @@ try {
   const cr = await timeValidation(a, b, calls);
   b.off('tx:confirmed', onReceipt);
 
-  if (!sameHeadAndState([a, b])) errors.push("B does not end on A's head with the same state root");
+  const same = sameHeadAndState([a, b]);
+  if (!same) errors.push("B does not end on A's head with the same state root");
   if (receipts.ok !== calls.length) errors.push(`${receipts.failed} of ${calls.length} calls failed, ${calls.length - receipts.ok - receipts.failed} have no receipt on B`);
   for (const node of [a, b]) errors.push(...spec.check(node, address, callSenders, args.per));
 
@@ -153,7 +154,7 @@ try {
       row('calls: block validation (accept)', calls.length, cr.acceptMs, rate(transfers.length, tr.acceptMs)),
     ]),
   );
-  console.log(`\nB ${errors.length === 0 ? 'ends on' : 'does NOT end on'} A's head ${a.chain.head().hash.slice(0, 16)} with the same state root; ${receipts.ok}/${calls.length} calls ok`);
+  console.log(`\nB ${same ? 'ends on' : 'does NOT end on'} A's head ${a.chain.head().hash.slice(0, 16)} with the same state root; ${receipts.ok}/${calls.length} calls ok`);
 } catch (err) {
   errors.push(err.message);
 } finally {
