@@ -32,8 +32,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { chain, createNode, gossip, heartbeat } from '@plexus/sdk';
+import { createNode } from '@plexus/sdk';
 import { median, pct, positiveInt, printMachine, prng, readOptions, table } from './lib/common.mjs';
+import { chainCaps, startChainNetwork, until } from './lib/chain.mjs';
 
 const WARMUP = 2;
 /** How long one block may take to reach everyone before it counts as not reaching (ms). */
@@ -59,47 +60,18 @@ function parse(argv) {
 }
 const usage = () => 'usage: node bench/chain-network.mjs [--nodes 10,50] [--blocks-per-net 12] [--sync-blocks 10000] [--seed 8]';
 
-
-const caps = (syncInit) => [heartbeat({ intervalMs: 5000, timeoutMs: 15000 }), gossip(), chain({ mode: 'manual', sync: syncInit })];
-
-async function until(cond, what, timeoutMs) {
-  const deadline = performance.now() + timeoutMs;
-  while (!cond()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await sleep(5);
-  }
-}
+const caps = (syncInit) => chainCaps({ mode: 'manual', sync: syncInit });
 
 /** Propagation of mined blocks to every node of an n-node network. */
 async function propagation(n, perNet, rand) {
-  const nodes = [];
+  const { nodes, neighbours, links } = await startChainNetwork(n, rand, () => caps());
   try {
-    const arrivals = []; // per node: hash -> [performance.now(), from]
-    for (let i = 0; i < n; i++) {
-      const node = await createNode({ dataDir: null, api: false, capabilities: caps() });
-      nodes.push(node);
-      const seen = new Map();
+    const arrivals = nodes.map((node) => {
+      const seen = new Map(); // hash -> [performance.now(), from]
       node.on('chain:block', (e) => seen.set(e.hash, [performance.now(), e.from]));
-      arrivals.push(seen);
-    }
+      return seen;
+    });
     const index = new Map(nodes.map((node, i) => [node.nodeId, i]));
-    const neighbours = nodes.map(() => new Set());
-    const edges = new Set();
-    for (let i = 0; i < n; i++) {
-      let made = 0;
-      // Dials 3 or 4 others (fewer in a small network where every link already exists).
-      for (let tries = 0; made < Math.min(i % 2 === 0 ? 3 : 4, n - 1) && tries < 20 * n; tries++) {
-        const j = Math.floor(rand() * n);
-        const k = i < j ? `${i}-${j}` : `${j}-${i}`;
-        if (j === i || edges.has(k)) continue;
-        edges.add(k);
-        made++;
-        await nodes[i].connect(nodes[j].p2pAddress);
-        neighbours[i].add(j);
-        neighbours[j].add(i);
-      }
-    }
-    await until(() => nodes.every((node, i) => node.peers().length === neighbours[i].size), 'every link up', 30_000);
     const results = [];
     for (let k = 0; k < perNet; k++) {
       const origin = Math.floor(rand() * n);
@@ -125,7 +97,7 @@ async function propagation(n, perNet, rand) {
     const all = steady.filter((r) => r.reached).map((r) => r.allMs).sort((a, b) => a - b);
     return {
       n,
-      links: edges.size,
+      links,
       reached: results.filter((r) => r.reached).length,
       total: results.length,
       p50: pct(all, 50),
