@@ -175,6 +175,8 @@ export interface TxStatus {
 const NO_BLAME = new Set(['UNKNOWN_PARENT', 'TIME_TOO_NEW', 'LOW_WORK']);
 
 /** Automine waits at least this long before it ends a tie (ms), so the two sides do not end it at once. */
+/** After a mining run failed, the next waits this long (ms). */
+const MINING_RETRY_MS = 1_000;
 const MIN_TIE_WAIT_MS = 100;
 
 const ajv = new Ajv({ strict: true, allErrors: false });
@@ -989,12 +991,14 @@ export class Chain {
 
   /**
    * Mine soon: automine after `delayMs` (an earlier request moves a later timer forward);
-   * interval mode once `blockTimeMs` has passed since the tip's time (a local pace on top of
-   * the consensus difficulty, which retargets only when `retargetInterval` > 0).
+   * interval mode once `blockTimeMs` has passed since the tip's time, and not before `delayMs`
+   * (a local pace on top of the consensus difficulty, which retargets only when
+   * `retargetInterval` > 0). While a block is being mined nothing is scheduled: #afterMining
+   * schedules the next once it ends.
    */
   #scheduleMining(delayMs = 0): void {
     if (!this.#started || this.#mining) return;
-    const delay = this.mode === 'interval' ? Math.max(0, this.head().time + this.blockTimeMs - Date.now()) : delayMs;
+    const delay = this.mode === 'interval' ? Math.max(delayMs, this.head().time + this.blockTimeMs - Date.now()) : delayMs;
     const due = performance.now() + delay;
     if (this.#miningTimer) {
       if (due >= this.#miningDue) return;
@@ -1003,15 +1007,23 @@ export class Chain {
     this.#miningDue = due;
     this.#miningTimer = setTimeout(() => {
       this.#miningTimer = undefined;
-      if (!this.#started || this.#mining) return;
-      this.#run(this.mode === 'automine').then(
-        () => {
-          if (this.mode === 'interval') this.#scheduleMining();
-          else if (this.mempool.size > 0) this.#onMempoolGrew();
-        },
-        () => undefined,
-      );
+      if (this.#started && !this.#mining) void this.#run(this.mode === 'automine').catch(() => undefined);
     }, delay);
+  }
+
+  /**
+   * After any mining run (scheduled or asked for with mine()): interval mode schedules the next
+   * block; automine mines what is left. A run that failed waits MINING_RETRY_MS first; an
+   * automatic run that found nothing it could mine (`block` null: only future nonces left)
+   * waits for the mempool to grow.
+   */
+  #afterMining(block: Block | null, failed: boolean): void {
+    if (!this.#started) return;
+    if (this.mode === 'interval') this.#scheduleMining(failed ? MINING_RETRY_MS : 0);
+    else if (this.mode === 'automine' && this.mempool.size > 0 && (block !== null || failed)) {
+      if (failed) this.#scheduleMining(MINING_RETRY_MS);
+      else this.#onMempoolGrew();
+    }
   }
 
   /**
@@ -1033,6 +1045,10 @@ export class Chain {
       if (this.#mining === run) this.#mining = null;
     });
     this.#mining = run;
+    run.then(
+      (block) => this.#afterMining(block, false),
+      () => this.#afterMining(null, true),
+    );
     return run;
   }
 

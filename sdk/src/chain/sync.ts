@@ -127,6 +127,8 @@ export class ChainSync {
   readonly autoSync: boolean;
   #stallMs: number;
   readonly #syncing = new Map<string, Promise<void>>();
+  /** Peers asked to sync again while a sync with them ran (syncWith). */
+  readonly #again = new Set<string>();
   readonly #index = new Map<string, HeaderEntry>();
   readonly #slots = new Map<string, PeerSlot>();
   /** The reservation table: block hash -> the peer it is in flight with. */
@@ -260,12 +262,23 @@ export class ChainSync {
    */
   syncWith(nodeId: string): Promise<void> {
     const running = this.#syncing.get(nodeId);
-    if (running) return running;
-    const run = this.#sync(nodeId)
-      .catch((err: Error) => {
-        if (this.#c.chain.running()) this.#c.events.emit('warning', { code: 'CHAIN_SYNC_FAILED', message: `sync with ${nodeId.slice(0, 8)}: ${err.message}` });
-      })
-      .finally(() => this.#syncing.delete(nodeId));
+    if (running) {
+      // That sync may have asked for headers before what prompted this one existed (a block
+      // whose parent is unknown, gossiped meanwhile): run it once more when it ends.
+      this.#again.add(nodeId);
+      return running;
+    }
+    const run = (async () => {
+      do {
+        this.#again.delete(nodeId);
+        await this.#sync(nodeId).catch((err: Error) => {
+          if (this.#c.chain.running()) this.#c.events.emit('warning', { code: 'CHAIN_SYNC_FAILED', message: `sync with ${nodeId.slice(0, 8)}: ${err.message}` });
+        });
+      } while (this.#again.has(nodeId) && this.#c.chain.running() && this.#c.peers.get(nodeId));
+    })().finally(() => {
+      this.#syncing.delete(nodeId);
+      this.#again.delete(nodeId);
+    });
     this.#syncing.set(nodeId, run);
     return run;
   }

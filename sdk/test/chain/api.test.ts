@@ -74,6 +74,15 @@ describe('chain: HTTP API, CLI, mining modes', () => {
     await autominers(0);
   });
 
+  it('interval mining goes on after blocks asked for with mine() while its own timer was due', async () => {
+    const node = await chainNode(res, { mode: 'interval', blockTimeMs: 40 });
+    // Blocks on request for a while: the interval timer fires during some of them.
+    const deadline = Date.now() + 600;
+    while (Date.now() < deadline) await node.chain.mine();
+    const after = node.chain.head().height;
+    await nextChainEvent(node, 'chain:block', (b) => b.height === after + 3, 5_000);
+  });
+
   it('serves the chain routes with error codes, and the CLI verbs use them', async () => {
     const dir = res.tmpDir();
     const node = await createNode({ ...FAST, dataDir: dir, api: { port: 0 }, capabilities: [...defaultCapabilities({ pex: { targetPeers: 0 } }), chain()] as const });
