@@ -88,6 +88,7 @@ export {
   TxRejectedError,
   signTx,
   verifyTx,
+  txHash,
   txSigningPayload,
 } from './chain/index.js';
 export {
