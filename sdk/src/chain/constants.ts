@@ -45,10 +45,11 @@ export const TX_PEER_BURST = 400;
  */
 export const CONTRACT_GAS_LIMIT = 2_000;
 /**
- * Consensus: heap limit of one deploy or call run (bytes). Smaller than the replicated mode's
- * 16 MiB because chain runs have no wall-clock deadline and gas does not bound the time of
- * allocation-heavy code (QuickJS collects garbage ever more often near the limit): filling
- * 4 MiB takes about 4 s here, 16 MiB about 15 s. A 256 KiB state still fits with room.
+ * Consensus: heap limit of one deploy or call run (bytes): QuickJS's own limit, and the growth
+ * allowed to the run's WebAssembly memory beyond the build's initial 16 MiB (§21.14). Smaller
+ * than the replicated mode's 16 MiB because chain runs have no wall-clock deadline; with every run
+ * starting from the same memory image, filling it takes well under a second. A 256 KiB state
+ * still fits with room.
  */
 export const CONTRACT_MEMORY_LIMIT_BYTES = 4 * 1024 * 1024;
 /** How long waitForReceipt() and the contract routes wait for a transaction's block by default (ms). */

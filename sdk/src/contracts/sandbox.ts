@@ -4,6 +4,7 @@ import {
   newQuickJSWASMModuleFromVariant,
   type QuickJSContext,
   type QuickJSHandle,
+  type QuickJSSyncVariant,
   type QuickJSWASMModule,
 } from 'quickjs-emscripten-core';
 import {
@@ -50,15 +51,63 @@ export interface CallOutput {
   gasUsed: number;
 }
 
-// The compiled WebAssembly module is shared by every sandbox in the process; each call
-// still gets its own runtime and heap. A failure inside the module itself drops it.
-let modulePromise: Promise<QuickJSWASMModule> | undefined;
-function loadModule(): Promise<QuickJSWASMModule> {
-  modulePromise ??= newQuickJSWASMModuleFromVariant(variant).catch((err) => {
-    modulePromise = undefined;
-    throw err;
-  });
-  return modulePromise;
+/** Bytes of one WebAssembly page. */
+const WASM_PAGE_BYTES = 65_536;
+/** Pages of the memory the QuickJS build starts with (its declared minimum: 16 MiB). */
+const WASM_INITIAL_PAGES = 256;
+
+/**
+ * One QuickJS WebAssembly instance with its own memory, capped at the build's 16 MiB plus the
+ * heap limit, and the image of that memory taken right after loading. Every run starts from that
+ * image (restored after each run), so the allocator's state at the start of a run is the same on
+ * every node whatever ran before: a run's memory use, and whether it exceeds the cap, depend only
+ * on the build and the run's source, state and arguments.
+ */
+interface Engine {
+  module: QuickJSWASMModule;
+  memory: WebAssembly.Memory;
+  image: Uint8Array;
+}
+
+// Instances are shared by every sandbox with the same heap limit (runs are synchronous, one at a
+// time); each run still gets its own runtime, on the pristine image.
+const engines = new Map<number, Promise<Engine>>();
+function loadEngine(memoryLimitBytes: number): Promise<Engine> {
+  const maxPages = WASM_INITIAL_PAGES + Math.ceil(memoryLimitBytes / WASM_PAGE_BYTES);
+  let engine = engines.get(maxPages);
+  if (!engine) {
+    engine = (async () => {
+      const memory = new WebAssembly.Memory({ initial: WASM_INITIAL_PAGES, maximum: maxPages });
+      const base = unwrapDefault(variant) as QuickJSSyncVariant;
+      type Loader = Awaited<ReturnType<QuickJSSyncVariant['importModuleLoader']>>;
+      type LoadModule = Extract<Loader, (...a: never[]) => unknown>;
+      let loader: unknown = await base.importModuleLoader();
+      for (let depth = 0; typeof loader !== 'function' && depth < 3; depth++) loader = unwrapDefault(loader as { default: unknown });
+      if (typeof loader !== 'function') throw new Error('the QuickJS variant has no module loader');
+      const load = loader as LoadModule;
+      const capped: QuickJSSyncVariant = {
+        ...base,
+        importModuleLoader: async () => ((arg) => load({ ...arg, wasmMemory: memory } as Parameters<LoadModule>[0])) as LoadModule,
+      };
+      const module = await newQuickJSWASMModuleFromVariant(capped);
+      return { module, memory, image: new Uint8Array(memory.buffer).slice() };
+    })();
+    engine.catch(() => engines.delete(maxPages));
+    engines.set(maxPages, engine);
+  }
+  return engine;
+}
+
+/** An ES module namespace imported from CommonJS, or the value itself. */
+function unwrapDefault<T>(value: T | { default: T }): T {
+  return value !== null && typeof value === 'object' && 'default' in value && value.default ? value.default : (value as T);
+}
+
+/** Put the engine's memory back to the image taken after loading (zeroing what a run grew). */
+function restore(engine: Engine): void {
+  const bytes = new Uint8Array(engine.memory.buffer);
+  if (bytes.length > engine.image.length) bytes.fill(0, engine.image.length);
+  bytes.set(engine.image);
 }
 
 /** Globals removed before a contract runs: sources of time, randomness and GC timing. */
@@ -81,7 +130,7 @@ export class Sandbox {
   readonly deadlineMs: number;
   readonly memoryLimitBytes: number;
   readonly stackLimitBytes: number;
-  #module: QuickJSWASMModule | undefined;
+  #engine: Engine | undefined;
 
   constructor(limits: SandboxLimits = {}) {
     this.gasLimit = limits.gasLimit ?? GAS_LIMIT;
@@ -90,14 +139,14 @@ export class Sandbox {
     this.stackLimitBytes = limits.stackLimitBytes ?? STACK_LIMIT_BYTES;
   }
 
-  /** Whether the WebAssembly module is loaded (false before start() and after a runtime that could not be torn down). */
+  /** Whether the WebAssembly instance is loaded (false before start()). */
   get ready(): boolean {
-    return this.#module !== undefined;
+    return this.#engine !== undefined;
   }
 
-  /** Load the QuickJS WebAssembly module (once per process). */
+  /** Load the QuickJS WebAssembly instance (once per process and heap limit). */
   async start(): Promise<void> {
-    this.#module ??= await loadModule();
+    this.#engine ??= await loadEngine(this.memoryLimitBytes);
   }
 
   /**
@@ -184,9 +233,9 @@ export class Sandbox {
 
   /** Evaluate the module, bind its exports to `__exports`, run `script` (global code returning a string). */
   #run(source: string, script: string): { text: string; gasUsed: number } {
-    const module = this.#module;
-    if (!module) throw new ContractError('NOT_STARTED', 'the contract sandbox is not started');
-    const runtime = module.newRuntime();
+    const engine = this.#engine;
+    if (!engine) throw new ContractError('NOT_STARTED', 'the contract sandbox is not started');
+    const runtime = engine.module.newRuntime();
     let gasUsed = 0;
     let stop: 'gas' | 'time' | null = null;
     const deadline = performance.now() + this.deadlineMs;
@@ -236,11 +285,10 @@ export class Sandbox {
         context?.dispose();
         runtime.dispose();
       } catch {
-        // A runtime that ran out of memory may fail its own teardown; the module is dropped
-        // so the next call starts from a clean WebAssembly instance.
-        modulePromise = undefined;
-        this.#module = undefined;
+        // A runtime that ran out of memory may fail its own teardown: the restore below
+        // puts the instance back as it was loaded all the same.
       }
+      restore(engine);
     }
   }
 
