@@ -67,6 +67,8 @@ interface Engine {
   module: QuickJSWASMModule;
   memory: WebAssembly.Memory;
   image: Uint8Array;
+  /** Bytes of the image no run can reach (the reserved part of the initial memory). */
+  reserved: { start: number; end: number };
 }
 
 // Instances are shared by every sandbox with the same heap limit (runs are synchronous, one at a
@@ -90,7 +92,8 @@ function loadEngine(memoryLimitBytes: number): Promise<Engine> {
         importModuleLoader: async () => ((arg) => load({ ...arg, wasmMemory: memory } as Parameters<LoadModule>[0])) as LoadModule,
       };
       const module = await newQuickJSWASMModuleFromVariant(capped);
-      return { module, memory, image: new Uint8Array(memory.buffer).slice() };
+      const reserved = reserveInitialMemory(module, memory);
+      return { module, memory, image: takeImage(memory), reserved };
     })();
     engine.catch(() => engines.delete(maxPages));
     engines.set(maxPages, engine);
@@ -103,11 +106,51 @@ function unwrapDefault<T>(value: T | { default: T }): T {
   return value !== null && typeof value === 'object' && 'default' in value && value.default ? value.default : (value as T);
 }
 
-/** Put the engine's memory back to the image taken after loading (zeroing what a run grew). */
+/** Bytes of the initial memory left unreserved, for the allocator's own bookkeeping. */
+const RESERVE_MARGIN_BYTES = WASM_PAGE_BYTES;
+
+/**
+ * Fill the part of the initial 16 MiB that the loaded build leaves free (above its data and
+ * stack, which end at the last non-zero page) with one block of the C allocator that is never
+ * freed, so that what a run can allocate is about the growth allowed beyond the initial memory
+ * (the heap limit), not that plus the build's spare megabytes. (`_malloc` of the Emscripten
+ * module: quickjs-emscripten-core keeps that module in the `module` field, not a public API.)
+ * @returns the reserved byte range (no run can reach it, so a restore skips it)
+ */
+function reserveInitialMemory(module: QuickJSWASMModule, memory: WebAssembly.Memory): { start: number; end: number } {
+  const malloc = (module as unknown as { module?: { _malloc?: (bytes: number) => number } }).module?._malloc;
+  if (typeof malloc !== 'function') throw new Error('the QuickJS module does not expose its allocator');
+  const spare = WASM_INITIAL_PAGES * WASM_PAGE_BYTES - takeImage(memory).length - RESERVE_MARGIN_BYTES;
+  if (spare <= 0) return { start: 0, end: 0 };
+  const start = malloc(spare);
+  if (start === 0) throw new Error('could not reserve the initial WebAssembly memory');
+  return { start, end: start + spare };
+}
+
+/** A page of zeros, to find the pages a run left dirty above the image. */
+const ZERO_PAGE = new Uint8Array(WASM_PAGE_BYTES);
+
+/** The memory's bytes up to its last non-zero page: everything above is zero. */
+function takeImage(memory: WebAssembly.Memory): Uint8Array {
+  const bytes = new Uint8Array(memory.buffer);
+  let end = bytes.length;
+  while (end > 0 && Buffer.compare(bytes.subarray(end - WASM_PAGE_BYTES, end), ZERO_PAGE) === 0) end -= WASM_PAGE_BYTES;
+  return bytes.slice(0, end);
+}
+
+/**
+ * Put the engine's memory back, byte for byte, as it was right after loading: the image below
+ * (except the reserved range, which no run can reach), zeros above (only up to the highest page
+ * the run left non-zero, found from the top, so a run that used little memory costs little).
+ */
 function restore(engine: Engine): void {
   const bytes = new Uint8Array(engine.memory.buffer);
-  if (bytes.length > engine.image.length) bytes.fill(0, engine.image.length);
-  bytes.set(engine.image);
+  const { image, reserved } = engine;
+  let dirtyEnd = bytes.length;
+  while (dirtyEnd > image.length && Buffer.compare(bytes.subarray(dirtyEnd - WASM_PAGE_BYTES, dirtyEnd), ZERO_PAGE) === 0) dirtyEnd -= WASM_PAGE_BYTES;
+  if (dirtyEnd > image.length) bytes.fill(0, image.length, dirtyEnd);
+  bytes.set(image.subarray(0, reserved.start));
+  bytes.set(image.subarray(reserved.end), reserved.end);
 }
 
 /** Globals removed before a contract runs: sources of time, randomness and GC timing. */

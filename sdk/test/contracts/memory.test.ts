@@ -49,6 +49,13 @@ describe('contract sandbox: memory under the chain limits', () => {
     });
   }
 
+  it('still fits a state at the size limit made of as many objects as it can hold', () => {
+    const state = { items: Array.from({ length: 87_000 }, () => []) };
+    assert.ok(JSON.stringify(state).length > 250 * 1024);
+    const out = first.call('export function f(s) { s.n = 1; return s.items.length; }', 'f', state, [], ctx);
+    assert.equal(out.result, 87_000);
+  });
+
   it('bounds what a run keeps by bytes, not by blocks: 64 strings of 1 MiB do not fit', () => {
     const keep = 'export function f(s, c, n) { const a = []; for (let i = 0; i < n; i++) a.push("x".repeat(1 << 20)); return a.length; }';
     assert.equal(first.call(keep, 'f', {}, [2], ctx).result, 2);
