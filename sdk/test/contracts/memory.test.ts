@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { ContractError, Sandbox } from '../../src/contracts/index';
 import { CONTRACT_GAS_LIMIT, CONTRACT_MEMORY_LIMIT_BYTES } from '../../src/chain/constants';
 
@@ -60,6 +62,34 @@ describe('contract sandbox: memory under the chain limits', () => {
     const keep = 'export function f(s, c, n) { const a = []; for (let i = 0; i < n; i++) a.push("x".repeat(1 << 20)); return a.length; }';
     assert.equal(first.call(keep, 'f', {}, [2], ctx).result, 2);
     assert.throws(() => first.call(keep, 'f', {}, [64], ctx), (e: ContractError) => e.code === 'CONTRACT_OUT_OF_MEMORY');
+  });
+
+  it('gives the same outcomes and gas in another process, whose instance ran nothing before', async () => {
+    const here = Object.fromEntries(Object.entries(FILLERS).map(([name, source]) => [name, outcome(first, source)]));
+    // A fresh Node process with its own QuickJS instance runs the same contracts.
+    const script = `
+      const { Sandbox } = require(${JSON.stringify(join(__dirname, '../../src/contracts/index.ts'))});
+      const fillers = JSON.parse(process.argv[1]);
+      const sandbox = new Sandbox(JSON.parse(process.argv[2]));
+      sandbox.start().then(() => {
+        const out = {};
+        for (const [name, source] of Object.entries(fillers)) {
+          try { sandbox.call(source, 'f', {}, [], ${JSON.stringify(ctx)}); out[name] = ['ok']; }
+          catch (e) { out[name] = [e.code, e.gasUsed]; }
+        }
+        process.stdout.write(JSON.stringify(out));
+      });`;
+    // JSON has no Infinity: the child's deadline is one it cannot reach.
+    const childLimits = { ...chainLimits, deadlineMs: Number.MAX_SAFE_INTEGER };
+    const stdout = await new Promise<string>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        ['--require', 'tsx/cjs', '-e', script, JSON.stringify(FILLERS), JSON.stringify(childLimits)],
+        { timeout: 60_000 },
+        (err, out, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(out)),
+      ),
+    );
+    assert.deepEqual(JSON.parse(stdout), here);
   });
 
   it('starts every run from the same memory: a run after a filled heap behaves as on a fresh sandbox', () => {
