@@ -66,9 +66,13 @@ const WASM_INITIAL_PAGES = 256;
 interface Engine {
   module: QuickJSWASMModule;
   memory: WebAssembly.Memory;
-  image: Uint8Array;
-  /** Bytes of the image no run can reach (the reserved part of the initial memory). */
-  reserved: { start: number; end: number };
+  /** The image below the reserved range, which no run can reach (it is zero and stays so). */
+  low: Uint8Array;
+  /** The image from the end of the reserved range; everything above it is zero. */
+  high: Uint8Array;
+  /** Where `high` starts, and where the image ends (bytes). */
+  highStart: number;
+  imageEnd: number;
 }
 
 // Instances are shared by every sandbox with the same heap limit (runs are synchronous, one at a
@@ -93,7 +97,10 @@ function loadEngine(memoryLimitBytes: number): Promise<Engine> {
       };
       const module = await newQuickJSWASMModuleFromVariant(capped);
       const reserved = reserveInitialMemory(module, memory);
-      return { module, memory, image: takeImage(memory), reserved };
+      const imageEnd = usedEnd(memory);
+      const bytes = new Uint8Array(memory.buffer);
+      const highStart = Math.min(reserved.end, imageEnd);
+      return { module, memory, low: bytes.slice(0, reserved.start), high: bytes.slice(highStart, imageEnd), highStart, imageEnd };
     })();
     engine.catch(() => engines.delete(maxPages));
     engines.set(maxPages, engine);
@@ -120,7 +127,7 @@ const RESERVE_MARGIN_BYTES = WASM_PAGE_BYTES;
 function reserveInitialMemory(module: QuickJSWASMModule, memory: WebAssembly.Memory): { start: number; end: number } {
   const malloc = (module as unknown as { module?: { _malloc?: (bytes: number) => number } }).module?._malloc;
   if (typeof malloc !== 'function') throw new Error('the QuickJS module does not expose its allocator');
-  const spare = WASM_INITIAL_PAGES * WASM_PAGE_BYTES - takeImage(memory).length - RESERVE_MARGIN_BYTES;
+  const spare = WASM_INITIAL_PAGES * WASM_PAGE_BYTES - usedEnd(memory) - RESERVE_MARGIN_BYTES;
   if (spare <= 0) return { start: 0, end: 0 };
   const start = malloc(spare);
   if (start === 0) throw new Error('could not reserve the initial WebAssembly memory');
@@ -130,12 +137,12 @@ function reserveInitialMemory(module: QuickJSWASMModule, memory: WebAssembly.Mem
 /** A page of zeros, to find the pages a run left dirty above the image. */
 const ZERO_PAGE = new Uint8Array(WASM_PAGE_BYTES);
 
-/** The memory's bytes up to its last non-zero page: everything above is zero. */
-function takeImage(memory: WebAssembly.Memory): Uint8Array {
+/** The end of the memory's last page holding a non-zero byte, not below `floor` (bytes). */
+function usedEnd(memory: WebAssembly.Memory, floor = 0): number {
   const bytes = new Uint8Array(memory.buffer);
   let end = bytes.length;
-  while (end > 0 && Buffer.compare(bytes.subarray(end - WASM_PAGE_BYTES, end), ZERO_PAGE) === 0) end -= WASM_PAGE_BYTES;
-  return bytes.slice(0, end);
+  while (end > floor && Buffer.compare(bytes.subarray(end - WASM_PAGE_BYTES, end), ZERO_PAGE) === 0) end -= WASM_PAGE_BYTES;
+  return end;
 }
 
 /**
@@ -145,12 +152,10 @@ function takeImage(memory: WebAssembly.Memory): Uint8Array {
  */
 function restore(engine: Engine): void {
   const bytes = new Uint8Array(engine.memory.buffer);
-  const { image, reserved } = engine;
-  let dirtyEnd = bytes.length;
-  while (dirtyEnd > image.length && Buffer.compare(bytes.subarray(dirtyEnd - WASM_PAGE_BYTES, dirtyEnd), ZERO_PAGE) === 0) dirtyEnd -= WASM_PAGE_BYTES;
-  if (dirtyEnd > image.length) bytes.fill(0, image.length, dirtyEnd);
-  bytes.set(image.subarray(0, reserved.start));
-  bytes.set(image.subarray(reserved.end), reserved.end);
+  const dirtyEnd = usedEnd(engine.memory, engine.imageEnd);
+  if (dirtyEnd > engine.imageEnd) bytes.fill(0, engine.imageEnd, dirtyEnd);
+  bytes.set(engine.low);
+  bytes.set(engine.high, engine.highStart);
 }
 
 /** Globals removed before a contract runs: sources of time, randomness and GC timing. */
