@@ -10,7 +10,7 @@
  * -> fork choice (most work, first seen) -> one store transaction disconnects (undo data) and
  * connects (execute, state root) -> events `chain:block`, `chain:reorg`, `tx:confirmed`.
  * Execution: transfers move coins; deploys and calls run in the contracts' QuickJS sandbox
- * (block time as the clock, gas and a 4 MiB heap as the limits) and their outcome is a
+ * (block time as the clock, gas and a 16 MiB heap as the limits) and their outcome is a
  * receipt; contract state is committed to by the state root and restored from undo data on a
  * reorg. Views run on the head state and write nothing.
  * Sync (sync.ts): on connect and on an unknown parent, GetHeaders (locator) -> Headers (<= 2,000)

@@ -16,7 +16,12 @@ export const MAX_NAME_LENGTH = 64;
 export const GAS_LIMIT = 2_000;
 /** Wall-clock deadline of one call (ms), a second line of defence behind the gas budget. */
 export const CALL_DEADLINE_MS = 1_000;
-/** Heap limit of one call's runtime (bytes). */
+/**
+ * Heap limit of one call's runtime (bytes): QuickJS's own limit (which, in the WebAssembly build,
+ * counts 8 bytes per allocated block whatever its size) and the growth allowed to the QuickJS
+ * instance's WebAssembly memory beyond its initial 16 MiB (whose spare part is reserved at
+ * load), which bounds the bytes truly held.
+ */
 export const MEMORY_LIMIT_BYTES = 16 * 1024 * 1024;
 /** Stack limit of one call's runtime (bytes). Larger values let deep recursion overflow the host stack. */
 export const STACK_LIMIT_BYTES = 256 * 1024;

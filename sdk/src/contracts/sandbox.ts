@@ -4,6 +4,7 @@ import {
   newQuickJSWASMModuleFromVariant,
   type QuickJSContext,
   type QuickJSHandle,
+  type QuickJSSyncVariant,
   type QuickJSWASMModule,
 } from 'quickjs-emscripten-core';
 import {
@@ -50,15 +51,111 @@ export interface CallOutput {
   gasUsed: number;
 }
 
-// The compiled WebAssembly module is shared by every sandbox in the process; each call
-// still gets its own runtime and heap. A failure inside the module itself drops it.
-let modulePromise: Promise<QuickJSWASMModule> | undefined;
-function loadModule(): Promise<QuickJSWASMModule> {
-  modulePromise ??= newQuickJSWASMModuleFromVariant(variant).catch((err) => {
-    modulePromise = undefined;
-    throw err;
-  });
-  return modulePromise;
+/** Bytes of one WebAssembly page. */
+const WASM_PAGE_BYTES = 65_536;
+/** Pages of the memory the QuickJS build starts with (its declared minimum: 16 MiB). */
+const WASM_INITIAL_PAGES = 256;
+
+/**
+ * One QuickJS WebAssembly instance with its own memory, capped at the build's 16 MiB plus the
+ * heap limit, and the image of that memory taken right after loading. Every run starts from that
+ * image (restored after each run), so the allocator's state at the start of a run is the same on
+ * every node whatever ran before: a run's memory use, and whether it exceeds the cap, depend only
+ * on the build and the run's source, state and arguments.
+ */
+interface Engine {
+  module: QuickJSWASMModule;
+  memory: WebAssembly.Memory;
+  /** The image below the reserved range, which no run can reach (it is zero and stays so). */
+  low: Uint8Array;
+  /** The image from the end of the reserved range; everything above it is zero. */
+  high: Uint8Array;
+  /** Where `high` starts, and where the image ends (bytes). */
+  highStart: number;
+  imageEnd: number;
+}
+
+// Instances are shared by every sandbox with the same heap limit (runs are synchronous, one at a
+// time); each run still gets its own runtime, on the pristine image.
+const engines = new Map<number, Promise<Engine>>();
+function loadEngine(memoryLimitBytes: number): Promise<Engine> {
+  const maxPages = WASM_INITIAL_PAGES + Math.ceil(memoryLimitBytes / WASM_PAGE_BYTES);
+  let engine = engines.get(maxPages);
+  if (!engine) {
+    engine = (async () => {
+      const memory = new WebAssembly.Memory({ initial: WASM_INITIAL_PAGES, maximum: maxPages });
+      const base = unwrapDefault(variant) as QuickJSSyncVariant;
+      type Loader = Awaited<ReturnType<QuickJSSyncVariant['importModuleLoader']>>;
+      type LoadModule = Extract<Loader, (...a: never[]) => unknown>;
+      let loader: unknown = await base.importModuleLoader();
+      for (let depth = 0; typeof loader !== 'function' && depth < 3; depth++) loader = unwrapDefault(loader as { default: unknown });
+      if (typeof loader !== 'function') throw new Error('the QuickJS variant has no module loader');
+      const load = loader as LoadModule;
+      const capped: QuickJSSyncVariant = {
+        ...base,
+        importModuleLoader: async () => ((arg) => load({ ...arg, wasmMemory: memory } as Parameters<LoadModule>[0])) as LoadModule,
+      };
+      const module = await newQuickJSWASMModuleFromVariant(capped);
+      const reserved = reserveInitialMemory(module, memory);
+      const imageEnd = usedEnd(memory);
+      const bytes = new Uint8Array(memory.buffer);
+      const highStart = Math.min(reserved.end, imageEnd);
+      return { module, memory, low: bytes.slice(0, reserved.start), high: bytes.slice(highStart, imageEnd), highStart, imageEnd };
+    })();
+    engine.catch(() => engines.delete(maxPages));
+    engines.set(maxPages, engine);
+  }
+  return engine;
+}
+
+/** An ES module namespace imported from CommonJS, or the value itself. */
+function unwrapDefault<T>(value: T | { default: T }): T {
+  return value !== null && typeof value === 'object' && 'default' in value && value.default ? value.default : (value as T);
+}
+
+/** Bytes of the initial memory left unreserved, for the allocator's own bookkeeping. */
+const RESERVE_MARGIN_BYTES = WASM_PAGE_BYTES;
+
+/**
+ * Fill the part of the initial 16 MiB that the loaded build leaves free (above its data and
+ * stack, which end at the last non-zero page) with one block of the C allocator that is never
+ * freed, so that what a run can allocate is about the growth allowed beyond the initial memory
+ * (the heap limit), not that plus the build's spare megabytes. (`_malloc` of the Emscripten
+ * module: quickjs-emscripten-core keeps that module in the `module` field, not a public API.)
+ * @returns the reserved byte range (no run can reach it, so a restore skips it)
+ */
+function reserveInitialMemory(module: QuickJSWASMModule, memory: WebAssembly.Memory): { start: number; end: number } {
+  const malloc = (module as unknown as { module?: { _malloc?: (bytes: number) => number } }).module?._malloc;
+  if (typeof malloc !== 'function') throw new Error('the QuickJS module does not expose its allocator');
+  const spare = WASM_INITIAL_PAGES * WASM_PAGE_BYTES - usedEnd(memory) - RESERVE_MARGIN_BYTES;
+  if (spare <= 0) return { start: 0, end: 0 };
+  const start = malloc(spare);
+  if (start === 0) throw new Error('could not reserve the initial WebAssembly memory');
+  return { start, end: start + spare };
+}
+
+/** A page of zeros, to find the pages a run left dirty above the image. */
+const ZERO_PAGE = new Uint8Array(WASM_PAGE_BYTES);
+
+/** The end of the memory's last page holding a non-zero byte, not below `floor` (bytes). */
+function usedEnd(memory: WebAssembly.Memory, floor = 0): number {
+  const bytes = new Uint8Array(memory.buffer);
+  let end = bytes.length;
+  while (end > floor && Buffer.compare(bytes.subarray(end - WASM_PAGE_BYTES, end), ZERO_PAGE) === 0) end -= WASM_PAGE_BYTES;
+  return end;
+}
+
+/**
+ * Put the engine's memory back, byte for byte, as it was right after loading: the image below
+ * (except the reserved range, which no run can reach), zeros above (only up to the highest page
+ * the run left non-zero, found from the top, so a run that used little memory costs little).
+ */
+function restore(engine: Engine): void {
+  const bytes = new Uint8Array(engine.memory.buffer);
+  const dirtyEnd = usedEnd(engine.memory, engine.imageEnd);
+  if (dirtyEnd > engine.imageEnd) bytes.fill(0, engine.imageEnd, dirtyEnd);
+  bytes.set(engine.low);
+  bytes.set(engine.high, engine.highStart);
 }
 
 /** Globals removed before a contract runs: sources of time, randomness and GC timing. */
@@ -81,7 +178,7 @@ export class Sandbox {
   readonly deadlineMs: number;
   readonly memoryLimitBytes: number;
   readonly stackLimitBytes: number;
-  #module: QuickJSWASMModule | undefined;
+  #engine: Engine | undefined;
 
   constructor(limits: SandboxLimits = {}) {
     this.gasLimit = limits.gasLimit ?? GAS_LIMIT;
@@ -90,14 +187,14 @@ export class Sandbox {
     this.stackLimitBytes = limits.stackLimitBytes ?? STACK_LIMIT_BYTES;
   }
 
-  /** Whether the WebAssembly module is loaded (false before start() and after a runtime that could not be torn down). */
+  /** Whether the WebAssembly instance is loaded (false before start()). */
   get ready(): boolean {
-    return this.#module !== undefined;
+    return this.#engine !== undefined;
   }
 
-  /** Load the QuickJS WebAssembly module (once per process). */
+  /** Load the QuickJS WebAssembly instance (once per process and heap limit). */
   async start(): Promise<void> {
-    this.#module ??= await loadModule();
+    this.#engine ??= await loadEngine(this.memoryLimitBytes);
   }
 
   /**
@@ -184,9 +281,9 @@ export class Sandbox {
 
   /** Evaluate the module, bind its exports to `__exports`, run `script` (global code returning a string). */
   #run(source: string, script: string): { text: string; gasUsed: number } {
-    const module = this.#module;
-    if (!module) throw new ContractError('NOT_STARTED', 'the contract sandbox is not started');
-    const runtime = module.newRuntime();
+    const engine = this.#engine;
+    if (!engine) throw new ContractError('NOT_STARTED', 'the contract sandbox is not started');
+    const runtime = engine.module.newRuntime();
     let gasUsed = 0;
     let stop: 'gas' | 'time' | null = null;
     const deadline = performance.now() + this.deadlineMs;
@@ -236,11 +333,10 @@ export class Sandbox {
         context?.dispose();
         runtime.dispose();
       } catch {
-        // A runtime that ran out of memory may fail its own teardown; the module is dropped
-        // so the next call starts from a clean WebAssembly instance.
-        modulePromise = undefined;
-        this.#module = undefined;
+        // A runtime that ran out of memory may fail its own teardown: the restore below
+        // puts the instance back as it was loaded all the same.
       }
+      restore(engine);
     }
   }
 
