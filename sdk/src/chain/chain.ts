@@ -213,6 +213,8 @@ export class Chain {
   #miningTimer: NodeJS.Timeout | undefined;
   /** Automine's wait before it ends a tie (#onTie). */
   #tieTimer: NodeJS.Timeout | undefined;
+  /** The tip #tieTimer would mine on. */
+  #tieTip = '';
   /** When the pending #miningTimer fires (performance.now() ms). */
   #miningDue = 0;
   readonly #automineRelayedDelayMs: number;
@@ -667,7 +669,10 @@ export class Chain {
       const [code, ...rest] = (still.reason ?? 'INVALID').split(': ');
       throw new BlockRejectedError(code!, rest.join(': '), stored.hash, true);
     }
-    return { hash: stored.hash, status: this.#repo.mainHash(stored.height) === stored.hash ? 'connected' : 'side' };
+    const main = this.#repo.mainHash(stored.height) === stored.hash;
+    // A side block as heavy as the tip (it came by sync, e.g. with a parent this node lacked): a tie.
+    if (!main && this.mode === 'automine' && still.work === this.head().work) this.#onTie((value as Block).header);
+    return { hash: stored.hash, status: main ? 'connected' : 'side' };
   }
 
   /** Every check before execution, in order; stores the block ('ok' or, for a rule its header commits to, 'invalid'). */
@@ -908,8 +913,10 @@ export class Chain {
     } catch (err) {
       if (!(err instanceof BlockRejectedError)) throw err;
       if (err.code === 'UNKNOWN_PARENT') this.sync.onUnknownParent(from);
-      if (err.code === 'LOW_WORK') {
+      if (err.code === 'LOW_WORK' || err.code === 'UNKNOWN_PARENT') {
         this.sync.noteHeld(from, header!.height, err.hash);
+        // Equal work, or a branch of the same height whose parent this node lacks (sync fetches
+        // only heavier branches): either way a tie if the heights match (#onTie checks).
         if (this.mode === 'automine') this.#onTie(header!);
       }
       // The penalty, if any, was taken by accept().
@@ -974,12 +981,18 @@ export class Chain {
     const tip = this.head();
     const tipHeader = this.#header(tip.hash);
     if (rival.height !== tip.height || !tipHeader || rival.target !== tipHeader.target) return;
-    if (this.#tieTimer) return;
+    // One timer per tied tip; a timer left from an earlier tie (another tip) is replaced.
+    if (this.#tieTimer && this.#tieTip === tip.hash) return;
+    clearTimeout(this.#tieTimer);
+    this.#tieTip = tip.hash;
     const delay = Math.max(this.#automineRelayedDelayMs, MIN_TIE_WAIT_MS) * (tip.hash < blockHash(rival) ? 1 : 3);
     this.#tieTimer = setTimeout(() => {
       this.#tieTimer = undefined;
-      if (!this.#started || this.#mining || this.head().hash !== tip.hash) return;
-      this.mine().catch(() => undefined);
+      // A run in progress may end the tie itself (a block) or not (automine with nothing to mine).
+      void (this.#mining ?? Promise.resolve())
+        .catch(() => undefined)
+        .then(() => (this.#started && this.head().hash === tip.hash ? this.mine() : undefined))
+        .catch(() => undefined);
     }, delay);
   }
 
