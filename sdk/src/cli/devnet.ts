@@ -92,7 +92,7 @@ export function registerDevnetCommand(program: Command, setExitCode: (code: numb
     .option('--dir <dir>', 'parent of the nodes\' data folders (node1, node2, ...)', '.plexus')
     .option('--base-port <port>', 'node i listens on base+i (peers) and base+100+i (API); 0 takes any free ports', portOption, 47000)
     .option('--once', 'wait until every node sees every other, print the summary and exit (for scripts)')
-    .option('--timeout <duration>', 'with --once: give up after this long', durationOption, 30_000)
+    .option('--timeout <duration>', 'with --once: give up after this long', durationOption, 60_000)
     .option('--no-contract', 'skip the contract demo (the example token on the chain: deployed by node1, minted and sent by every node at once; replicated and minted by node2 with --no-chain)')
     .option('--no-file', 'skip the file demo (share a file on all but the last node, fetch it on the last from all of them)')
     .option('--no-chat', 'skip the chat demo (two messages in the general room, one end-to-end encrypted direct message)')
