@@ -8,7 +8,12 @@
  * Run by hand with a terminal or a file as stdin, it behaves as `plexus` does.
  */
 import { fstatSync } from 'node:fs';
-import '@plexus/sdk/bin/plexus.js';
+import { isMainThread } from 'node:worker_threads';
+
+// The contract worker (sdk/src/contracts/watched-sandbox.ts) runs this same bundle in a worker
+// thread: there the SDK is loaded (which starts the worker loop) but the CLI does not run.
+if (isMainThread) require('@plexus/sdk/bin/plexus.js');
+else require('@plexus/sdk/dist/cli.js');
 
 function stdinIsPipe(): boolean {
   try {
@@ -19,7 +24,7 @@ function stdinIsPipe(): boolean {
   }
 }
 
-if (stdinIsPipe()) {
+if (isMainThread && stdinIsPipe()) {
   const stop = (): void => void process.kill(process.pid, 'SIGTERM');
   process.stdin.on('end', stop);
   process.stdin.on('error', stop);

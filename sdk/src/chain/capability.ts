@@ -8,10 +8,11 @@ import { CHAIN_MIGRATIONS } from './migrations.js';
 import { chainRoutes } from './routes.js';
 
 /** What `node.chain` exposes; it is also the ChainPort the contracts capability serves chain contracts through (checked here). */
-export type ChainApi = ChainPort & Pick<
+export type ChainApi = Pick<
   Chain,
   'genesisHash' | 'mode' | 'head' | 'block' | 'account' | 'accounts' | 'stateRoot' | 'tx' | 'pending' | 'transfer' | 'deploy' | 'call' | 'view' | 'contract' | 'contracts' | 'waitForReceipt' | 'submit' | 'durable' | 'mine' | 'accept' | 'syncWith' | 'locator' | 'nextTarget' | 'sync'
->;
+> &
+  ChainPort;
 
 /** The chain capability: transactions, mempool, proof-of-work blocks, fork choice, sync and mining (docs/protocol.md §21). */
 export function chain(init: ChainInit = {}): Capability<'chain', ChainApi, ChainEvents> {

@@ -1,6 +1,6 @@
 import Ajv from 'ajv';
 import { randomInt } from 'node:crypto';
-import { type ContractEventPayload, ContractError, type ContractRemovedEvent, INIT_FUNCTION, type Receipt, Sandbox, sourceHashOf, stateHashOf, type ViewResult } from '../contracts/index.js';
+import { type ContractEventPayload, ContractError, type ContractRemovedEvent, ContractTooExpensiveError, INIT_FUNCTION, type Receipt, sourceHashOf, stateHashOf, type ViewResult, WatchedSandbox } from '../contracts/index.js';
 import { AbortedError, PlexusError } from '../errors.js';
 import type { EventBus } from '../events.js';
 import type { GossipApi } from '../gossip/index.js';
@@ -36,6 +36,8 @@ import {
   CHAIN_PENALTY,
   CONTRACT_GAS_LIMIT,
   CONTRACT_MEMORY_LIMIT_BYTES,
+  CONTRACT_POLICY_BOUND_MS,
+  CONTRACT_VALIDATE_BOUND_MS,
   LOCAL_TX_DEPTH,
   MAX_BLOCK_BYTES,
   MAX_BLOCK_TXS,
@@ -154,6 +156,13 @@ export interface ChainInit {
   txPeerBurst?: number;
   /** Consensus: gas units one deploy or call may use (§21.14). Default CONTRACT_GAS_LIMIT. */
   gasLimit?: number;
+  /**
+   * Wall-clock bounds of one contract run (ms), far above what a run within the gas limit
+   * takes: validating a block (past it: BLOCK_TOO_EXPENSIVE), building a block template (past
+   * it: the transaction is dropped) and a view. Defaults CONTRACT_VALIDATE_BOUND_MS,
+   * CONTRACT_POLICY_BOUND_MS.
+   */
+  contractBounds?: { validateMs?: number; mineMs?: number; viewMs?: number };
   /** How long waitForReceipt() waits by default (ms). Default RECEIPT_WAIT_MS. */
   receiptWaitMs?: number;
   mempool?: MempoolInit;
@@ -173,6 +182,19 @@ export interface TxStatus {
 
 /** Refusals that are no one's fault: the sender is not penalised. */
 const NO_BLAME = new Set(['UNKNOWN_PARENT', 'TIME_TOO_NEW', 'LOW_WORK']);
+
+/**
+ * A contract run in a block held the sandbox past its wall-clock bound (WatchedSandbox): the
+ * block is refused and marked invalid (BLOCK_TOO_EXPENSIVE); building a template, the
+ * transaction `tx` is left out.
+ */
+class TooExpensiveTxError extends BlockRejectedError {
+  readonly tx: string;
+  constructor(tx: string, why: string, blockHash: string) {
+    super('BLOCK_TOO_EXPENSIVE', `transaction ${tx}: ${why}`, blockHash, true);
+    this.tx = tx;
+  }
+}
 
 /** Automine waits at least this long before it ends a tie (ms), so the two sides do not end it at once. */
 /** After a mining run failed, the next waits this long (ms). */
@@ -207,7 +229,9 @@ export class Chain {
   readonly #headers = new Map<string, BlockHeader>();
   readonly #worker = new MinerWorker();
   /** Runs deploys and calls: gas is the only limit (a wall-clock deadline would differ between nodes). */
-  readonly #sandbox: Sandbox;
+  readonly #sandbox: WatchedSandbox;
+  /** Wall-clock bounds of one contract run (ms): validating a block, building a template, a view. */
+  readonly #bounds: { validate: number; mine: number; view: number };
   readonly #receiptWaitMs: number;
   #mining: Promise<Block | null> | null = null;
   #miningTimer: NodeJS.Timeout | undefined;
@@ -239,7 +263,8 @@ export class Chain {
     this.#txBurst = init.txPeerBurst ?? TX_PEER_BURST;
     this.#automineRelayedDelayMs = init.automineRelayedDelayMs ?? AUTOMINE_RELAYED_DELAY_MS;
     this.mempool = new Mempool({ account: (id) => this.account(id) }, init.mempool);
-    this.#sandbox = new Sandbox({ gasLimit: init.gasLimit ?? CONTRACT_GAS_LIMIT, memoryLimitBytes: CONTRACT_MEMORY_LIMIT_BYTES, deadlineMs: Number.POSITIVE_INFINITY });
+    this.#sandbox = new WatchedSandbox({ gasLimit: init.gasLimit ?? CONTRACT_GAS_LIMIT, memoryLimitBytes: CONTRACT_MEMORY_LIMIT_BYTES, deadlineMs: Number.POSITIVE_INFINITY });
+    this.#bounds = { validate: init.contractBounds?.validateMs ?? CONTRACT_VALIDATE_BOUND_MS, mine: init.contractBounds?.mineMs ?? CONTRACT_POLICY_BOUND_MS, view: init.contractBounds?.viewMs ?? CONTRACT_POLICY_BOUND_MS };
     this.#receiptWaitMs = init.receiptWaitMs ?? RECEIPT_WAIT_MS;
     const synced = { genesisHash: this.genesisHash, running: () => this.#started, head: () => this.head(), header: (h: string) => this.#header(h), accept: (b: unknown, from: string | null) => this.accept(b, from) };
     this.sync = new ChainSync({ chain: synced, repo: this.#repo, peers: components.peers, events: components.events, gossip: components.gossip }, { requestTimeoutMs: init.syncTimeoutMs, ...init.sync });
@@ -276,6 +301,7 @@ export class Chain {
     for (const u of this.#unregister.splice(0)) u();
     this.sync.stop();
     await this.#worker.stop();
+    await this.#sandbox.stop();
     await this.#mining?.catch(() => undefined);
     // A sync in flight ends at its next step (the started flag) or when the node closes its
     // connections right after; waiting here could take a whole request timeout.
@@ -389,7 +415,7 @@ export class Chain {
   view(address: string, method: string, args: unknown[] = []): ViewResult {
     const c = this.contract(address);
     if (method === INIT_FUNCTION) throw new ContractError('CONTRACT_FUNCTION_NOT_FOUND', 'init runs once, at deploy');
-    const out = this.#sandbox.call(c.source, method, c.state, args, { caller: this.#c.identity.nodeId, time: this.head().time, address, name: c.name });
+    const out = this.#sandbox.call(c.source, method, c.state, args, { caller: this.#c.identity.nodeId, time: this.head().time, address, name: c.name }, this.#bounds.view);
     return { result: out.result, state: out.state, changed: stateHashOf(out.state) !== c.stateHash, gasUsed: out.gasUsed };
   }
 
@@ -563,7 +589,7 @@ export class Chain {
    * (throws, runs out of gas, ...) is a failed receipt, not an invalid block.
    * @throws BlockRejectedError BAD_TX (an overflow), BAD_NONCE, OVERSPEND
    */
-  #execute(header: Pick<BlockHeader, 'miner' | 'height' | 'time'>, txs: readonly Transaction[], hash: string): Execution {
+  #execute(header: Pick<BlockHeader, 'miner' | 'height' | 'time'>, txs: readonly Transaction[], hash: string, boundMs: number): Execution {
     const changed = new Map<string, Account>();
     const contracts = new Map<string, ChainContract>();
     const receipts: Receipt[] = [];
@@ -591,7 +617,7 @@ export class Chain {
         receipts.push({ status: 'ok', result: null, gasUsed: 0, error: null, contract: null });
       } else {
         const contractAt = (address: string): ChainContract | undefined => contracts.get(address) ?? this.#repo.contract(address);
-        receipts.push(this.#runContract(tx, header, contractAt, (c) => contracts.set(c.address, c)));
+        receipts.push(this.#runContract(tx, header, contractAt, (c) => contracts.set(c.address, c), hash, boundMs));
       }
     });
     const m = get(header.miner);
@@ -610,15 +636,22 @@ export class Chain {
    * a failed receipt and `put` is not called.
    * @throws Error when the sandbox itself is not loaded (a local fault, never a consensus outcome)
    */
-  #runContract(tx: Transaction & (DeployFields | CallFields), header: Pick<BlockHeader, 'height' | 'time'>, contractAt: (a: string) => ChainContract | undefined, put: (c: ChainContract) => void): Receipt {
+  #runContract(
+    tx: Transaction & (DeployFields | CallFields),
+    header: Pick<BlockHeader, 'height' | 'time'>,
+    contractAt: (a: string) => ChainContract | undefined,
+    put: (c: ChainContract) => void,
+    blockHash: string,
+    boundMs: number,
+  ): Receipt {
     const failed = (err: ContractError): Receipt => ({ status: 'failed', result: null, gasUsed: err.gasUsed ?? 0, error: { code: err.code, message: err.message }, contract: null });
     try {
       if (tx.kind === 'deploy') {
         const address = txHash(tx);
-        const functions = this.#sandbox.exports(tx.source);
+        const functions = this.#sandbox.exports(tx.source, boundMs);
         const ctx = { caller: tx.from, time: header.time, address, name: tx.name };
         let out = { result: null as unknown, state: {} as Record<string, unknown>, gasUsed: 0 };
-        if (functions.includes(INIT_FUNCTION)) out = this.#sandbox.call(tx.source, INIT_FUNCTION, {}, tx.args, ctx);
+        if (functions.includes(INIT_FUNCTION)) out = this.#sandbox.call(tx.source, INIT_FUNCTION, {}, tx.args, ctx, boundMs);
         else if (tx.args.length > 0) throw new ContractError('CONTRACT_INVALID_ARGS', `the contract has no ${INIT_FUNCTION} function to take deploy arguments`);
         put({ address, name: tx.name, source: tx.source, sourceHash: sourceHashOf(tx.source), functions, deployer: tx.from, height: header.height, state: out.state, stateHash: stateHashOf(out.state) });
         return { status: 'ok', result: out.result, gasUsed: out.gasUsed, error: null, contract: address };
@@ -626,11 +659,12 @@ export class Chain {
       const c = contractAt(tx.contract);
       if (!c) throw new ContractError('CONTRACT_NOT_FOUND', `no contract at ${tx.contract}`);
       if (tx.method === INIT_FUNCTION) throw new ContractError('CONTRACT_FUNCTION_NOT_FOUND', 'init runs once, at deploy');
-      const out = this.#sandbox.call(c.source, tx.method, c.state, tx.args, { caller: tx.from, time: header.time, address: c.address, name: c.name });
+      const out = this.#sandbox.call(c.source, tx.method, c.state, tx.args, { caller: tx.from, time: header.time, address: c.address, name: c.name }, boundMs);
       const stateHash = stateHashOf(out.state);
       if (stateHash !== c.stateHash) put({ ...c, state: out.state, stateHash });
       return { status: 'ok', result: out.result, gasUsed: out.gasUsed, error: null, contract: null };
     } catch (err) {
+      if (err instanceof ContractTooExpensiveError) throw new TooExpensiveTxError(txHash(tx), err.message, blockHash);
       if (!(err instanceof ContractError) || err.code === 'NOT_STARTED') {
         // Not the contract's doing: reload the module and let the block be tried again later.
         if (!this.#sandbox.ready) void this.#sandbox.start().catch(() => undefined);
@@ -805,7 +839,7 @@ export class Chain {
     const changedBy = new Map<string, ChainContract[]>();
     for (const row of branch) {
       const block = JSON.parse(row.block) as Block;
-      const { changed, contracts, receipts, root } = this.#execute(block.header, block.txs, row.hash);
+      const { changed, contracts, receipts, root } = this.#execute(block.header, block.txs, row.hash, this.#bounds.validate);
       if (root !== block.header.stateRoot) throw new BlockRejectedError('BAD_STATE_ROOT', `state root ${block.header.stateRoot}, executing gives ${root}`, row.hash, true);
       const undo: Undo = {
         accounts: [...changed.keys()].map((id) => {
@@ -1075,7 +1109,16 @@ export class Chain {
       if (automatic && txs.length === 0) return null;
       const miner = this.#c.identity.nodeId;
       const time = Math.max(Date.now(), this.#medianTimePast(tip.hash) + 1);
-      const { root } = this.#execute({ miner, height: tip.height + 1, time }, txs, '');
+      let root: string;
+      try {
+        root = this.#execute({ miner, height: tip.height + 1, time }, txs, '', this.#bounds.mine).root;
+      } catch (err) {
+        if (!(err instanceof TooExpensiveTxError)) throw err;
+        // Policy: a transaction that holds the sandbox past the bound is never mined here.
+        this.mempool.remove(err.tx);
+        this.#c.events.emit('warning', { code: 'TX_TOO_EXPENSIVE', message: `transaction ${err.tx} left out of the block and the mempool: ${err.message}` });
+        continue;
+      }
       const header: BlockHeader = {
         version: BLOCK_VERSION,
         height: tip.height + 1,

@@ -22,6 +22,14 @@ export const MAX_FUTURE_BLOCK_MS = 5_000;
 export const RETARGET_CLAMP = 4;
 /** Default target block time of interval mining and retargeting (ms). */
 export const BLOCK_TIME_MS = 10_000;
+/**
+ * Wall-clock bound of one contract run while validating a block (ms): about 30 times what a
+ * run to the gas limit takes on the reference node, so no honest block comes near it on any
+ * machine; a block that passes it is refused (BLOCK_TOO_EXPENSIVE, docs/protocol.md §21.14).
+ */
+export const CONTRACT_VALIDATE_BOUND_MS = 30_000;
+/** Wall-clock bound of one contract run when building a block template or answering a view (ms); policy. */
+export const CONTRACT_POLICY_BOUND_MS = 10_000;
 /** A transaction submitted through this node is kept (and resent) until this many blocks confirm it (1 = in the tip). */
 export const LOCAL_TX_DEPTH = 6;
 /** Most transactions in one `Txs` notice. */

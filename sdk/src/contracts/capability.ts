@@ -6,7 +6,8 @@ import { CONTRACT_MIGRATIONS } from './migrations.js';
 import { ContractsRepository } from './repository.js';
 import type { ChainPort } from './chain-port.js';
 import { type ChainLookup, contractRoutes } from './routes.js';
-import { Sandbox, type SandboxLimits } from './sandbox.js';
+import type { SandboxLimits } from './sandbox.js';
+import { WatchedSandbox } from './watched-sandbox.js';
 import { type ContractEvents, ContractService, type ContractServiceInit } from './service.js';
 import { SyncCursorsRepository } from './sync-cursors.js';
 
@@ -38,7 +39,7 @@ export function contracts(init: ContractsInit = {}): Capability<'contracts', Con
           metaRepo: new MetaRepository(ctx.store),
           outbox: ctx.use<Outbox>('outbox'),
           clock: ctx.clock,
-          sandbox: new Sandbox(init),
+          sandbox: new WatchedSandbox(init),
           events: ctx.events,
         },
         init,

@@ -29,3 +29,4 @@ export { SyncCursorsRepository, type SyncCursor } from './sync-cursors.js';
 export { CONTRACT_MIGRATIONS } from './migrations.js';
 export { OUTBOX_KIND } from './service.js';
 export type { ChainPort, OrderedContract, OrderedTx, Receipt, ViewResult } from './chain-port.js';
+export { WatchedSandbox, ContractTooExpensiveError } from './watched-sandbox.js';

@@ -33,7 +33,7 @@ import {
   summarize,
   verifyRecordAsync,
 } from './record.js';
-import type { Sandbox } from './sandbox.js';
+import type { WatchedSandbox } from './watched-sandbox.js';
 import type { ContractEventPayload } from './events.js';
 
 /** Defaults of the sync protocol and the per-peer caps. */
@@ -65,7 +65,8 @@ export interface ContractServiceComponents {
   metaRepo: MetaRepository;
   outbox: Outbox;
   clock: HybridClock;
-  sandbox: Sandbox;
+  /** Runs contracts in a worker thread with the sandbox's deadline enforced from outside (a plain Sandbox would do too, but could not stop an allocation loop). */
+  sandbox: Pick<WatchedSandbox, 'start' | 'stop' | 'exports' | 'call'>;
   events: EventBus<ContractEvents>;
 }
 
@@ -171,6 +172,7 @@ export class ContractService {
     if (!this.#started) return;
     this.#started = false;
     await Promise.allSettled([...this.#syncing.values()]);
+    await this.#c.sandbox.stop();
   }
 
   list(): ContractSummary[] {
