@@ -159,10 +159,10 @@ export interface ChainInit {
   /**
    * Wall-clock bounds of one contract run (ms), far above what a run within the gas limit
    * takes: validating a block (past it: BLOCK_TOO_EXPENSIVE), building a block template (past
-   * it: the transaction is dropped) and a view. Defaults CONTRACT_VALIDATE_BOUND_MS,
-   * CONTRACT_POLICY_BOUND_MS.
+   * it: the transaction is dropped) and a view; and of all the runs of one block (twice the
+   * run's bound by default). Defaults CONTRACT_VALIDATE_BOUND_MS, CONTRACT_POLICY_BOUND_MS.
    */
-  contractBounds?: { validateMs?: number; mineMs?: number; viewMs?: number };
+  contractBounds?: { validateMs?: number; validateBlockMs?: number; mineMs?: number; mineBlockMs?: number; viewMs?: number };
   /** How long waitForReceipt() waits by default (ms). Default RECEIPT_WAIT_MS. */
   receiptWaitMs?: number;
   mempool?: MempoolInit;
@@ -183,6 +183,12 @@ export interface TxStatus {
 /** Refusals that are no one's fault: the sender is not penalised. */
 const NO_BLAME = new Set(['UNKNOWN_PARENT', 'TIME_TOO_NEW', 'LOW_WORK']);
 
+/** Wall-clock bounds of contract runs (ms): one run, and all the runs of one block. */
+interface RunBounds {
+  runMs: number;
+  blockMs: number;
+}
+
 /**
  * A contract run in a block held the sandbox past its wall-clock bound (WatchedSandbox): the
  * block is refused and marked invalid (BLOCK_TOO_EXPENSIVE); building a template, the
@@ -197,9 +203,9 @@ class TooExpensiveTxError extends BlockRejectedError {
 }
 
 /** Automine waits at least this long before it ends a tie (ms), so the two sides do not end it at once. */
+const MIN_TIE_WAIT_MS = 100;
 /** After a mining run failed, the next waits this long (ms). */
 const MINING_RETRY_MS = 1_000;
-const MIN_TIE_WAIT_MS = 100;
 
 const ajv = new Ajv({ strict: true, allErrors: false });
 const checkBlockShape = ajv.compile(BLOCK_SCHEMA);
@@ -231,7 +237,7 @@ export class Chain {
   /** Runs deploys and calls: gas is the only limit (a wall-clock deadline would differ between nodes). */
   readonly #sandbox: WatchedSandbox;
   /** Wall-clock bounds of one contract run (ms): validating a block, building a template, a view. */
-  readonly #bounds: { validate: number; mine: number; view: number };
+  readonly #bounds: { validate: RunBounds; mine: RunBounds; view: number };
   readonly #receiptWaitMs: number;
   #mining: Promise<Block | null> | null = null;
   #miningTimer: NodeJS.Timeout | undefined;
@@ -264,7 +270,12 @@ export class Chain {
     this.#automineRelayedDelayMs = init.automineRelayedDelayMs ?? AUTOMINE_RELAYED_DELAY_MS;
     this.mempool = new Mempool({ account: (id) => this.account(id) }, init.mempool);
     this.#sandbox = new WatchedSandbox({ gasLimit: init.gasLimit ?? CONTRACT_GAS_LIMIT, memoryLimitBytes: CONTRACT_MEMORY_LIMIT_BYTES, deadlineMs: Number.POSITIVE_INFINITY });
-    this.#bounds = { validate: init.contractBounds?.validateMs ?? CONTRACT_VALIDATE_BOUND_MS, mine: init.contractBounds?.mineMs ?? CONTRACT_POLICY_BOUND_MS, view: init.contractBounds?.viewMs ?? CONTRACT_POLICY_BOUND_MS };
+    const b = init.contractBounds ?? {};
+    this.#bounds = {
+      validate: { runMs: b.validateMs ?? CONTRACT_VALIDATE_BOUND_MS, blockMs: b.validateBlockMs ?? 2 * CONTRACT_VALIDATE_BOUND_MS },
+      mine: { runMs: b.mineMs ?? CONTRACT_POLICY_BOUND_MS, blockMs: b.mineBlockMs ?? 2 * CONTRACT_POLICY_BOUND_MS },
+      view: b.viewMs ?? CONTRACT_POLICY_BOUND_MS,
+    };
     this.#receiptWaitMs = init.receiptWaitMs ?? RECEIPT_WAIT_MS;
     const synced = { genesisHash: this.genesisHash, running: () => this.#started, head: () => this.head(), header: (h: string) => this.#header(h), accept: (b: unknown, from: string | null) => this.accept(b, from) };
     this.sync = new ChainSync({ chain: synced, repo: this.#repo, peers: components.peers, events: components.events, gossip: components.gossip }, { requestTimeoutMs: init.syncTimeoutMs, ...init.sync });
@@ -589,7 +600,8 @@ export class Chain {
    * (throws, runs out of gas, ...) is a failed receipt, not an invalid block.
    * @throws BlockRejectedError BAD_TX (an overflow), BAD_NONCE, OVERSPEND
    */
-  #execute(header: Pick<BlockHeader, 'miner' | 'height' | 'time'>, txs: readonly Transaction[], hash: string, boundMs: number): Execution {
+  #execute(header: Pick<BlockHeader, 'miner' | 'height' | 'time'>, txs: readonly Transaction[], hash: string, bounds: RunBounds): Execution {
+    const budgetEnd = performance.now() + bounds.blockMs;
     const changed = new Map<string, Account>();
     const contracts = new Map<string, ChainContract>();
     const receipts: Receipt[] = [];
@@ -617,6 +629,8 @@ export class Chain {
         receipts.push({ status: 'ok', result: null, gasUsed: 0, error: null, contract: null });
       } else {
         const contractAt = (address: string): ChainContract | undefined => contracts.get(address) ?? this.#repo.contract(address);
+        // Each run gets its own bound, cut to what is left of the block's.
+        const boundMs = Math.max(1, Math.min(bounds.runMs, Math.ceil(budgetEnd - performance.now())));
         receipts.push(this.#runContract(tx, header, contractAt, (c) => contracts.set(c.address, c), hash, boundMs));
       }
     });

@@ -41,8 +41,12 @@ describe('chain: a contract that holds the sandbox between gas polls (docs/proto
     assert.deepEqual([done.receipt!.status, done.receipt!.result], ['ok', 1]);
   });
 
-  it('a block with such a call is refused as BLOCK_TOO_EXPENSIVE, marked invalid, its sender discouraged, and the node goes on', async () => {
-    const victim = await chainNode(res, { contractBounds: BOUNDS });
+  const blockCases = [
+    { what: 'a run past its bound', bounds: BOUNDS, bound: BOUNDS.validateMs },
+    { what: "the block's runs past the block's bound", bounds: { ...BOUNDS, validateMs: 30_000, validateBlockMs: 800 }, bound: 800 },
+  ];
+  for (const c of blockCases) it(`a block with such a call (${c.what}) is refused as BLOCK_TOO_EXPENSIVE, marked invalid, its sender discouraged, and the node goes on`, async () => {
+    const victim = await chainNode(res, { contractBounds: c.bounds });
     const attacker = await chainNode(res, { contractBounds: BOUNDS });
     await link(attacker, victim);
     const deployed = victim.chain.deploy('spinner', SPINNER, [], 0);
@@ -61,6 +65,8 @@ describe('chain: a contract that holds the sandbox between gas polls (docs/proto
     attacker.gossip.publish(BLOCK_TOPIC, block);
     const r = await rejected;
     assert.deepEqual([r.code, r.marked, r.hash], ['BLOCK_TOO_EXPENSIVE', true, blockHash(header)]);
+    const stoppedAfter = Number(/more than (\d+) ms/.exec(r.message)?.[1]);
+    assert.ok(stoppedAfter > 0 && stoppedAfter <= c.bound, `the run was stopped at its bound: ${r.message}`);
     assert.equal((await penalty).code, 'INVALID_CHAIN_BLOCK');
     assert.equal(victim.chain.head().hash, tip.hash);
     assert.equal(victim.chain.block(blockHash(header)).status, 'invalid');
