@@ -80,6 +80,7 @@ export {
   type ChainInit,
   type MiningMode,
   type TxStatus,
+  type BlockSummary,
   type Block,
   type BlockHeader,
   type Transaction,

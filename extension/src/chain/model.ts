@@ -13,22 +13,13 @@
  */
 import * as vscode from 'vscode';
 import { CoalescedRead } from '../node/coalesced';
-import type { Account, Block, ChainHead, NodeInfo, Transaction, TxConfirmedEvent, TxStatus, TypedApiClient } from '@plexus/sdk';
+import type { Account, Block, BlockSummary, ChainHead, NodeInfo, Transaction, TxConfirmedEvent, TxStatus, TypedApiClient } from '@plexus/sdk';
 
 /** Blocks the Chain view lists, newest first. */
 export const RECENT_BLOCKS = 20;
 /** Blocks whose transactions are kept after a row was expanded. */
 const BLOCK_CACHE = 64;
 
-/** One row of GET /chain/blocks (§6.34): `txs` is how many. */
-export interface BlockSummary {
-  hash: string;
-  height: number;
-  time: number;
-  miner: string;
-  txs: number;
-  stateRoot: string;
-}
 
 /** One row of GET /chain/mempool (§6.38). */
 export interface MempoolEntry {

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { BlockSummary } from '../chain/model';
+import type { BlockSummary } from '@plexus/sdk';
 import { formatTime, shortId } from './format';
 
 /** A main-chain block: `#height`, its hash, transaction count, miner and time; expands to its transactions. */

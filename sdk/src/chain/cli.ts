@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { clientFor, type ClientOptions, withClientOptions } from '../terminal/client.js';
 import { shortId, table } from '../terminal/format.js';
 import type { TxStatus } from './chain.js';
+import type { BlockSummary } from './routes.js';
 
 const out = (text: string): void => void process.stdout.write(text + '\n');
 const NODE_ID = /^[0-9a-f]{64}$/;
@@ -11,14 +12,6 @@ const count = (v: string): number => {
   return n;
 };
 
-interface BlockSummary {
-  hash: string;
-  height: number;
-  time: number;
-  miner: string;
-  txs: number;
-  stateRoot: string;
-}
 
 /** `plexus blocks`, `plexus tx`, `plexus balance`, `plexus mine` (they talk to the running node's HTTP API, docs/api.md "Chain"). */
 export function registerChainCommands(program: Command): void {

@@ -60,3 +60,4 @@ export { ChainRepository } from './repository.js';
 export { CHAIN_MIGRATIONS } from './migrations.js';
 export { BlockRejectedError, ChainNotFoundError, TxRejectedError } from './errors.js';
 export * from './constants.js';
+export type { BlockSummary } from './routes.js';

@@ -24,8 +24,18 @@ function api<T>(fn: () => T): T {
   }
 }
 
+/** A main-chain block as GET /chain/blocks lists it (docs/api.md §6.34): `txs` is how many; times in ms since the epoch. */
+export interface BlockSummary {
+  hash: string;
+  height: number;
+  time: number;
+  miner: string;
+  txs: number;
+  stateRoot: string;
+}
+
 /** A main-chain block as lists show it. */
-function summary(chain: Chain, height: number): Record<string, unknown> {
+function summary(chain: Chain, height: number): BlockSummary {
   const b = chain.block(height);
   return { hash: b.hash, height, time: b.block.header.time, miner: b.block.header.miner, txs: b.block.txs.length, stateRoot: b.block.header.stateRoot };
 }

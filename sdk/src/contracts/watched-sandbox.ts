@@ -47,10 +47,6 @@ class SharedWorker {
     this.limits = limits;
   }
 
-  get running(): boolean {
-    return this.#worker !== null;
-  }
-
   /** Start the thread if needed and wait, without blocking the event loop, until it has loaded QuickJS. */
   async start(): Promise<void> {
     if (!this.#worker) this.#spawn();
